@@ -1,0 +1,100 @@
+// Token-level normalisation. Tokens keep their [start, end) offsets in the original text, so every
+// normalised form maps back to the exact surface it came from (the offset map is per token).
+
+export interface Token {
+  start: number;      // offset of the first char in the original text
+  end: number;        // offset after the last char (a possessive "'s" is inside the token)
+  raw: string;        // original surface
+  norm: string;       // canonical form used for dictionary lookup
+  hyphenBefore: boolean; // joined to the previous token by a hyphen/slash with no space ("Klippel-Trenaunay")
+}
+
+const GREEK: Record<string, string> = {
+  'α': 'alpha', 'β': 'beta', 'γ': 'gamma', 'δ': 'delta', 'ε': 'epsilon', 'ζ': 'zeta', 'η': 'eta', 'θ': 'theta',
+  'ι': 'iota', 'κ': 'kappa', 'λ': 'lambda', 'μ': 'mu', 'ν': 'nu', 'ξ': 'xi', 'ο': 'omicron', 'π': 'pi', 'ρ': 'rho',
+  'σ': 'sigma', 'ς': 'sigma', 'τ': 'tau', 'υ': 'upsilon', 'φ': 'phi', 'χ': 'chi', 'ψ': 'psi', 'ω': 'omega',
+};
+const GREEK_RE = /[α-ω]/g;
+
+/** NFKC, Greek letters spelled out, diacritics removed, lower case. */
+export function foldChars(s: string): string {
+  // ASCII fast path: nearly all case-report text.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  let t = s.normalize('NFKC').toLowerCase().replace(GREEK_RE, (c) => GREEK[c] ?? c);
+  t = t.normalize('NFD').replace(/\p{M}+/gu, '');
+  return t.replace(/ß/g, 'ss').replace(/æ/g, 'ae').replace(/œ/g, 'oe').replace(/ø/g, 'o');
+}
+
+/**
+ * British -> American spelling, applied to both text and lexicon so either spelling matches the
+ * other: haemoglobin/hemoglobin, oesophagus/esophagus, tumour/tumor, anaesthesia, centre, -ise.
+ */
+export function americanize(w: string): string {
+  if (w.length < 4) return w;
+  let t = w;
+  if (t.includes('ae')) t = t.replace(/ae/g, 'e');
+  if (t.includes('oe')) t = t.replace(/oe/g, 'e');
+  if (t.length > 4 && t.endsWith('our')) t = t.slice(0, -3) + 'or';
+  else if (t.length > 5 && t.endsWith('ours')) t = t.slice(0, -4) + 'ors';
+  t = t.replace(/(.{3,})is(e|ed|es|ing|ation|ations)$/, '$1iz$2').replace(/(.{2,})ys(e|ed|es|ing)$/, '$1yz$2');
+  if (t.length >= 5 && t.endsWith('tre')) t = t.slice(0, -3) + 'ter';
+  if (t.endsWith('ogue')) t = t.slice(0, -2);
+  return t;
+}
+
+const POSSESSIVE_RE = /['’ʼ]s$/i;
+
+/** Canonical form of one word (without context). */
+export function canonWord(raw: string): string {
+  let w = raw;
+  if (POSSESSIVE_RE.test(w)) w = w.slice(0, -2);
+  return americanize(foldChars(w));
+}
+
+// Roman numerals are rewritten only after words that introduce a number, so the pronoun "I" and
+// "IV" (intravenous) stay as they are: "type II" == "type 2", "factor VIII" == "factor 8".
+export const NUMBER_CONTEXT = new Set(['type', 'types', 'class', 'grade', 'stage', 'group', 'factor', 'form', 'phase', 'part', 'subtype', 'level', 'degree', 'category', 'variant', 'complex']);
+const ROMAN: Record<string, string> = {
+  i: '1', ii: '2', iii: '3', iv: '4', v: '5', vi: '6', vii: '7', viii: '8', ix: '9', x: '10',
+  xi: '11', xii: '12', xiii: '13', xiv: '14', xv: '15', xvi: '16', xvii: '17', xviii: '18', xix: '19', xx: '20',
+};
+export function romanToArabic(w: string): string | null {
+  return ROMAN[w] ?? null;
+}
+
+/** Plural head -> singular candidates ("myxomas" -> "myxoma", "lymphangiectasias", "neuropathies"). */
+export function singular(w: string): string | null {
+  if (w.length < 4 || !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us') || w.endsWith('is')) return null;
+  if (w.endsWith('ies')) return w.slice(0, -3) + 'y';
+  if (/(?:ch|sh|x|z)es$/.test(w)) return w.slice(0, -2);
+  return w.slice(0, -1);
+}
+
+// Words: letters/digits, an optional possessive. Hyphens and slashes split words (and are noted).
+const WORD_RE = /[\p{L}\p{N}]+(?:['’ʼ][sS](?![\p{L}\p{N}]))?/gu;
+const JOINERS = new Set(['-', '‐', '‑', '‒', '–', '/']);
+
+/** Tokenises text into words with offsets; `canon` lets callers cache canonWord. */
+export function tokenize(text: string, canon: (raw: string) => string = canonWord): Token[] {
+  const out: Token[] = [];
+  let prevEnd = -2;
+  let prevNorm = '';
+  WORD_RE.lastIndex = 0;
+  for (let m = WORD_RE.exec(text); m; m = WORD_RE.exec(text)) {
+    const raw = m[0];
+    const start = m.index;
+    let norm = canon(raw);
+    if (NUMBER_CONTEXT.has(prevNorm)) norm = romanToArabic(norm) ?? norm;
+    const hyphenBefore = start === prevEnd + 1 && JOINERS.has(text[prevEnd]);
+    out.push({ start, end: start + raw.length, raw, norm, hyphenBefore });
+    prevEnd = start + raw.length;
+    prevNorm = norm;
+  }
+  return out;
+}
+
+/** Normalised string of a phrase: the canonical tokens joined by single spaces. */
+export function normalizePhrase(text: string): string {
+  return tokenize(text).map((t) => t.norm).join(' ');
+}

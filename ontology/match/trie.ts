@@ -1,0 +1,102 @@
+// A token trie over the canonical tokens of every lexicon name and synonym. Tokens are interned
+// to integers; all edges live in one Map keyed by (node, token), which is compact and fast in V8.
+import type { Lexicon } from '../types.ts';
+import { canonWord, tokenize } from './normalize.ts';
+
+export interface Term {
+  code: string;
+  form: string;          // the lexicon string as Orphanet writes it
+  isName: boolean;       // preferred label (vs synonym)
+  acronym: boolean;      // matched case-sensitively against the surface
+  needsDefinition: boolean; // short (<= 3 letters) or a common word: only when the document defines it
+  nCodes: number;        // how many codes share this normalised form (ambiguity)
+}
+
+const EDGE = 2 ** 21; // token ids < 2M
+
+// Single-word lexicon forms that are ordinary English or anatomy words in case reports.
+export const COMMON_WORDS = new Set(['malleus', 'plague', 'dysphasia', 'noma', 'kuru', 'lubag', 'asidan', 'glanders', 'sodoku', 'equinia', 'pouchitis']);
+
+export function isAcronym(form: string): boolean {
+  const compact = form.replace(/[^\p{L}\p{N}]/gu, '');
+  if (/\s/.test(form.trim()) || compact.length > 10 || compact.length < 2) return false;
+  const upper = (compact.match(/\p{Lu}/gu) ?? []).length;
+  const lower = (compact.match(/\p{Ll}/gu) ?? []).length;
+  return upper >= 2 && upper >= lower;
+}
+
+export function needsDefinition(form: string): boolean {
+  const letters = form.replace(/[^\p{L}\p{N}]/gu, '');
+  if (letters.length <= 3) return true;
+  return COMMON_WORDS.has(form.toLowerCase());
+}
+
+export class TokenTrie {
+  readonly vocab = new Map<string, number>();
+  readonly edges = new Map<number, number>();
+  readonly terms = new Map<number, Term[]>();
+  nodes = 1; // 0 = root
+
+  tokenId(norm: string): number {
+    let id = this.vocab.get(norm);
+    if (id === undefined) { id = this.vocab.size + 1; this.vocab.set(norm, id); }
+    return id;
+  }
+
+  child(node: number, tok: number): number {
+    return this.edges.get(node * EDGE + tok) ?? -1;
+  }
+
+  insert(tokens: string[], term: Term): void {
+    let node = 0;
+    for (const t of tokens) {
+      const key = node * EDGE + this.tokenId(t);
+      let next = this.edges.get(key);
+      if (next === undefined) { next = this.nodes++; this.edges.set(key, next); }
+      node = next;
+    }
+    const list = this.terms.get(node) ?? [];
+    // One term per code at a node: a name and a synonym that normalise alike are the same match.
+    if (!list.some((x) => x.code === term.code)) list.push(term);
+    this.terms.set(node, list);
+  }
+}
+
+/** Token sequences for a form: as written, plus hyphen-joined variants ("non-compaction" -> "noncompaction"). */
+export function formVariants(form: string, canon?: (raw: string) => string): string[][] {
+  const toks = tokenize(form, canon);
+  const base = toks.map((t) => t.norm);
+  const out = [base];
+  if (toks.some((t) => t.hyphenBefore)) {
+    const joined: string[] = [];
+    for (const t of toks) {
+      if (t.hyphenBefore && joined.length) joined[joined.length - 1] += t.norm;
+      else joined.push(t.norm);
+    }
+    out.push(joined);
+  }
+  return out;
+}
+
+export function buildTrie(lex: Lexicon): TokenTrie {
+  const trie = new TokenTrie();
+  // Count codes per normalised form first, so ambiguous forms can be scored down.
+  const codesOf = new Map<string, Set<string>>();
+  const cache = new Map<string, string>();
+  const canon = (raw: string) => cache.get(raw) ?? (cache.set(raw, canonWord(raw)), cache.get(raw)!);
+  const forms: { code: string; form: string; isName: boolean; key: string; variants: string[][] }[] = [];
+  for (const e of lex.entries) {
+    for (const [i, f] of [e.name, ...e.synonyms].entries()) {
+      if (!f || /^(?:del|dup|trip|inv|der|r)\(/i.test(f)) continue; // cytogenetic formulas are not prose
+      const variants = formVariants(f, canon);
+      const key = isAcronym(f) ? `A:${f.replace(/[^\p{L}\p{N}]/gu, '')}` : variants[0].join(' ');
+      forms.push({ code: e.code, form: f, isName: i === 0, key, variants });
+      (codesOf.get(key) ?? codesOf.set(key, new Set()).get(key)!).add(e.code);
+    }
+  }
+  for (const { code, form, isName, key, variants } of forms) {
+    const term: Term = { code, form, isName, acronym: isAcronym(form), needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size };
+    for (const v of variants) if (v.length) trie.insert(v, term);
+  }
+  return trie;
+}

@@ -1,0 +1,23 @@
+// The command table. Each command is a small module; `mmrare <name> --help` prints its usage.
+import type { ParseArgsConfig } from 'node:util';
+import type { CliIo } from '../io.ts';
+import { runCommand, stageCommands } from './run.ts';
+import { fetchCommand } from './fetch.ts';
+import { statusCommand } from './status.ts';
+import { auditCommand } from './audit.ts';
+import { showCommand } from './show.ts';
+import { ontologyCommandEntry } from './ontology.ts';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  description?: string;
+  examples: string[];
+  options?: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, any>, positionals: string[], io: CliIo): Promise<number>;
+  /** Commands with their own sub-commands parse their arguments themselves. */
+  passthrough?: (argv: string[], io: CliIo) => Promise<number>;
+}
+
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, auditCommand, showCommand, ontologyCommandEntry];

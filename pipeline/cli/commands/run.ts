@@ -1,0 +1,71 @@
+// `mmrare run` (all stages) and one command per stage.
+import { resolve } from 'node:path';
+import { runPipeline, STAGE_NAMES, type StageName } from '../../runner/pipeline.ts';
+import { stderrLogger } from '../../runner/log.ts';
+import { createDirSource } from '../../fetch/dir-source.ts';
+import type { ArticleSource } from '../../fetch/source.ts';
+import type { Config } from '../../../schemas/config.ts';
+import type { Store } from '../../../db/store.ts';
+import { InputError } from '../../errors.ts';
+import { loadConfig, openStore, SOURCE_OPTIONS } from '../globals.ts';
+import { formatCounts } from '../summary.ts';
+import { createRemoteSource } from './fetch.ts';
+import type { CliIo } from '../io.ts';
+import type { Command } from './index.ts';
+
+export function sourceFrom(values: Record<string, any>, config: Config, store: Store): ArticleSource | null {
+  if (values['from-dir'] && values.query) throw new InputError('give either --from-dir or --query, not both');
+  if (values['from-dir']) return createDirSource(values['from-dir'], { maxXmlBytes: config.extract.maxXmlBytes });
+  if (values.query) return createRemoteSource(values, config, store);
+  return null;
+}
+
+export async function runStages(stages: readonly StageName[], command: string, values: Record<string, any>, io: CliIo): Promise<number> {
+  const config = loadConfig(values);
+  const store = openStore(values);
+  try {
+    const source = sourceFrom(values, config, store);
+    const log = stderrLogger({ debug: values.debug });
+    const res = await runPipeline({ store, config, command, stages, source, log, shouldStop: io.shouldStop });
+    if (values.json) io.out(JSON.stringify({ run: res.runId, status: res.status, stages: res.counts }, null, 2));
+    else {
+      io.out(formatCounts(res.counts));
+      if (stages.includes('export')) io.out(`\nresults: ${resolve(store.workdir, 'export')}/ (diagnosis.jsonl, images/, MANIFEST.diagnosis.sha256)`);
+      io.out(`store:   ${store.dbPath} (audit with: mmrare audit --workdir ${values.workdir} --question <id>)`);
+    }
+    const pending = res.counts.reduce((n, c) => n + c.pending, 0);
+    if (res.status === 'interrupted') { io.err('interrupted: rerun the same command to finish'); return 130; }
+    return pending > 0 && values['strict-pending'] ? 75 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run every stage: fetch → extract → align → generate → filter → export',
+  usage: 'mmrare run [--from-dir DIR | --query TERMS ...] [--workdir DIR] [--json]',
+  description: 'Without --from-dir or --query, fetch is skipped and the stages run on what the store holds.\n' +
+    'Items already done with the same inputs and config are skipped, so a rerun does only new work.',
+  examples: ['mmrare run --workdir W --from-dir samples/pmc-oa-opendata', 'mmrare run --workdir W   # after `mmrare fetch`'],
+  options: { ...SOURCE_OPTIONS, json: { type: 'boolean', default: false }, 'strict-pending': { type: 'boolean', default: false } },
+  run: (values, _pos, io) => runStages(STAGE_NAMES, 'run', values, io),
+};
+
+const STAGE_HELP: Record<Exclude<StageName, 'fetch'>, string> = {
+  extract: 'parse JATS: sections, case timelines with sentence kinds, figures, panels, references; decode images',
+  align: 'link each case to its primary Orphanet diagnosis (mentions, negation, confidence)',
+  generate: 'build diagnosis-track questions cut before the diagnosis is stated',
+  filter: 'mask the answer, synonyms, abbreviations and code in model-visible text; record every mask',
+  export: 'write <workdir>/export/<track>.jsonl (sorted by id), images and a sha256 manifest',
+};
+
+export const stageCommands: Command[] = (Object.keys(STAGE_HELP) as Exclude<StageName, 'fetch'>[]).map((name) => ({
+  name,
+  summary: STAGE_HELP[name],
+  usage: `mmrare ${name} [--workdir DIR] [--json]`,
+  description: 'Runs this stage alone over what the previous stage stored.',
+  examples: [`mmrare ${name} --workdir W`],
+  options: { json: { type: 'boolean', default: false } },
+  run: (values: Record<string, any>, _pos: string[], io: CliIo) => runStages([name], name, values, io),
+}));

@@ -1,0 +1,96 @@
+// export: <workdir>/export/<track>.jsonl (rows sorted by id), images/, MANIFEST.<track>.sha256.
+// Item = one track. Every row passes the schema and the independent leak scanner, or is left out
+// with a decision.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
+import { hashOf } from '../runner/hash.ts';
+import type { Lexicon } from '../../ontology/types.ts';
+import type { Track } from '../../schemas/export.ts';
+import type { CodeFinder, FilteredQuestion } from '../filter/stage.ts';
+import { answerTerms } from '../generate/answer.ts';
+import { scanRow } from './scanner.ts';
+import { applyExportPlan, buildDiagnosisRow, buildExportPlan, previousManifestImages, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
+
+export const EXPORT_VERSION = '1';
+
+export const exportDir = (ctx: StageContext): string => join(ctx.store.workdir, 'export');
+
+interface FilteredRow { id: string; pmcid: string; final_json: string }
+
+export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null, prov: () => ProvenanceBase): Stage<{ track: Track }, ExportPlan> {
+  const rowsOf = (ctx: StageContext, track: string): FilteredRow[] =>
+    ctx.store.db.prepare('SELECT id, pmcid, final_json FROM filtered_questions WHERE track = ? ORDER BY id').all(track) as FilteredRow[];
+  const decisionsOf = (ctx: StageContext, id: string): { reason: string; action: string }[] =>
+    ctx.store.db.prepare(`SELECT reason_code AS reason, action FROM decisions WHERE question_id = ? AND stage != 'export' ORDER BY id`).all(id) as { reason: string; action: string }[];
+
+  return {
+    name: 'export',
+    version: EXPORT_VERSION,
+    reconcile: true,
+    configSlice: () => ({ orphanetRelease: lexicon.release }),
+
+    items(ctx) {
+      return ctx.config.generate.tracks.map((track) => {
+        const rows = rowsOf(ctx, track);
+        const manifest = join(exportDir(ctx), `MANIFEST.${track}.sha256`);
+        const onDisk = existsSync(manifest) ? createHash('sha256').update(readFileSync(manifest)).digest('hex') : 'none';
+        const recorded = (ctx.store.db.prepare('SELECT sha256 FROM exports WHERE track = ? ORDER BY id DESC LIMIT 1').get(`${track}:manifest`) as { sha256: string } | undefined)?.sha256;
+        return {
+          key: track,
+          // the files on disk are part of the input: a deleted or edited export is rewritten
+          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === recorded ? 'intact' : onDisk),
+          input: { track: track as Track },
+        };
+      });
+    },
+
+    async process(item, ctx): Promise<ItemResult<ExportPlan>> {
+      const db = ctx.store.db;
+      const rejected: RowRejection[] = [];
+      const candidates = [];
+      for (const r of rowsOf(ctx, item.input.track)) {
+        const filtered = JSON.parse(r.final_json) as FilteredQuestion;
+        const art = db.prepare('SELECT pmid, doi, license_code, source_urls_json FROM articles WHERE pmcid = ?').get(r.pmcid) as
+          { pmid: string | null; doi: string | null; license_code: string; source_urls_json: string };
+        const media = new Set((db.prepare(`SELECT media_name FROM images WHERE image_id IN (${filtered.draft.images.map(() => '?').join(',') || "''"})`)
+          .all(...filtered.draft.images.map((i) => i.imageId)) as { media_name: string }[]).map((m) => m.media_name));
+        const urls = JSON.parse(art.source_urls_json) as string[];
+        const sourceUrls = urls.filter((u, i) => i === 0 || [...media].some((m) => u.split('?')[0].endsWith(`/${m}`)));
+        const built = buildDiagnosisRow({
+          filtered, article: { pmid: art.pmid, doi: art.doi, license: art.license_code, sourceUrls },
+          decisions: decisionsOf(ctx, r.id), imageBytes: (sha) => ctx.store.readBlob(sha),
+        }, prov());
+        const d = filtered.draft;
+        const terms = answerTerms(lexicon, d.orphaCode, d.answer, d.answerAliases);
+        const findings = scanRow(
+          { question: built.row.question, context: built.row.context, ...Object.fromEntries(built.row.images.map((im) => [`image_label:${im.id}`, im.label])) },
+          { name: d.answer, aliases: d.answerAliases, code: d.orphaCode, codes: terms.codes }, findCodes);
+        if (findings.length > 0) {
+          rejected.push({ questionId: r.id, reason: 'leak_found_by_scanner', rule: 'export.scanner', detail: { findings: findings.slice(0, 5) } });
+          continue;
+        }
+        candidates.push(built);
+      }
+      const plan = buildExportPlan(item.input.track, candidates, rejected);
+      const decisions: DecisionInput[] = plan.rejected.map((x) => ({ action: 'drop', reason: x.reason, rule: x.rule, questionId: x.questionId, detail: x.detail }));
+      return { kind: 'output', output: plan, decisions, attributes: { rows: plan.rows.length, rejected: plan.rejected.length, files: plan.files.length } };
+    },
+
+    clear() { /* files are replaced atomically by write; nothing to delete in the store */ },
+
+    write(ctx, _item, plan: ExportPlan): string {
+      const dir = exportDir(ctx);
+      const res = applyExportPlan(dir, plan, previousManifestImages(dir, plan.track));
+      const now = new Date().toISOString();
+      const ins = ctx.store.db.prepare('INSERT INTO exports (run_id, track, path, sha256, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+      const jsonl = plan.files.find((f) => f.path === `${plan.track}.jsonl`)!;
+      const manifest = plan.files.find((f) => f.path.startsWith('MANIFEST.'))!;
+      ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows.length, now);
+      ins.run(ctx.runId, `${plan.track}:manifest`, join(dir, manifest.path), manifest.sha256, plan.files.length, now);
+      ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed`);
+      return manifest.sha256;
+    },
+  };
+}

@@ -1,0 +1,247 @@
+// Image checks and normalisation over bytes (sharp); no database, no file system.
+// One decode per image: the source is decoded once to raw sRGB pixels at the capped size, and the
+// normalised file, the thumbnail and the dHash are all made from those pixels.
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+
+export type ImageFailureReason = 'image_decode_failed' | 'image_too_many_pixels' | 'image_not_an_image' | 'image_unsafe_name' | 'image_empty';
+export interface ImageFailure { ok: false; reason: ImageFailureReason; detail: string }
+
+export interface ProcessedImage {
+  ok: true;
+  sha256: string;          // of `normalised`
+  width: number;           // of `normalised`
+  height: number;
+  format: 'jpeg' | 'png';
+  normalised: Buffer;
+  thumbnail: Buffer;       // JPEG
+  dhash: string;           // 16 hex digits = 64 bits
+  source: { format: string; width: number; height: number; pages: number };
+}
+export type ImageResult = ProcessedImage | ImageFailure;
+
+export interface ProcessImageOptions {
+  maxSide: number;          // longest side of the normalised image
+  thumbSide: number;        // longest side of the thumbnail
+  limitInputPixels: number; // width × height of the source; larger is refused before decoding
+  jpegQuality?: number;     // default 85
+}
+
+// ---------------------------------------------------------------- names
+
+export type SafeName = { ok: true; name: string } | ImageFailure;
+
+/**
+ * A media name from `<graphic xlink:href>` or a bucket listing, accepted only as a plain relative name:
+ * no "..", no absolute path or drive, no backslash, no NUL or control characters, no URL scheme,
+ * no percent-encoded separators, and the same after Unicode compatibility folding ("．．／").
+ */
+export function safeMediaName(name: string): SafeName {
+  const bad = (detail: string): ImageFailure => ({ ok: false, reason: 'image_unsafe_name', detail });
+  if (typeof name !== 'string' || name.length === 0) return bad('empty name');
+  if (name.length > 255) return bad('name longer than 255 characters');
+  for (const form of [name, name.normalize('NFKC')]) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(form)) return bad('control character in name');
+    if (form.includes('\\')) return bad('backslash in name');
+    if (form.startsWith('/') || form.startsWith('~')) return bad('absolute path');
+    if (form.includes(':')) return bad('drive letter or URL scheme');
+    if (/%(?:2e|2f|5c|00)/i.test(form)) return bad('percent-encoded path characters');
+    const segs = form.split('/');
+    if (segs.some((s) => s === '..' || s === '.' || s === '')) return bad('relative path segment');
+    if (/[\u202a-\u202e\u2066-\u2069]/.test(form)) return bad('bidirectional control character');
+  }
+  return { ok: true, name };
+}
+
+// ---------------------------------------------------------------- sniffing
+
+/** The container format from magic bytes; null = not an image we accept. */
+export function sniffImage(b: Uint8Array): 'jpeg' | 'png' | 'gif' | 'tiff' | 'webp' | 'heif' | 'bmp' | 'dicom' | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) return 'gif';
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) return 'tiff';
+  if (b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'webp';
+  if (b.length >= 12 && b[4] === 0x66 && b[5] === 0x74 && b[6] === 0x79 && b[7] === 0x70) return 'heif';
+  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'bmp';
+  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return 'dicom';
+  return null;
+}
+
+// ---------------------------------------------------------------- processing
+
+function failure(reason: ImageFailureReason, detail: string): ImageFailure {
+  return { ok: false, reason, detail: detail.slice(0, 300) };
+}
+
+function mapSharpError(e: unknown): ImageFailure {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/pixel limit/i.test(msg)) return failure('image_too_many_pixels', msg);
+  if (/unsupported image format/i.test(msg)) return failure('image_not_an_image', msg);
+  return failure('image_decode_failed', msg);
+}
+
+/** 64-bit difference hash of raw pixels: 9×8 greyscale, each bit = left pixel brighter than its right neighbour. */
+export async function dhashOfRaw(data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4): Promise<string> {
+  const g = await sharp(data, { raw: { width, height, channels } })
+    .greyscale()
+    .resize(9, 8, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  let hex = '';
+  for (let row = 0; row < 8; row++) {
+    let byte = 0;
+    for (let col = 0; col < 8; col++) {
+      const left = g[row * 9 + col];
+      const right = g[row * 9 + col + 1];
+      byte = (byte << 1) | (left > right ? 1 : 0);
+    }
+    hex += byte.toString(16).padStart(2, '0');
+  }
+  return hex;
+}
+
+/** Line art (diagrams, ECG traces, charts) has few distinct colours: PNG keeps it crisp, JPEG would smear it. */
+function looksLineArt(thumb: Buffer, channels: number): boolean {
+  const colours = new Set<number>();
+  for (let i = 0; i + channels <= thumb.length; i += channels) {
+    // 5 bits per channel so JPEG noise around a flat colour still counts as one colour
+    const key = ((thumb[i] >> 3) << 10) | ((thumb[i + 1] >> 3) << 5) | (thumb[i + 2] >> 3);
+    colours.add(key);
+    if (colours.size > 256) return false;
+  }
+  return true;
+}
+
+/**
+ * Decode check, pixel-bomb check, normalisation (EXIF orientation, sRGB 8-bit, longest side ≤ maxSide,
+ * first page of multi-page files), thumbnail, sha256 and dHash. Never throws.
+ */
+export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImageOptions): Promise<ImageResult> {
+  try {
+    if (!bytes || bytes.length === 0) return failure('image_empty', '0 bytes');
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const kind = sniffImage(buf);
+    if (kind === null) return failure('image_not_an_image', 'no image signature');
+    if (kind === 'dicom' || kind === 'bmp') return failure('image_decode_failed', `${kind} is not decoded by this build (convert upstream)`);
+    const input = { limitInputPixels: opts.limitInputPixels, failOn: 'warning' as const, pages: 1, page: 0, sequentialRead: true };
+    // Header only: refuse bombs before any pixel is decoded.
+    const meta = await sharp(buf, input).metadata();
+    const w = meta.width ?? 0;
+    const h = meta.height ?? 0;
+    if (!w || !h) return failure('image_decode_failed', 'no dimensions in header');
+    if (w * h > opts.limitInputPixels) return failure('image_too_many_pixels', `${w}×${h} > ${opts.limitInputPixels} pixels`);
+    const hasAlpha = !!meta.hasAlpha;
+    const { data, info } = await sharp(buf, input)
+      .rotate()
+      .toColourspace('srgb')
+      .resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const channels = info.channels as 1 | 2 | 3 | 4;
+    const raw = { raw: { width: info.width, height: info.height, channels } };
+    const thumbRaw = await sharp(data, raw).resize({ width: opts.thumbSide, height: opts.thumbSide, fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+    const png = hasAlpha || (kind !== 'jpeg' && looksLineArt(thumbRaw.data, thumbRaw.info.channels));
+    const enc = sharp(data, raw);
+    const normalised = png
+      ? await enc.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
+      : await enc.jpeg({ quality: opts.jpegQuality ?? 85, mozjpeg: false }).toBuffer();
+    const thumbInput = sharp(thumbRaw.data, { raw: { width: thumbRaw.info.width, height: thumbRaw.info.height, channels: thumbRaw.info.channels as 1 | 2 | 3 | 4 } });
+    const thumbnail = await (hasAlpha ? thumbInput.flatten({ background: '#ffffff' }) : thumbInput).jpeg({ quality: 80 }).toBuffer();
+    const dhash = await dhashOfRaw(thumbRaw.data, thumbRaw.info.width, thumbRaw.info.height, thumbRaw.info.channels as 1 | 2 | 3 | 4);
+    return {
+      ok: true,
+      sha256: createHash('sha256').update(normalised).digest('hex'),
+      width: info.width,
+      height: info.height,
+      format: png ? 'png' : 'jpeg',
+      normalised,
+      thumbnail,
+      dhash,
+      source: { format: meta.format ?? kind, width: w, height: h, pages: meta.pages ?? 1 },
+    };
+  } catch (e) {
+    return mapSharpError(e);
+  }
+}
+
+// ---------------------------------------------------------------- near-duplicates
+
+const POP = new Uint8Array(256).map((_, i) => { let c = 0; for (let x = i; x; x >>= 1) c += x & 1; return c; });
+
+/** Hamming distance between two 16-hex-digit hashes (64 when either is malformed). */
+export function hamming(a: string, b: string): number {
+  if (!/^[0-9a-f]{16}$/i.test(a) || !/^[0-9a-f]{16}$/i.test(b)) return 64;
+  let d = 0;
+  for (let i = 0; i < 16; i += 2) d += POP[parseInt(a.slice(i, i + 2), 16) ^ parseInt(b.slice(i, i + 2), 16)];
+  return d;
+}
+
+export interface NearDuplicate { a: string; b: string; distance: number }
+
+/**
+ * All pairs within `maxDistance`, ids ordered (a < b), sorted by distance then ids. Pigeonhole on
+ * four 16-bit bands: two hashes within distance ≤ 3 share a band exactly; for larger thresholds we
+ * compare all pairs (n is one build's images: fine up to ~20k).
+ */
+export function findNearDuplicates(items: { id: string; dhash: string }[], maxDistance: number): NearDuplicate[] {
+  const out: NearDuplicate[] = [];
+  const seen = new Set<string>();
+  const consider = (x: { id: string; dhash: string }, y: { id: string; dhash: string }) => {
+    if (x.id === y.id) return;
+    const [a, b] = x.id < y.id ? [x.id, y.id] : [y.id, x.id];
+    const key = `${a}\u0000${b}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const d = hamming(x.dhash, y.dhash);
+    if (d <= maxDistance) out.push({ a, b, distance: d });
+  };
+  if (maxDistance <= 3) {
+    for (let band = 0; band < 4; band++) {
+      const buckets = new Map<string, { id: string; dhash: string }[]>();
+      for (const it of items) {
+        const k = it.dhash.slice(band * 4, band * 4 + 4).toLowerCase();
+        const list = buckets.get(k) ?? [];
+        for (const o of list) consider(o, it);
+        list.push(it);
+        buckets.set(k, list);
+      }
+    }
+  } else {
+    for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) consider(items[i], items[j]);
+  }
+  return out.sort((p, q) => p.distance - q.distance || (p.a < q.a ? -1 : p.a > q.a ? 1 : p.b < q.b ? -1 : p.b > q.b ? 1 : 0));
+}
+
+// ---------------------------------------------------------------- streaming helper
+
+/**
+ * Processes images with at most `concurrency` in flight, pulling lazily from `items` (so a large
+ * corpus is never held in memory) and yielding results as they complete.
+ */
+export async function* processImages(
+  items: Iterable<{ id: string; bytes: Buffer }> | AsyncIterable<{ id: string; bytes: Buffer }>,
+  opts: ProcessImageOptions,
+  concurrency: number,
+): AsyncGenerator<{ id: string; result: ImageResult }> {
+  const it = (Symbol.asyncIterator in items ? (items as AsyncIterable<{ id: string; bytes: Buffer }>)[Symbol.asyncIterator]() : (items as Iterable<{ id: string; bytes: Buffer }>)[Symbol.iterator]()) as AsyncIterator<{ id: string; bytes: Buffer }> | Iterator<{ id: string; bytes: Buffer }>;
+  const running = new Map<number, Promise<{ slot: number; id: string; result: ImageResult }>>();
+  let slot = 0;
+  let done = false;
+  const pull = async () => {
+    if (done) return;
+    const n = await it.next();
+    if (n.done) { done = true; return; }
+    const s = slot++;
+    const { id, bytes } = n.value;
+    running.set(s, processImage(bytes, opts).then((result) => ({ slot: s, id, result })));
+  };
+  while (running.size < Math.max(1, concurrency) && !done) await pull();
+  while (running.size) {
+    const r = await Promise.race(running.values());
+    running.delete(r.slot);
+    yield { id: r.id, result: r.result };
+    if (!done) await pull();
+  }
+}

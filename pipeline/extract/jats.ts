@@ -1,0 +1,578 @@
+// JATS → ParsedArticle. One fast-xml-parser pass (preserveOrder), one walk over the tree, then pure
+// post-processing on plain strings (cases, sentences, figure references, panels, modality).
+// Never throws: every problem becomes a ParseFailure with a reason code.
+import type { ParseFailure, ParseResult, ParsedArticle, Sentence, SentenceKind } from '../../schemas/article.ts';
+import { attr, child, childrenNamed, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
+import { splitSentences } from './sentences.ts';
+import { classifySentence, titlePrior } from './rules.ts';
+import { planCases, type SectionHead } from './cases.ts';
+import { findMentions, labelKey } from './figrefs.ts';
+import { parsePanels } from './panels.ts';
+import { guessModality } from './modality.ts';
+
+export interface ParseJatsOptions {
+  maxBytes?: number;
+  /** Used when the XML carries no PMC id (publisher XML such as eLife). */
+  pmcid?: string;
+  /** Return the article even when no case section is found (default: a `no_case_section` failure). */
+  allowNoCase?: boolean;
+}
+
+export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+
+type Figure = ParsedArticle['figures'][number];
+type Warning = ParsedArticle['warnings'][number];
+
+interface XrefSpan { rid: string; type: string; start: number; end: number; text: string }
+interface Para { text: string; xrefs: XrefSpan[] }
+interface RawSection { head: SectionHead; paras: Para[] }
+interface RawFloat { fig: Figure; aliases: Map<string, string | null> } // alias id → panel letter
+
+interface Walk {
+  sections: RawSection[];
+  floats: RawFloat[];
+  warnings: Warning[];
+  dropped: { formulas: number };
+  counter: { auto: number };
+  idPrefix: string;
+  area: SectionHead['area'];
+}
+
+// ---------------------------------------------------------------- inline text with xref positions
+
+class TextBuf {
+  s = '';
+  xrefs: XrefSpan[] = [];
+  add(t: string): void {
+    if (!t) return;
+    let c = t.replace(/\s+/g, ' ');
+    if ((this.s.length === 0 || this.s.endsWith(' ')) && c.startsWith(' ')) c = c.slice(1);
+    this.s += c;
+  }
+}
+
+const FLOAT_TAGS = new Set(['fig', 'fig-group', 'table-wrap', 'table-wrap-group', 'supplementary-material', 'media', 'chem-struct-wrap']);
+const SKIP_INLINE = new Set(['fn', 'ref-list', 'graphic', 'inline-graphic', 'table', 'object-id', 'label', 'alt-text', 'long-desc', 'target', 'private-char']);
+
+function formulaText(node: XNode): string {
+  // MathML tokens read as plain text ("p < 0.05"); TeX only when no MathML alternative exists
+  const alts = child(node, 'alternatives') ?? node;
+  const mml = kids(alts).find((c) => tagOf(c) === 'mml:math' || tagOf(c) === 'math');
+  if (mml) return textOf(mml);
+  const tex = child(alts, 'tex-math');
+  return tex ? textOf(tex) : textOf(node);
+}
+
+function inline(nodes: XNode[], buf: TextBuf, w: Walk): void {
+  for (const n of nodes) {
+    const t = n['#text'];
+    if (t !== undefined) { buf.add(String(t)); continue; }
+    const tag = tagOf(n);
+    if (tag === 'xref') {
+      const s0 = buf.s.length;
+      inline(kids(n, tag), buf, w);
+      let s = s0;
+      let e = buf.s.length;
+      while (s < e && buf.s[s] === ' ') s++;
+      while (e > s && buf.s[e - 1] === ' ') e--;
+      buf.xrefs.push({ rid: attr(n, 'rid') ?? '', type: attr(n, 'ref-type') ?? '', start: s, end: e, text: buf.s.slice(s, e) });
+    } else if (FLOAT_TAGS.has(tag)) {
+      collectFloat(n, tag, w);
+    } else if (tag === 'inline-formula') {
+      buf.add(` ${formulaText(n)} `);
+    } else if (tag === 'disp-formula' || tag === 'disp-formula-group') {
+      w.dropped.formulas++;
+    } else if (tag === 'break') {
+      buf.add(' ');
+    } else if (tag === 'alternatives') {
+      const first = kids(n, tag)[0];
+      if (first) inline([first], buf, w);
+    } else if (tag === 'list' || tag === 'list-item' || tag === 'p') {
+      buf.add(' ');
+      inline(kids(n, tag), buf, w);
+      buf.add(' ');
+    } else if (!SKIP_INLINE.has(tag)) {
+      inline(kids(n, tag), buf, w);
+    }
+  }
+}
+
+function paragraph(nodes: XNode[], w: Walk): Para | null {
+  const buf = new TextBuf();
+  inline(nodes, buf, w);
+  const text = buf.s.trimEnd();
+  if (!text) return null;
+  for (const x of buf.xrefs) { x.end = Math.min(x.end, text.length); x.start = Math.min(x.start, x.end); }
+  return { text, xrefs: buf.xrefs };
+}
+
+// ---------------------------------------------------------------- sections
+
+const BLOCK_CONTAINERS = new Set(['list', 'list-item', 'disp-quote', 'boxed-text', 'statement', 'def-list', 'def-item', 'def', 'term', 'glossary', 'speech', 'verse-group', 'question', 'answer', 'explanation', 'fn-group', 'fn', 'notes', 'body', 'app', 'ack', 'bio', 'sec-meta', 'abstract', 'trans-abstract']);
+
+function newSection(w: Walk, title: string, parent: number | null, idPath: string, depth: number): number {
+  w.sections.push({ head: { id: `${w.idPrefix}sec-${idPath}`, title, depth, parent, area: w.area, hasText: false }, paras: [] });
+  return w.sections.length - 1;
+}
+
+interface SecCursor { index: number; path: string; depth: number; childCount: number }
+
+/** Walks block content of one section; nested <sec> become child sections. */
+function blocks(nodes: XNode[], cur: SecCursor, w: Walk): void {
+  for (const n of nodes) {
+    const t = n['#text'];
+    if (t !== undefined) {
+      const s = String(t).trim();
+      if (s) pushPara(cur, { text: s.replace(/\s+/g, ' '), xrefs: [] }, w);
+      continue;
+    }
+    const tag = tagOf(n);
+    if (tag === 'sec') { section(n, cur, w); continue; }
+    if (tag === 'p' || tag === 'preformat' || tag === 'verse-line' || tag === 'attrib') {
+      const p = paragraph(kids(n, tag), w);
+      if (p) pushPara(cur, p, w);
+      continue;
+    }
+    if (FLOAT_TAGS.has(tag)) { collectFloat(n, tag, w); continue; }
+    if (tag === 'disp-formula' || tag === 'disp-formula-group') { w.dropped.formulas++; continue; }
+    if (tag === 'title' || tag === 'label' || tag === 'ref-list' || tag === 'sec-meta' || tag === 'graphic' || tag === 'caption') continue;
+    if (BLOCK_CONTAINERS.has(tag)) { blocks(kids(n, tag), cur, w); continue; }
+    // anything else (named-content, bold at block level…) is read as a paragraph
+    const p = paragraph([n], w);
+    if (p) pushPara(cur, p, w);
+  }
+}
+
+function pushPara(cur: SecCursor, p: Para, w: Walk): void {
+  const sec = w.sections[cur.index];
+  sec.paras.push(p);
+  sec.head.hasText = true;
+}
+
+function sectionTitle(n: XNode): string {
+  const label = textOf(child(n, 'label'));
+  const title = textOf(child(n, 'title'));
+  return label && title && !title.startsWith(label) ? `${label} ${title}` : title || label;
+}
+
+function section(n: XNode, parent: SecCursor | null, w: Walk, forcedTitle?: string): void {
+  const depth = parent ? parent.depth + 1 : 1;
+  let path: string;
+  if (parent) { parent.childCount++; path = `${parent.path}.${parent.childCount}`; }
+  else path = String(w.sections.filter((s) => s.head.parent === null && s.head.id.startsWith(`${w.idPrefix}sec-`)).length + 1);
+  const index = newSection(w, forcedTitle ?? sectionTitle(n), parent ? parent.index : null, path, depth);
+  blocks(kids(n), { index, path, depth, childCount: 0 }, w);
+}
+
+/** Top-level content of <body> (or <back>): <sec> as sections, loose paragraphs as untitled sections. */
+function topLevel(nodes: XNode[], w: Walk): void {
+  let loose: SecCursor | null = null;
+  for (const n of nodes) {
+    const tag = tagOf(n);
+    if (tag === 'sec') { loose = null; section(n, null, w); continue; }
+    if (tag === 'ref-list') continue;
+    if (tag === 'ack' || tag === 'app' || tag === 'glossary' || tag === 'notes' || tag === 'fn-group' || tag === 'bio') {
+      loose = null;
+      const fallbackTitle = tag === 'ack' ? 'Acknowledgements' : tag === 'fn-group' ? 'Footnotes' : tag === 'notes' ? 'Notes' : '';
+      section(n, null, w, sectionTitle(n) || fallbackTitle);
+      continue;
+    }
+    if (tag === 'app-group') { loose = null; topLevel(kids(n, tag), w); continue; }
+    if (n['#text'] !== undefined && !String(n['#text']).trim()) continue;
+    if (FLOAT_TAGS.has(tag)) { collectFloat(n, tag, w); continue; }
+    if (!loose) {
+      const path = String(w.sections.filter((s) => s.head.parent === null && s.head.id.startsWith(`${w.idPrefix}sec-`)).length + 1);
+      loose = { index: newSection(w, '', null, path, 1), path, depth: 1, childCount: 0 };
+    }
+    blocks([n], loose, w);
+  }
+}
+
+// ---------------------------------------------------------------- floats: figures, tables, supplements
+
+function captionText(n: XNode): string {
+  const cap = child(n, 'caption');
+  if (!cap) return '';
+  const parts: string[] = [];
+  for (const c of kids(cap)) {
+    const s = textOf(c);
+    if (s) parts.push(s);
+  }
+  return parts.join(' ').replace(/\s+/g, ' ').trim();
+}
+
+function graphicsOf(n: XNode, out: string[]): void {
+  for (const c of kids(n)) {
+    const tag = tagOf(c);
+    if (tag === 'graphic' || tag === 'media' || tag === 'inline-graphic') {
+      const h = hrefOf(c);
+      if (h) out.push(h);
+    }
+    if (tag !== 'caption' && tag !== 'fig') graphicsOf(c, out);
+  }
+}
+
+function tableText(n: XNode): string {
+  const rows: string[] = [];
+  const walk = (x: XNode) => {
+    for (const c of kids(x)) {
+      const tag = tagOf(c);
+      if (tag === 'tr') rows.push(kids(c).filter((k) => tagOf(k) === 'td' || tagOf(k) === 'th').map((k) => textOf(k)).join('\t'));
+      else if (tag !== 'caption' && tag !== 'label') walk(c);
+    }
+  };
+  walk(n);
+  const foot = child(n, 'table-wrap-foot');
+  const footText = foot ? textOf(foot) : '';
+  return [rows.join('\n'), footText].filter(Boolean).join('\n');
+}
+
+function makeFigure(n: XNode, kind: Figure['kind'], w: Walk): Figure {
+  const id = attr(n, 'id') ?? `${w.idPrefix}${kind === 'table' ? 'table' : kind === 'supplementary' ? 'supp' : 'fig'}-auto-${++w.counter.auto}`;
+  const hrefs: string[] = [];
+  const own = kind === 'supplementary' ? hrefOf(n) : undefined;
+  if (own) hrefs.push(own);
+  graphicsOf(n, hrefs);
+  const caption = captionText(n);
+  const fig: Figure = {
+    id, kind, label: textOf(child(n, 'label')), caption,
+    panels: [], graphics: hrefs.map((href) => ({ href, panel: null })),
+    references: [], modality: { guess: null, evidence: [] },
+  };
+  if (kind === 'table') fig.text = tableText(n);
+  return fig;
+}
+
+/** A child figure's label as a panel letter: "(a)", "B", "Figure 1C". */
+function panelLetterOfLabel(label: string): string | null {
+  const m = /^(?:fig(?:ure)?\.?\s*\d+\s*)?\(?([A-Za-z])\)?\.?$/i.exec(label.trim());
+  return m ? m[1].toUpperCase() : null;
+}
+
+function collectFloat(n: XNode, tag: string, w: Walk): void {
+  if (tag === 'fig' || tag === 'chem-struct-wrap') { w.floats.push({ fig: makeFigure(n, 'figure', w), aliases: new Map() }); return; }
+  if (tag === 'table-wrap') { w.floats.push({ fig: makeFigure(n, 'table', w), aliases: new Map() }); return; }
+  if (tag === 'supplementary-material' || tag === 'media') { w.floats.push({ fig: makeFigure(n, 'supplementary', w), aliases: new Map() }); return; }
+  if (tag === 'table-wrap-group') { for (const c of childrenNamed(n, 'table-wrap')) collectFloat(c, 'table-wrap', w); return; }
+  if (tag === 'fig-group') figGroup(n, w);
+}
+
+/** A fig-group whose members are lettered panels becomes one figure; otherwise (eLife figure supplements) each member stays a figure. */
+function figGroup(n: XNode, w: Walk): void {
+  const members = childrenNamed(n, 'fig');
+  const letters = members.map((m) => panelLetterOfLabel(textOf(child(m, 'label'))));
+  if (!members.length || letters.some((l) => l === null)) {
+    for (const m of members) collectFloat(m, 'fig', w);
+    for (const c of kids(n)) if (tagOf(c) === 'fig-group') figGroup(c, w);
+    return;
+  }
+  const fig = makeFigure(n, 'figure', w);
+  if (!attr(n, 'id') && attr(members[0], 'id')) fig.id = attr(members[0], 'id') as string;
+  const aliases = new Map<string, string | null>();
+  fig.graphics = [];
+  members.forEach((m, k) => {
+    const letter = letters[k] as string;
+    const id = attr(m, 'id');
+    if (id) aliases.set(id, letter);
+    const hrefs: string[] = [];
+    graphicsOf(m, hrefs);
+    for (const href of hrefs) fig.graphics.push({ href, panel: letter });
+    fig.panels.push({ letter, caption: captionText(m) });
+  });
+  w.floats.push({ fig, aliases });
+}
+
+// ---------------------------------------------------------------- front matter
+
+function articleIds(meta: XNode | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!meta) return out;
+  for (const c of childrenNamed(meta, 'article-id')) {
+    const type = attr(c, 'pub-id-type') ?? '';
+    if (type && !(type in out)) out[type] = textOf(c);
+  }
+  return out;
+}
+
+function pubYear(meta: XNode | undefined): number | null {
+  if (!meta) return null;
+  const dates = childrenNamed(meta, 'pub-date');
+  const rank = (d: XNode) => {
+    const t = attr(d, 'pub-type') ?? attr(d, 'date-type') ?? '';
+    const f = attr(d, 'publication-format') ?? '';
+    return t === 'epub' || (t === 'pub' && f === 'electronic') ? 0 : t === 'pub' || t === 'ppub' ? 1 : t === 'collection' ? 3 : 2;
+  };
+  const sorted = [...dates].sort((a, b) => rank(a) - rank(b));
+  for (const d of sorted) {
+    const y = parseInt(textOf(child(d, 'year')), 10);
+    if (y >= 1800 && y <= 2200) return y;
+  }
+  return null;
+}
+
+/** "CC BY-NC-ND" from a creativecommons URL or the licence wording. */
+export function licenceCode(url: string | null, text: string): string | null {
+  const u = (url ?? '').toLowerCase();
+  const m = /creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/.exec(u);
+  if (m) return m[1] === 'publicdomain' ? (m[2] === 'zero' ? 'CC0' : 'PD') : `CC ${m[2].toUpperCase()}`;
+  const t = text.toLowerCase();
+  if (/\bcc0\b|public domain dedication|creative commons zero/.test(t)) return 'CC0';
+  const cc = /\bcc[ -](by(?:[ -](?:nc|sa|nd))*)/i.exec(text);
+  if (cc) return `CC ${cc[1].toUpperCase().replace(/ /g, '-')}`;
+  if (!/creative commons|attribution/.test(t)) return null;
+  const parts = ['BY'];
+  if (/non-?commercial/.test(t)) parts.push('NC');
+  if (/share-?alike/.test(t)) parts.push('SA');
+  if (/no-?deriv|noderivatives|no derivative/.test(t)) parts.push('ND');
+  return `CC ${parts.join('-')}`;
+}
+
+function licence(meta: XNode | undefined): ParsedArticle['license'] {
+  const perms = meta ? child(meta, 'permissions') : undefined;
+  const lic = perms ? child(perms, 'license') : undefined;
+  if (!lic) return { code: null, url: null, text: '' };
+  const ref = child(lic, 'ali:license_ref') ?? child(lic, 'license_ref');
+  const url = hrefOf(lic) ?? (ref ? textOf(ref) : null) ?? null;
+  const text = textOf(lic);
+  return { code: licenceCode(url, text), url: url || null, text };
+}
+
+function abstractText(meta: XNode | undefined): string {
+  if (!meta) return '';
+  const all = childrenNamed(meta, 'abstract');
+  const main = all.filter((a) => !attr(a, 'abstract-type'));
+  const chosen = main.length ? main : all.slice(0, 1);
+  const parts: string[] = [];
+  for (const a of chosen) {
+    const secs = childrenNamed(a, 'sec');
+    if (!secs.length) { for (const c of kids(a)) if (tagOf(c) !== 'title') { const s = textOf(c); if (s) parts.push(s); } continue; }
+    for (const c of kids(a)) {
+      if (tagOf(c) === 'sec') {
+        const title = textOf(child(c, 'title'));
+        const body = kids(c).filter((k) => tagOf(k) !== 'title').map((k) => textOf(k)).filter(Boolean).join(' ');
+        parts.push(title ? `${title}: ${body}` : body);
+      } else if (tagOf(c) !== 'title') { const s = textOf(c); if (s) parts.push(s); }
+    }
+  }
+  return parts.join('\n\n');
+}
+
+// ---------------------------------------------------------------- references, sentences, cases
+
+interface ResolvedRef { figureId: string; panels: string[]; start: number; end: number; surface: string }
+
+function buildIndex(floats: RawFloat[]) {
+  const byKey = new Map<string, string>();
+  const byId = new Map<string, { figureId: string; panel: string | null }>();
+  for (const f of floats) {
+    byId.set(f.fig.id, { figureId: f.fig.id, panel: null });
+    for (const [a, p] of f.aliases) byId.set(a, { figureId: f.fig.id, panel: p });
+    const key = labelKey(f.fig.label, f.fig.kind);
+    if (key && !byKey.has(key)) byKey.set(key, f.fig.id);
+  }
+  return { byKey, byId };
+}
+
+function refsOfSection(text: string, xrefs: XrefSpan[], idx: ReturnType<typeof buildIndex>): ResolvedRef[] {
+  const out: ResolvedRef[] = [];
+  const covered = new Set<XrefSpan>();
+  const figXrefs = xrefs.filter((x) => x.type === 'fig' || x.type === 'table' || x.type === 'supplementary-material' || x.type === 'table-wrap' || (!x.type && idx.byId.has(x.rid)));
+  for (const m of findMentions(text)) {
+    const inside = figXrefs.filter((x) => x.start < m.end && x.end > m.start);
+    let figureId = idx.byKey.get(m.key);
+    if (!figureId && inside.length === 1) figureId = idx.byId.get(inside[0].rid.split(/\s+/)[0])?.figureId;
+    if (!figureId) continue;
+    for (const x of inside) if (x.rid.split(/\s+/).some((r) => idx.byId.get(r)?.figureId === figureId)) covered.add(x);
+    out.push({ figureId, panels: m.panels, start: m.start, end: m.end, surface: m.surface });
+  }
+  // xrefs whose text the scanner did not read ("[3]", a bare "2B" without "Figure"): trust the rid
+  for (const x of figXrefs) {
+    if (covered.has(x)) continue;
+    for (const rid of x.rid.split(/\s+/).filter(Boolean)) {
+      const hit = idx.byId.get(rid);
+      if (!hit) continue;
+      const panels = hit.panel ? [hit.panel] : panelsOfXrefText(x.text);
+      out.push({ figureId: hit.figureId, panels, start: x.start, end: x.end, surface: x.text });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+function panelsOfXrefText(t: string): string[] {
+  const m = findMentions(`Fig. ${t.replace(/^[^0-9S]*(?=S?\d)/i, '')}`);
+  return m.length ? m[0].panels : [];
+}
+
+function sectionText(paras: Para[]): { text: string; xrefs: XrefSpan[] } {
+  let text = '';
+  const xrefs: XrefSpan[] = [];
+  for (const p of paras) {
+    if (text) text += '\n\n';
+    const off = text.length;
+    text += p.text;
+    for (const x of p.xrefs) xrefs.push({ ...x, start: x.start + off, end: x.end + off });
+  }
+  return { text, xrefs };
+}
+
+// ---------------------------------------------------------------- entry point
+
+function fail(reason: ParseFailure['reason'], detail: string): ParseFailure {
+  return { ok: false, reason, detail: detail.slice(0, 500) };
+}
+
+function decodeInput(xml: string | Buffer): string {
+  if (typeof xml === 'string') return xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
+  const head = xml.subarray(0, 200).toString('latin1');
+  const enc = /encoding=["']([A-Za-z0-9_-]+)["']/.exec(head)?.[1]?.toLowerCase();
+  const s = enc && /^(iso-8859-1|latin-?1|windows-1252)$/.test(enc) ? xml.toString('latin1') : xml.toString('utf8');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function findArticle(roots: XNode[], warnings: Warning[]): XNode | null {
+  for (const r of roots) {
+    const tag = tagOf(r);
+    if (tag === 'article') return r;
+    if (tag === 'pmc-articleset') {
+      const arts = childrenNamed(r, 'article');
+      if (arts.length > 1) warnings.push({ code: 'articleset_extra_articles', detail: `${arts.length - 1} further articles ignored` });
+      return arts[0] ?? null;
+    }
+  }
+  return null;
+}
+
+/** Parses one JATS article. Never throws. */
+export function parseJats(xml: string | Buffer, opts: ParseJatsOptions = {}): ParseResult {
+  try {
+    const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    const size = typeof xml === 'string' ? xml.length : xml.byteLength;
+    if (size > max) return fail('input_too_large', `${size} bytes > ${max}`);
+    if (size === 0) return fail('xml_malformed', 'empty input');
+    return parseChecked(decodeInput(xml), opts);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/entit|expansion/i.test(msg)) return fail('xml_entity_limit', msg);
+    if (/nested|depth|call stack/i.test(msg)) return fail('xml_too_deep', msg);
+    return fail('xml_malformed', msg);
+  }
+}
+
+function parseChecked(xml: string, opts: ParseJatsOptions): ParseResult {
+  const pre = preScan(xml);
+  if (!pre.ok) return fail(pre.reason, pre.detail);
+  const warnings: Warning[] = [];
+  if (/<!ENTITY/.test(xml.slice(0, xml.indexOf('<article') + 1 || 4096))) warnings.push({ code: 'doctype_entities_ignored', detail: 'DOCTYPE entities are not expanded' });
+  const article = findArticle(parseXml(xml), warnings);
+  if (!article) return fail('not_jats', 'no <article> root element');
+  const front = child(article, 'front');
+  const meta = front ? child(front, 'article-meta') : undefined;
+  const ids = articleIds(meta);
+  const rawPmc = ids.pmcid ?? ids.pmc ?? opts.pmcid ?? '';
+  const pmcDigits = /^(?:PMC)?(\d+)(?:\.\d+)?$/i.exec(rawPmc.trim())?.[1];
+  if (!pmcDigits) return fail('not_jats', rawPmc ? `bad PMC id "${rawPmc.slice(0, 40)}"` : 'no PMC id in article-meta');
+  const body = child(article, 'body');
+  if (!body || !kids(body).some((k) => k['#text'] === undefined || String(k['#text']).trim())) {
+    const why = xml.includes('does not allow downloading') ? 'publisher does not allow downloading the full text' : 'no <body>';
+    return fail('article_restricted', why);
+  }
+
+  const w: Walk = { sections: [], floats: [], warnings, dropped: { formulas: 0 }, counter: { auto: 0 }, idPrefix: '', area: 'body' };
+  topLevel(kids(body), w);
+  const back = child(article, 'back');
+  if (back) { w.area = 'back'; topLevel(kids(back), w); }
+  const floats = child(article, 'floats-group');
+  if (floats) for (const c of kids(floats)) { const tag = tagOf(c); if (FLOAT_TAGS.has(tag)) collectFloat(c, tag, w); }
+  subArticles(article, w);
+  if (w.dropped.formulas) warnings.push({ code: 'display_formula_dropped', detail: `${w.dropped.formulas} display formulas not kept as text` });
+
+  const journalMeta = front ? child(front, 'journal-meta') : undefined;
+  const titleGroup = meta ? child(meta, 'title-group') : undefined;
+  const articleType = attr(article, 'article-type') ?? '';
+  const plan = planCases(w.sections.map((s) => s.head), articleType);
+  if (!plan.cases.length && !opts.allowNoCase) return fail('no_case_section', `no case section among ${w.sections.length} sections`);
+
+  const parsed: ParsedArticle = {
+    pmcid: `PMC${pmcDigits}`,
+    pmid: ids.pmid || null,
+    doi: ids.doi || null,
+    articleType,
+    journal: textOf(journalMeta ? (child(journalMeta, 'journal-title-group') ? child(child(journalMeta, 'journal-title-group') as XNode, 'journal-title') : child(journalMeta, 'journal-title')) : undefined),
+    title: textOf(titleGroup ? child(titleGroup, 'article-title') : undefined),
+    abstract: abstractText(meta),
+    pubYear: pubYear(meta),
+    license: licence(meta),
+    sections: [],
+    cases: [],
+    figures: w.floats.map((f) => f.fig),
+    warnings,
+  };
+  assemble(parsed, w, plan);
+  return { ok: true, article: parsed };
+}
+
+function subArticles(article: XNode, w: Walk): void {
+  let k = 0;
+  for (const sub of childrenNamed(article, 'sub-article')) {
+    k++;
+    const sw: Walk = { ...w, idPrefix: `${w.idPrefix}sub${k}-`, area: 'sub-article' };
+    const body = child(sub, 'body');
+    if (body) topLevel(kids(body), sw);
+    const back = child(sub, 'back');
+    if (back) topLevel(kids(back), sw);
+    const fl = child(sub, 'floats-group');
+    if (fl) for (const c of kids(fl)) { const tag = tagOf(c); if (FLOAT_TAGS.has(tag)) collectFloat(c, tag, sw); }
+    subArticles(sub, sw);
+  }
+}
+
+/** Sections with kinds, case timelines with kinds and figure links, figures with references, panels and modality. */
+function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>): void {
+  const idx = buildIndex(w.floats);
+  const figById = new Map(a.figures.map((f) => [f.id, f]));
+  const refsBySection = new Map<string, ResolvedRef[]>();
+  const texts = new Map<string, string>();
+  w.sections.forEach((s, i) => {
+    const { text, xrefs } = sectionText(s.paras);
+    texts.set(s.head.id, text);
+    a.sections.push({ id: s.head.id, title: s.head.title, depth: s.head.depth, kind: plan.kinds[i], text });
+    const refs = refsOfSection(text, xrefs, idx);
+    refsBySection.set(s.head.id, refs);
+    for (const r of refs) figById.get(r.figureId)?.references.push({ sectionId: s.head.id, start: r.start, end: r.end, surface: r.surface, panels: r.panels });
+  });
+
+  const citing = new Map<string, string[]>();
+  const titleOf = new Map(a.sections.map((s) => [s.id, s.title]));
+  plan.cases.forEach((c, ci) => {
+    const sentences: Sentence[] = [];
+    for (const sid of c.sectionIds) {
+      const text = texts.get(sid) ?? '';
+      const refs = refsBySection.get(sid) ?? [];
+      const prior: SentenceKind | null = titlePrior(titleOf.get(sid) ?? '');
+      for (const sp of splitSentences(text)) {
+        const st = text.slice(sp.start, sp.end);
+        const figureRefs = refs.filter((r) => r.start >= sp.start && r.start < sp.end).map((r) => ({ figureId: r.figureId, panels: r.panels, surface: r.surface }));
+        for (const r of figureRefs) citing.set(r.figureId, [...(citing.get(r.figureId) ?? []), st]);
+        sentences.push({ index: sentences.length, sectionId: sid, start: sp.start, end: sp.end, text: st, kind: classifySentence(st, prior), figureRefs });
+      }
+    }
+    a.cases.push({ index: ci + 1, label: c.label, sectionIds: c.sectionIds, sentences });
+  });
+
+  for (const f of a.figures) {
+    if (!f.panels.length) f.panels = parsePanels(f.caption);
+    if (f.graphics.length > 1 && f.graphics.length === f.panels.length && f.graphics.every((g) => g.panel === null)) {
+      f.graphics.forEach((g, k) => { g.panel = f.panels[k].letter; });
+    }
+    const cites = citing.get(f.id) ?? f.references.slice(0, 5).map((r) => sentenceAround(texts.get(r.sectionId) ?? '', r.start));
+    const m = f.kind === 'table' ? { guess: null, evidence: [] } : guessModality(f.caption, cites);
+    f.modality = { guess: m.guess, evidence: m.evidence };
+  }
+  const noGraphic = a.figures.filter((f) => f.kind === 'figure' && !f.graphics.length).length;
+  if (noGraphic) a.warnings.push({ code: 'figure_without_graphic', detail: `${noGraphic} figures have no <graphic>` });
+}
+
+function sentenceAround(text: string, at: number): string {
+  for (const s of splitSentences(text)) if (s.start <= at && at < s.end) return text.slice(s.start, s.end);
+  return '';
+}

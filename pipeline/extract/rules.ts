@@ -1,0 +1,117 @@
+// Transparent keyword rules: section titles → section roles, sentences → sentence kinds.
+// Every rule is a plain regular expression so a reviewer can see why a label was given.
+import type { SentenceKind } from '../../schemas/article.ts';
+
+/** "2.1. Case&#x2009;1" → "case 1": numbering, odd spaces and punctuation removed, lower case. */
+export function normTitle(title: string): string {
+  return title
+    .normalize('NFKC')
+    .replace(/[\u2000-\u200b\u00a0]/g, ' ')
+    .replace(/^\s*((\d+|[ivx]+|[a-z])(\.\d+)*\.?\)?\s+)/i, '')
+    .replace(/[:.]+\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+const NUM = String.raw`(?:#\s*)?(?:no\.?\s*)?(?:\d+|[ivx]+|one|two|three|four|five|[a-e])`;
+
+/** A title naming one patient among several: "Case 1", "Case II", "Clinical Case #1", "Patient 2", "Case report 1". */
+export const CASE_N_RE = new RegExp(String.raw`^(?:(?:clinical|illustrative)\s+)?(?:case|patient|proband)(?:\s+(?:report|presentation|description))?\s*${NUM}\b`, 'i');
+
+/** A title opening a case narrative. */
+const CASE_TITLE_RE = new RegExp([
+  String.raw`^(?:the\s+)?(?:clinical\s+|illustrative\s+)?cases?(?:\s+(?:report|presentation|summary|description|history|details|study|series|discussion|reports|presentations|descriptions))?s?$`,
+  String.raw`^(?:clinical\s+)?cases?\s+(?:report|presentation|summary|description|history)s?\b`,
+  String.raw`^(?:report|presentation|description|history)\s+of\s+(?:the\s+|a\s+)?(?:case|patient)s?$`,
+  String.raw`^(?:patient|patients)(?:\s+(?:presentation|description|information|history|report|details))?$`,
+  String.raw`^patient\s+(?:and|&)\s+methods?$`,
+  String.raw`^(?:clinical\s+(?:presentation|history|description|findings|report|summary|course))$`,
+  String.raw`^(?:case|patient)\s+(?:and|&)\s+methods$`,
+  String.raw`^(?:presentation|history)$`,
+  String.raw`^(?:patient\s+information|medical\s+history)$`,
+].join('|'), 'i');
+
+/** Titles that continue the case (CARE-style subheadings). */
+const CASE_CONT_RE = /^(?:investigations?|work-?up|diagnostic (?:assessment|work-?up|investigations?)|differential diagnos[ie]s|diagnos[ie]s|final diagnosis|treatment|therapy|management|therapeutic intervention|interventions?|outcomes?|follow-?up|outcomes? and follow-?up|follow-?up and outcomes?|clinical course|course|hospital course|postoperative course|post-?operative course|operation|surgery|surgical (?:procedure|technique|management|treatment)|procedure|history and (?:physical )?examination|physical examination|examination|clinical findings|laboratory (?:findings|investigations|data|results|tests)|imaging(?: findings| studies)?|radiological findings|histopatholog(?:y|ical findings)|patholog(?:y|ical findings)|genetic (?:analysis|testing|findings|studies)|molecular (?:analysis|findings)|timeline|treatment and outcome|results? of investigations|autopsy(?: findings)?|family history|past medical history|case (?:follow-?up|outcome))$/i;
+
+const INTRO_RE = /^(?:introduction|background|overview|introduction and background|rationale)$/i;
+const DISCUSSION_RE = /\b(?:discussion|literature review|review of (?:the )?literature|comment|comments)\b/i;
+const CONCLUSION_RE = /\b(?:conclusions?|learning points?|take-?home messages?|clinical messages?|summary|key messages?|lessons? learned)\b/i;
+const METHODS_RE = /\b(?:methods?|materials|patients and methods|experimental|statistical analysis)\b/i;
+const BACK_RE = /\b(?:conflicts? of interests?|competing interests?|acknowledg(?:e)?ments?|consent|ethic(?:s|al)|funding|disclosures?|author(?:s|s')?'? contributions?|contributors?|abbreviations|supplementary|supporting information|data availability|financial support|declarations?|references)\b/i;
+
+export type TitleRole = 'case' | 'case-n' | 'case-cont' | 'introduction' | 'discussion' | 'conclusion' | 'methods' | 'back-matter' | 'other' | 'untitled';
+
+export function titleRole(title: string): TitleRole {
+  const t = normTitle(title);
+  if (!t) return 'untitled';
+  if (CASE_N_RE.test(t)) return 'case-n';
+  if (CASE_TITLE_RE.test(t)) return 'case';
+  if (CASE_CONT_RE.test(t)) return 'case-cont';
+  if (INTRO_RE.test(t)) return 'introduction';
+  if (BACK_RE.test(t)) return 'back-matter';
+  if (DISCUSSION_RE.test(t)) return 'discussion';
+  if (CONCLUSION_RE.test(t)) return 'conclusion';
+  if (METHODS_RE.test(t)) return 'methods';
+  return 'other';
+}
+
+// ---- sentence kinds -------------------------------------------------------------------------------
+
+interface KindRule { kind: SentenceKind; re: RegExp; weight: number }
+
+// Diagnosis statements (the sentence that names what the patient has) are checked first, but history
+// phrasing ("was diagnosed with X 5 years ago", "history of") wins over them.
+const DIAGNOSIS_RE = /\b(?:(?:was|were|is|been|being)\s+(?:finally\s+|then\s+|subsequently\s+|eventually\s+|clinically\s+|histologically\s+|definitively\s+)?diagnosed|diagnosis\s+(?:of|was|is)\b|final(?:ly)?\s+diagnos|(?:confirm(?:ed|ing|s)?|establish(?:ed|ing)?|made|suggest(?:ed|ing)?|support(?:ed|ing)?)\s+(?:the|a|our)\s+(?:\w+\s+)?diagnosis|consistent with (?:the diagnosis|a diagnosis|an?\b|the\b)|compatible with (?:the diagnosis|a diagnosis|an?\b|the\b)|diagnostic of|pathognomonic|we diagnosed|diagnosed (?:as|with) (?:an?\b|the\b)?)/i;
+const PRIOR_DIAG_RE = /\b(?:previously|formerly|already|had been|was diagnosed with .{0,60}\b(?:years?|months?|weeks?) (?:ago|earlier|before|prior)|at the age of|history of|known (?:case|history)|past medical)\b/i;
+const DIFFERENTIAL_RE = /\bdifferential diagnos[ie]s\b|\b(?:was|were) (?:excluded|ruled out)\b/i;
+
+const KIND_RULES: KindRule[] = [
+  { kind: 'history', weight: 2, re: /\b(?:\d+[- ](?:year|month|week|day)s?[- ]old|presented (?:to|with)|presenting with|was (?:admitted|referred|brought)|complain(?:ed|ing|ts?)?|(?:medical|family|past|surgical|social|drug|smoking) history|history of|denied|no history|chief complaint|came to|visited our|onset|for the past|since (?:the age|childhood|birth)|was born|gravida|pregnan|para\b)/i },
+  { kind: 'history', weight: 1, re: /\b(?:reported|noticed|experienced|suffered|symptoms?|years? ago|months? ago|weeks? ago|days? ago|prior to (?:admission|presentation))\b/i },
+  { kind: 'examination', weight: 2, re: /\b(?:physical(?:ly)? exam(?:ination)?|on examination|examination (?:revealed|showed|demonstrated|was)|clinical(?:ly)? exam(?:ination)?|on (?:admission|arrival|presentation),? (?:his|her|the)|vital signs|blood pressure|heart rate|pulse (?:rate|was)|respiratory rate|temperature (?:was|of)|auscultat|palpat|tender(?:ness)?|inspection|neurologic(?:al)? exam|ophthalmologic|fundoscop|visual acuity|body mass index|BMI|weight (?:was|of)|height (?:was|of)|glasgow coma|afebrile|febrile|oxygen saturation|murmur|rash|erythema|swelling|lesions?|mass (?:was )?(?:palpable|noted))\b/i },
+  { kind: 'laboratory', weight: 2, re: /\b(?:laborator(?:y|ies)|lab(?:s)? (?:tests?|results|values|work)|blood (?:tests?|count|cultures?|work)|serum|plasma|urine|urinalysis|h(?:a)?emoglobin|leukocyt|white (?:blood )?cell|WBC|platelets?|CRP|C-reactive|ESR|sedimentation|creatinine|bilirubin|albumin|electrolytes?|sodium|potassium|glucose|HbA1c|troponin|lactate|ferritin|titer|titre|antibod(?:y|ies)|antigen|ANA|ANCA|assay|culture[sd]?|PCR|serolog|cerebrospinal fluid|CSF|arterial blood gas|hormone|TSH|cortisol|ACTH|insulin|enzyme|transaminase|AST|ALT|LDH|CK\b|immunoglobulin|IgG|IgM|IgE|IgA|complement|(?:mg|g|ng|µg|μg|pg|mmol|µmol|μmol|mEq|IU|U|mIU)\/(?:d?L|ml|mL|l)|×\s?10)/i },
+  { kind: 'imaging', weight: 2, re: /\b(?:CT|computed tomograph|tomograph|MRI|MR (?:imaging|angiograph)|magnetic resonance|radiograph|X-?ray|roentgen|ultraso(?:und|nograph)|sonograph|echograph|echocardiogra|doppler|PET|positron|scintigra|SPECT|angiogra|venogra|arteriogra|imaging|scan(?:s|ned)?|fluorosco|mammogra|endoscop|colonoscop|gastroscop|bronchoscop|cystoscop|laparoscop|esophagogastroduodenoscop|EGD|ERCP|cholangiogra|urogra|myelogra|OCT|optical coherence|fundus (?:photograph|examination)|fluorescein|hypodense|hyperdense|hyperintense|hypointense|enhanc(?:ing|ement)|opacit(?:y|ies)|T1|T2)\b/i },
+  { kind: 'pathology', weight: 3, re: /\b(?:biops(?:y|ies)|histolog|histopatholog|patholog(?:y|ical|ic)|immunohistochem|immunostain|stain(?:ed|ing)?|H&E|hematoxylin|haematoxylin|specimens?|microscop|cytolog|smear|aspirat(?:e|ion) (?:cytology|revealed|showed)|frozen section|resected (?:mass|specimen|tissue)|positive for (?:CD|S-?100|cytokeratin|vimentin|desmin|Ki-?67)|CD\d+|Ki-?67|granulomas?|necrosis|infiltrat(?:e|ion)|mitos(?:is|es)|mitotic|cells? (?:were|with)|autopsy|necropsy)\b/i },
+  { kind: 'genetics', weight: 3, re: /\b(?:genes?|genetic|genotyp|mutations?|variants?|heterozygo|homozygo|hemizygo|compound heterozygous|de novo|sequencing|exome|genome|karyotyp|chromosom|microarray|deletion|duplication|FISH|c\.\d|p\.[A-Z][a-z]{2}\d|allele|pathogenic|inherit|autosomal|X-linked|consanguin|pedigree|proband|carrier)\b/i },
+  { kind: 'treatment', weight: 2, re: /\b(?:treat(?:ed|ment)|therap(?:y|ies|eutic)|administ(?:ered|ration)|prescribed|started (?:on|with)|initiated|commenced|received|was given|were given|given (?:oral|intravenous|iv)|dose|dosage|\d+\s?(?:mg|g|µg|μg|mcg|IU|units?)(?:\/(?:kg|day|d|m2))?\b|daily|twice|intravenous(?:ly)?|orally|infusion|surgery|surgical(?:ly)?|underwent|resect(?:ed|ion)|excis(?:ed|ion)|operat(?:ed|ion|ive)|removed|removal|drain(?:ed|age)|transplant|chemotherap|radiotherap|radiation therapy|antibiotics?|steroids?|corticosteroids?|prednisolone|prednisone|methylprednisolone|immunosuppress|stent(?:ing)?|embolization|ligation|repair(?:ed)?|implant(?:ed|ation)|amputat|dialysis|transfus|anticoagul|heparin|warfarin|managed (?:with|by)|management)\b/i },
+  { kind: 'outcome', weight: 2, re: /\b(?:discharged|follow-?up|followed up|recover(?:ed|y)|resolved|resolution|died|death|passed away|expired|improved|improvement|remission|recurren(?:ce|t)|relapse|uneventful|asymptomatic|symptom-free|free of (?:disease|symptoms|recurrence)|(?:months?|years?|weeks?) (?:later|after)|at (?:the )?(?:\d+|one|two|three|six)[- ](?:month|year|week)|doing well|prognosis|survived|outcome)\b/i },
+  { kind: 'discussion', weight: 2, re: /\b(?:to (?:the best of )?our knowledge|in the literature|literature review|have been reported|has been reported|were reported|is (?:a )?rare|are rare|first (?:case|report)|in (?:this|our) (?:case|report|patient),? we|we (?:report|describe|present)|previous(?:ly)? (?:reported|described)|studies|cases? (?:have|has) been)\b/i },
+];
+
+// Priority when two kinds score the same: the more specific, image-bearing kinds first.
+const TIE_ORDER: SentenceKind[] = ['genetics', 'pathology', 'imaging', 'laboratory', 'treatment', 'examination', 'outcome', 'history', 'discussion', 'other', 'diagnosis'];
+
+/** Default kind for a sentence without keyword evidence, from the case subsection it sits in. */
+export function titlePrior(title: string): SentenceKind | null {
+  const t = normTitle(title);
+  if (!t) return null;
+  if (/investigation|work-?up|laborator/.test(t)) return 'laboratory';
+  if (/imaging|radiolog/.test(t)) return 'imaging';
+  if (/patholog|histolog|autopsy/.test(t)) return 'pathology';
+  if (/genetic|molecular/.test(t)) return 'genetics';
+  if (/differential/.test(t)) return 'discussion';
+  if (/diagnos/.test(t)) return 'diagnosis';
+  if (/treatment|therap|management|operation|surg|procedure|intervention/.test(t)) return 'treatment';
+  if (/outcome|follow|course/.test(t)) return 'outcome';
+  if (/examination|findings/.test(t)) return 'examination';
+  if (/history|presentation|information/.test(t)) return 'history';
+  return null;
+}
+
+/** Labels one sentence; `prior` is the kind its section title suggests. */
+export function classifySentence(text: string, prior: SentenceKind | null = null): SentenceKind {
+  if (DIFFERENTIAL_RE.test(text)) return 'discussion';
+  if (DIAGNOSIS_RE.test(text) && !PRIOR_DIAG_RE.test(text)) return 'diagnosis';
+  const score = new Map<SentenceKind, number>();
+  for (const r of KIND_RULES) if (r.re.test(text)) score.set(r.kind, (score.get(r.kind) ?? 0) + r.weight);
+  if (prior) score.set(prior, (score.get(prior) ?? 0) + 1);
+  let best: SentenceKind = 'other';
+  let bestScore = 0;
+  for (const k of TIE_ORDER) {
+    const s = score.get(k) ?? 0;
+    if (s > bestScore) { best = k; bestScore = s; }
+  }
+  return best;
+}

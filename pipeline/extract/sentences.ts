@@ -1,0 +1,87 @@
+// Sentence splitting with exact character offsets. A small rule-based scanner rather than natural's
+// SentenceTokenizer: natural returns strings without offsets (re-finding them is fragile with repeated
+// sentences) and splits after "Fig." and "i.v."; clinical text needs a medical abbreviation list.
+
+export interface Span { start: number; end: number }
+
+// Tokens (lower-cased, without the final period) after which a period never ends a sentence.
+const NO_SPLIT = new Set([
+  'dr', 'drs', 'mr', 'mrs', 'ms', 'prof', 'st', 'jr', 'sr', 'vs', 'v', 'cf', 'ca', 'approx', 'fig', 'figs',
+  'no', 'nos', 'vol', 'pp', 'p', 'eq', 'ref', 'refs', 'tab', 'suppl', 'al', 'e.g', 'i.e', 'eg', 'ie', 'i.v', 'i.m',
+  's.c', 'p.o', 'b.i.d', 't.i.d', 'q.i.d', 'q.d', 'o.d', 'p.r.n', 'h.s', 'a.m', 'p.m', 'viz', 'resp', 'incl',
+  'sp', 'spp', 'var', 'subsp', 'min', 'max', 'mo', 'wk', 'wks', 'yr', 'yrs', 'hr', 'hrs', 'inc', 'ltd', 'co',
+  'dept', 'univ', 'mt', 'ft', 'gen', 'lt', 'col', 'capt', 'sgt', 'esp', 'nr', 'ed', 'eds',
+]);
+
+// Tokens that stay abbreviations only when the next word starts in lower case ("etc. and", but "etc. The").
+const SOFT = new Set(['etc', 'min', 'max', 'mo', 'wk', 'wks', 'yr', 'yrs', 'hr', 'hrs']);
+
+function isSpace(c: number): boolean { return c === 32 || c === 10 || c === 9 || c === 13 || c === 160; }
+function isUpper(ch: string): boolean { return ch !== ch.toLowerCase() && ch === ch.toUpperCase(); }
+function isLower(ch: string): boolean { return ch !== ch.toUpperCase() && ch === ch.toLowerCase(); }
+
+/** The word (letters and inner periods) that ends just before position `dot`. */
+function wordBefore(text: string, dot: number): string {
+  let s = dot;
+  while (s > 0) {
+    const ch = text[s - 1];
+    if (/[A-Za-z.]/.test(ch)) s--; else break;
+  }
+  return text.slice(s, dot);
+}
+
+function opensSentence(ch: string): boolean {
+  return isUpper(ch) || /[0-9"“‘'(\[]/.test(ch);
+}
+
+/** Whether the period/?/! at `i` ends a sentence, given the next non-space char at `next`. */
+function endsAt(text: string, i: number, next: number): boolean {
+  const ch = text[i];
+  const nextCh = text[next] ?? '';
+  if (ch !== '.') return !isLower(nextCh);
+  const word = wordBefore(text, i);
+  const lw = word.toLowerCase();
+  if (!opensSentence(nextCh)) return false;
+  if (lw.length === 1 && isUpper(word)) return false;         // initials: "J. Smith", "A. fumigatus"
+  if (SOFT.has(lw)) return isUpper(nextCh);
+  if (NO_SPLIT.has(lw)) return false;
+  if (/^([a-z]\.)+[a-z]$/i.test(word) && word.length <= 7) return false; // "e.g", "i.v", "U.S"
+  return true;
+}
+
+/**
+ * Splits `text` (one paragraph or several joined by blank lines) into sentence spans.
+ * Paragraph breaks ("\n\n") always end a sentence; spans exclude surrounding whitespace.
+ */
+export function splitSentences(text: string): Span[] {
+  const spans: Span[] = [];
+  const n = text.length;
+  let start = 0;
+  const push = (s: number, e: number) => {
+    while (s < e && isSpace(text.charCodeAt(s))) s++;
+    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
+    if (e > s) spans.push({ start: s, end: e });
+  };
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 && text.charCodeAt(i + 1) === 10) { push(start, i); start = i + 2; i++; continue; }
+    if (c !== 46 && c !== 63 && c !== 33) continue; // . ? !
+    // closing quotes/brackets and repeated punctuation belong to this sentence
+    let j = i + 1;
+    while (j < n && /[.?!"”’')\]]/.test(text[j])) j++;
+    if (j >= n) continue;
+    if (!isSpace(text.charCodeAt(j))) continue;          // "3.5", "e.g.," and "U.S.A" never split
+    let k = j;
+    while (k < n && isSpace(text.charCodeAt(k))) {
+      if (text.charCodeAt(k) === 10 && text.charCodeAt(k + 1) === 10) break;
+      k++;
+    }
+    if (k >= n || (text.charCodeAt(k) === 10 && text.charCodeAt(k + 1) === 10)) continue;
+    if (!endsAt(text, i, k)) continue;
+    push(start, j);
+    start = k;
+    i = k - 1;
+  }
+  push(start, n);
+  return spans;
+}

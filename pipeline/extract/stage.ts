@@ -1,0 +1,155 @@
+// extract: JATS → sections, case timelines, figures, and decoded, normalised images.
+// The parsing and image work are pure functions (jats.ts, images.ts); this file only reads the
+// fetched blobs, calls them, and writes the rows.
+import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
+import { hashOf } from '../runner/hash.ts';
+import { upstreamOutputs } from '../runner/runner.ts';
+import type { ParsedArticle } from '../../schemas/article.ts';
+import { parseJats } from './jats.ts';
+import { processImage, findNearDuplicates } from './images.ts';
+
+export const EXTRACT_VERSION = '1';
+
+interface MediaRow { name: string; blob_sha256: string; placeholder: number }
+
+export interface ExtractedImage {
+  imageId: string;
+  figureId: string;
+  ord: number;
+  href: string;
+  mediaName: string;
+  sourceSha: string;
+  normalised: Buffer;
+  thumbnail: Buffer;
+  width: number;
+  height: number;
+  format: string;
+  dhash: string;
+  placeholder: boolean;
+}
+
+export interface ExtractOutput { article: ParsedArticle; images: ExtractedImage[]; licence: string }
+
+/** A graphic's href names a media file without (or with another) extension: match on the stem. */
+export function resolveMedia(href: string, media: MediaRow[]): MediaRow | undefined {
+  const stem = (s: string): string => s.replace(/\.[A-Za-z0-9]{2,5}$/, '');
+  return media.find((m) => m.name === href) ?? media.find((m) => stem(m.name) === href) ?? media.find((m) => stem(m.name) === stem(href));
+}
+
+export function createExtractStage(): Stage<{ pmcid: string }, ExtractOutput> {
+  return {
+    name: 'extract',
+    version: EXTRACT_VERSION,
+    reconcile: true,
+    concurrency: 2,
+    configSlice: (c) => c.extract,
+
+    items(ctx) {
+      return [...upstreamOutputs(ctx, 'fetch')].map(([pmcid, h]) => ({ key: pmcid, inputHash: h, input: { pmcid }, pmcid }));
+    },
+
+    async process(item, ctx): Promise<ItemResult<ExtractOutput>> {
+      const { store, config } = ctx;
+      const art = store.db.prepare('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
+      const xml = store.readBlob(art.xml_sha256);
+      const parsed = parseJats(xml, { maxBytes: config.extract.maxXmlBytes });
+      if (!parsed.ok) return { kind: 'drop', reason: parsed.reason, rule: `extract.jats.${parsed.reason}`, detail: { detail: parsed.detail } };
+      const article = parsed.article;
+      if (article.pmcid !== item.key) {
+        return { kind: 'drop', reason: 'metadata_mismatch', rule: 'extract.jats.pmcid', detail: { expected: item.key, jats: article.pmcid } };
+      }
+      const decisions: DecisionInput[] = article.warnings.map((w) => ({ action: 'flag', reason: w.code, rule: 'extract.jats.warning', detail: { detail: w.detail } }));
+      if (article.cases.length === 0) return { kind: 'drop', reason: 'no_case_section', rule: 'extract.case.find', decisions };
+
+      const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
+      const images: ExtractedImage[] = [];
+      const o = config.extract.images;
+      for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
+        let ord = 0;
+        for (const g of fig.graphics) {
+          ord++;
+          const imageId = `${item.key}-${fig.id}-${ord}`;
+          const m = resolveMedia(g.href, media);
+          if (!m) {
+            decisions.push({ action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } });
+            continue;
+          }
+          const res = await processImage(store.readBlob(m.blob_sha256), { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
+          if (!res.ok) {
+            decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
+            continue;
+          }
+          images.push({
+            imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
+            normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
+            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1,
+          });
+        }
+      }
+      // Near-duplicates within the article (placeholders are generated cards, so they are skipped):
+      // the later image of each pair is dropped, the pair recorded.
+      const real = images.filter((i) => !i.placeholder);
+      const dropped = new Set<string>();
+      for (const pair of findNearDuplicates(real.map((i) => ({ id: i.imageId, dhash: i.dhash })), o.nearDuplicateMaxDistance)) {
+        const [keep, drop] = [pair.a, pair.b].sort();
+        if (dropped.has(keep) || dropped.has(drop)) continue;
+        dropped.add(drop);
+        decisions.push({ action: 'drop', reason: 'image_near_duplicate', rule: 'extract.image.dhash', detail: { imageId: drop, duplicateOf: keep, distance: pair.distance } });
+      }
+      const kept = images.filter((i) => !dropped.has(i.imageId));
+      return {
+        kind: 'output',
+        output: { article, images: kept, licence: art.license_code },
+        decisions,
+        attributes: {
+          sections: article.sections.length,
+          cases: article.cases.length,
+          sentences: article.cases.reduce((n, c) => n + c.sentences.length, 0),
+          figures: article.figures.length,
+          images: kept.length,
+          image_dhash: Object.fromEntries(kept.map((i) => [i.imageId, i.dhash])),
+          modality: Object.fromEntries(article.figures.map((f) => [f.id, f.modality])),
+        },
+      };
+    },
+
+    clear(ctx, key) {
+      const db = ctx.store.db;
+      for (const t of ['figure_refs', 'images', 'figures', 'sentences', 'cases', 'sections', 'article_text']) {
+        db.prepare(`DELETE FROM ${t} WHERE pmcid = ?`).run(key);
+      }
+    },
+
+    write(ctx: StageContext, item: StageItem<{ pmcid: string }>, out: ExtractOutput): string {
+      const { store } = ctx;
+      const db = store.db;
+      const a = out.article;
+      const pmcid = item.key;
+      db.prepare('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, JSON.stringify(a));
+      const sec = db.prepare('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, s.text));
+      const cas = db.prepare('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
+      const sen = db.prepare('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const c of a.cases) {
+        cas.run(pmcid, c.index, c.label);
+        for (const s of c.sentences) sen.run(pmcid, c.index, s.index, s.sectionId, s.start, s.end, s.text, s.kind);
+      }
+      const fig = db.prepare('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const ref = db.prepare('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      a.figures.forEach((f, i) => {
+        fig.run(pmcid, f.id, i, f.kind, f.label, f.caption, JSON.stringify(f.panels), f.modality.guess);
+        for (const r of f.references) ref.run(pmcid, f.id, r.sectionId, r.start, r.end, r.surface, JSON.stringify(r.panels));
+      });
+      const img = db.prepare(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
+        width, height, format, dhash, placeholder, license_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const im of out.images) {
+        const norm = store.putBlob(im.normalised, `image/${im.format}`);
+        const thumb = store.putBlob(im.thumbnail, 'image/jpeg');
+        img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence);
+      }
+      db.prepare('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
+      return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder]), out.licence);
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// The XML layer of extraction: one fast-xml-parser pass (preserveOrder), a safe entity decoder,
+// a cheap well-formedness pre-scan and small node helpers. Everything here is pure.
+import { XMLParser } from 'fast-xml-parser';
+
+/** A node of fast-xml-parser's preserveOrder output: `{ tag: children, ':@': attrs }` or `{ '#text': s }`. */
+export type XNode = Record<string, unknown>;
+export type Attrs = Record<string, string>;
+
+export const MAX_DEPTH = 128;
+const MAX_DOCTYPE_ENTITIES = 64;
+
+const XML_FIVE: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ENTITY_RE = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,9}|[A-Za-z][\w.-]{0,31});/g;
+
+function codePointText(ref: string): string | null {
+  const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+  // Reject NUL, surrogates and out-of-range values: they are not characters.
+  if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+  return String.fromCodePoint(cp);
+}
+
+/**
+ * Decodes the five XML entities and numeric character references only. DOCTYPE-declared entities are
+ * never expanded (they stay as literal "&name;"), so no entity bomb can grow the text.
+ */
+export function decodeEntities(val: string): string {
+  if (val.indexOf('&') === -1) return val;
+  return val.replace(ENTITY_RE, (whole, ref: string) => {
+    if (ref[0] === '#') return codePointText(ref) ?? whole;
+    return XML_FIVE[ref] ?? whole;
+  });
+}
+
+// fast-xml-parser calls these four methods; we ignore the DOCTYPE's entities entirely.
+const safeDecoder = {
+  reset() {},
+  setXmlVersion() {},
+  addInputEntities() {},
+  decode: decodeEntities,
+};
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,          // keep the spaces around inline elements ("a <italic>b</italic> c")
+  processEntities: { enabled: true, maxEntityCount: MAX_DOCTYPE_ENTITIES, maxEntitySize: 10_000 },
+  entityDecoder: safeDecoder as never,
+  ignorePiTags: true,
+  ignoreDeclaration: true,
+  maxNestedTags: MAX_DEPTH,
+} as never);
+
+export type PreScan =
+  | { ok: true }
+  | { ok: false; reason: 'xml_malformed' | 'xml_entity_limit' | 'xml_too_deep'; detail: string };
+
+/** Scans the DOCTYPE internal subset: nested entity definitions (the billion-laughs shape), external entities or too many entities are refused. */
+function checkDoctype(xml: string, at: number): PreScan {
+  const open = xml.indexOf('[', at);
+  const close = xml.indexOf('>', at);
+  if (open === -1 || (close !== -1 && close < open)) return { ok: true }; // no internal subset
+  const end = xml.indexOf(']>', open);
+  const subset = xml.slice(open, end === -1 ? undefined : end);
+  let count = 0;
+  const re = /<!ENTITY\s+(%\s+)?([^\s"']+)\s+(SYSTEM|PUBLIC)?\s*("[^"]*"|'[^']*')?/g;
+  for (let m = re.exec(subset); m; m = re.exec(subset)) {
+    count++;
+    if (m[1]) return { ok: false, reason: 'xml_entity_limit', detail: `parameter entity ${m[2]} declared` };
+    if (m[3]) return { ok: false, reason: 'xml_entity_limit', detail: `external entity ${m[2]} declared` };
+    if (m[4] && m[4].includes('&')) return { ok: false, reason: 'xml_entity_limit', detail: `entity ${m[2]} refers to other entities` };
+    if (m[4] && m[4].length > 10_000) return { ok: false, reason: 'xml_entity_limit', detail: `entity ${m[2]} too long` };
+    if (count > MAX_DOCTYPE_ENTITIES) return { ok: false, reason: 'xml_entity_limit', detail: `more than ${MAX_DOCTYPE_ENTITIES} entities declared` };
+  }
+  return { ok: true };
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 58 || c === 46 || c > 127;
+}
+
+/**
+ * One linear pass over the markup: tags must balance, nesting is bounded and the DOCTYPE is safe.
+ * fast-xml-parser silently repairs truncated or mis-nested input, so this is what turns damage into a reason.
+ */
+export function preScan(xml: string): PreScan {
+  const stack: string[] = [];
+  const n = xml.length;
+  let i = xml.indexOf('<');
+  let sawRoot = false;
+  while (i !== -1 && i < n) {
+    const c = xml.charCodeAt(i + 1);
+    if (c === 33 /* ! */) {
+      if (xml.startsWith('<!--', i)) {
+        const e = xml.indexOf('-->', i + 4);
+        if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated comment' };
+        i = xml.indexOf('<', e + 3);
+        continue;
+      }
+      if (xml.startsWith('<![CDATA[', i)) {
+        const e = xml.indexOf(']]>', i + 9);
+        if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated CDATA' };
+        i = xml.indexOf('<', e + 3);
+        continue;
+      }
+      if (xml.startsWith('<!DOCTYPE', i)) {
+        if (sawRoot) return { ok: false, reason: 'xml_malformed', detail: 'DOCTYPE after root element' };
+        const d = checkDoctype(xml, i);
+        if (!d.ok) return d;
+        const sub = xml.indexOf('[', i);
+        const gt = xml.indexOf('>', i);
+        let e = gt;
+        if (sub !== -1 && gt !== -1 && sub < gt) { const se = xml.indexOf(']>', sub); e = se === -1 ? -1 : se + 1; }
+        if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated DOCTYPE' };
+        i = xml.indexOf('<', e + 1);
+        continue;
+      }
+      return { ok: false, reason: 'xml_malformed', detail: `bad markup at ${i}` };
+    }
+    if (c === 63 /* ? */) {
+      const e = xml.indexOf('?>', i + 2);
+      if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated processing instruction' };
+      i = xml.indexOf('<', e + 2);
+      continue;
+    }
+    const closing = c === 47;
+    let j = closing ? i + 2 : i + 1;
+    const s = j;
+    while (j < n && isNameChar(xml.charCodeAt(j))) j++;
+    if (j === s) return { ok: false, reason: 'xml_malformed', detail: `bad tag at ${i}` };
+    const name = xml.slice(s, j);
+    // find the end of the tag, skipping quoted attribute values (they may hold '>')
+    let k = j;
+    let quote = 0;
+    for (; k < n; k++) {
+      const ch = xml.charCodeAt(k);
+      if (quote) { if (ch === quote) quote = 0; }
+      else if (ch === 34 || ch === 39) quote = ch;
+      else if (ch === 62) break;
+      else if (ch === 60) return { ok: false, reason: 'xml_malformed', detail: `'<' inside tag ${name}` };
+    }
+    if (k >= n) return { ok: false, reason: 'xml_malformed', detail: `unterminated tag ${name}` };
+    if (closing) {
+      const top = stack.pop();
+      if (top !== name) return { ok: false, reason: 'xml_malformed', detail: `closing </${name}> does not match <${top ?? ''}>` };
+    } else if (xml.charCodeAt(k - 1) !== 47 /* self-closing */) {
+      if (stack.length === 0 && sawRoot) return { ok: false, reason: 'xml_malformed', detail: 'content after the root element' };
+      stack.push(name);
+      sawRoot = true;
+      if (stack.length > MAX_DEPTH) return { ok: false, reason: 'xml_too_deep', detail: `nesting deeper than ${MAX_DEPTH}` };
+    } else {
+      sawRoot = true;
+    }
+    i = xml.indexOf('<', k + 1);
+  }
+  if (!sawRoot) return { ok: false, reason: 'xml_malformed', detail: 'no root element' };
+  if (stack.length) return { ok: false, reason: 'xml_malformed', detail: `unclosed <${stack[stack.length - 1]}> (truncated?)` };
+  return { ok: true };
+}
+
+/** The bare parse (exported so the bench measures exactly the parse extraction uses). */
+export function parseXml(xml: string): XNode[] {
+  return parser.parse(xml) as XNode[];
+}
+
+export function tagOf(node: XNode): string {
+  for (const k in node) if (k !== ':@') return k;
+  return '';
+}
+
+export function kids(node: XNode, tag?: string): XNode[] {
+  const t = tag ?? tagOf(node);
+  const v = node[t];
+  return Array.isArray(v) ? (v as XNode[]) : [];
+}
+
+const NO_ATTRS: Attrs = Object.freeze({}) as Attrs;
+export function attrs(node: XNode): Attrs {
+  return (node[':@'] as Attrs | undefined) ?? NO_ATTRS;
+}
+
+export function attr(node: XNode, name: string): string | undefined {
+  const a = node[':@'] as Attrs | undefined;
+  if (!a) return undefined;
+  const v = a[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** xlink:href under any prefix (some producers use "href" or another prefix bound to xlink). */
+export function hrefOf(node: XNode): string | undefined {
+  const a = node[':@'] as Attrs | undefined;
+  if (!a) return undefined;
+  if (typeof a['xlink:href'] === 'string') return a['xlink:href'];
+  for (const k in a) if (k === 'href' || k.endsWith(':href')) return a[k];
+  return undefined;
+}
+
+export function child(node: XNode, tag: string): XNode | undefined {
+  for (const c of kids(node)) if (tag in c) return c;
+  return undefined;
+}
+
+export function childrenNamed(node: XNode, tag: string): XNode[] {
+  const out: XNode[] = [];
+  for (const c of kids(node)) if (tag in c) out.push(c);
+  return out;
+}
+
+/** All text below a node, with whitespace collapsed. */
+export function textOf(node: XNode | undefined): string {
+  if (!node) return '';
+  const parts: string[] = [];
+  collectText(node, parts);
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
+function collectText(node: XNode, out: string[]): void {
+  const t = node['#text'];
+  if (t !== undefined) { out.push(String(t)); return; }
+  const tag = tagOf(node);
+  if (tag === 'break') { out.push(' '); return; }
+  for (const c of kids(node, tag)) collectText(c, out);
+}

@@ -1,0 +1,111 @@
+// Rule-based diagnosis-track question builder (pure). The model sees the case narrative cut
+// before the first sentence that states the diagnosis, and the case's images under neutral labels.
+import type { Sentence } from '../../schemas/article.ts';
+import { findLeaks, type LeakPattern } from '../filter/leak.ts';
+
+export interface FigureInfo { id: string; label: string; panels: string[] }
+export interface ImageInfo { imageId: string; figureId: string; ord: number; width: number; height: number; normSha: string; format: string; placeholder: boolean; license: string }
+export interface MentionSpan { sectionId: string | null; start: number; end: number; orphaCode: string }
+
+export interface DiagnosisInput {
+  pmcid: string;
+  caseNo: number;
+  sentences: Sentence[];              // the case timeline, in order
+  figures: FigureInfo[];              // document order
+  images: ImageInfo[];
+  answerCodes: Set<string>;           // the answer and any code that was mapped onto it
+  mentions: MentionSpan[];            // body mentions of any code (from align)
+  answerPatterns: LeakPattern[];      // answer name + aliases
+  diagnosisEvidence: { sectionId: string | null; start: number; end: number; text: string }[];
+  minContextSentences: number;
+  maxImages: number;
+}
+
+export interface DraftImage extends ImageInfo { label: string; figureLabel: string; panels: string[] }
+
+export interface DiagnosisDraft {
+  question: string;
+  context: string;
+  contextSentences: Sentence[];
+  cut: { beforeSentence: number; reason: string; sentence: Sentence | null };
+  images: DraftImage[];
+}
+
+export type DraftResult = { ok: true; draft: DiagnosisDraft } | { ok: false; reason: string; rule: string; detail: Record<string, unknown> };
+
+/** The index of the first sentence that names the answer or states a diagnosis, or null. */
+export function findDecisionPoint(input: DiagnosisInput): { index: number; reason: string } | null {
+  for (const s of input.sentences) {
+    const namesAnswer = input.mentions.some((m) => input.answerCodes.has(m.orphaCode) && m.sectionId === s.sectionId && m.start < s.end && m.end > s.start)
+      || findLeaks(s.text, input.answerPatterns).length > 0;
+    if (namesAnswer) return { index: s.index, reason: 'sentence_names_answer' };
+    if (s.kind === 'diagnosis') return { index: s.index, reason: 'diagnosis_statement' };
+  }
+  return null;
+}
+
+/** Replaces written figure references ("Figure 2(a)") by the images' neutral labels. */
+function relabelRefs(s: Sentence, labelOf: Map<string, string>): string {
+  let text = s.text;
+  const refs = [...s.figureRefs].filter((r) => text.includes(r.surface)).sort((a, b) => b.surface.length - a.surface.length);
+  for (const r of refs) {
+    // a reference to a figure that is not shown (a table, a post-treatment image) is removed
+    text = text.split(r.surface).join(labelOf.get(r.figureId) ?? '');
+  }
+  return text.replace(/\(\s*(?:[,;]\s*)*\)/g, '').replace(/\(\s*[,;]\s*/g, '(').replace(/\s*[,;]\s*\)/g, ')').replace(/\s+([.,;:])/g, '$1').replace(/ {2,}/g, ' ');
+}
+
+export function buildDiagnosisDraft(input: DiagnosisInput): DraftResult {
+  const point = findDecisionPoint(input);
+  if (!point) return { ok: false, reason: 'decision_point_not_found', rule: 'generate.diagnosis.cut', detail: { sentences: input.sentences.length } };
+  const ctx = input.sentences.filter((s) => s.index < point.index);
+  if (ctx.length < input.minContextSentences) {
+    return { ok: false, reason: 'context_too_short', rule: 'generate.diagnosis.min_context', detail: { sentences: ctx.length, min: input.minContextSentences } };
+  }
+  // Images: figures referenced before the cut first (in order of first reference), then the
+  // case's other referenced figures; figures referenced only from treatment/outcome sentences
+  // are left out (they show the course after the diagnosis).
+  const order: string[] = [];
+  const push = (id: string): void => { if (!order.includes(id)) order.push(id); };
+  for (const s of ctx) for (const r of s.figureRefs) push(r.figureId);
+  for (const s of input.sentences.slice(ctx.length)) {
+    if (s.kind !== 'treatment' && s.kind !== 'outcome') for (const r of s.figureRefs) push(r.figureId);
+  }
+  if (order.length === 0) for (const f of input.figures) push(f.id); // no references at all: the article's figures
+  const figById = new Map(input.figures.map((f) => [f.id, f]));
+  const images: DraftImage[] = [];
+  const labelOf = new Map<string, string>();
+  for (const figId of order) {
+    const fig = figById.get(figId);
+    if (!fig) continue;
+    const imgs = input.images.filter((i) => i.figureId === figId).sort((a, b) => a.ord - b.ord);
+    const first = images.length + 1;
+    for (const im of imgs) {
+      if (images.length >= input.maxImages) break;
+      images.push({ ...im, label: `Image ${images.length + 1}`, figureLabel: fig.label, panels: fig.panels });
+    }
+    const last = images.length;
+    if (last >= first) labelOf.set(figId, first === last ? `Image ${first}` : `Images ${first}–${last}`);
+  }
+  if (images.length === 0) return { ok: false, reason: 'no_images', rule: 'generate.diagnosis.images', detail: { figures: input.figures.length } };
+
+  const parts: string[] = [];
+  let prevSection: string | null = null;
+  for (const s of ctx) {
+    const text = relabelRefs(s, labelOf);
+    parts.push(prevSection === null ? text : s.sectionId === prevSection ? ` ${text}` : `\n\n${text}`);
+    prevSection = s.sectionId;
+  }
+  const n = images.length;
+  const imageList = n === 1 ? 'Image 1' : `Images 1–${n}`;
+  return {
+    ok: true,
+    draft: {
+      question: `Read the case description and examine ${imageList}. What is the most likely diagnosis? Give the standard name of the disease.`,
+      context: parts.join(''),
+      contextSentences: ctx,
+      cut: { beforeSentence: point.index, reason: point.reason, sentence: input.sentences.find((s) => s.index === point.index) ?? null },
+      images,
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// generate: one diagnosis-track draft question per case with an accepted rare diagnosis.
+// Item = one case ("PMC123#c1"), so drops are counted and explained per case.
+import type { Stage, StageContext, StageItem, ItemResult } from '../runner/stage.ts';
+import { hashOf } from '../runner/hash.ts';
+import { upstreamOutputs } from '../runner/runner.ts';
+import type { Sentence } from '../../schemas/article.ts';
+import type { Lexicon } from '../../ontology/types.ts';
+import { buildLeakPatterns } from '../filter/leak.ts';
+import { buildDiagnosisDraft, type DraftImage, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
+import { answerTerms, categoryOf } from './answer.ts';
+
+export const GENERATE_VERSION = '1';
+
+export interface QuestionDraft {
+  id: string;
+  track: 'diagnosis';
+  pmcid: string;
+  caseNo: number;
+  question: string;
+  context: string;
+  images: DraftImage[];
+  answer: string;
+  answerAliases: string[];
+  orphaCode: string;
+  orphaName: string;
+  category: string;
+  diagnosisStatements: { sectionId: string | null; start: number; end: number; text: string }[];
+  contextSentences: { sectionId: string; start: number; end: number; text: string; index: number }[];
+  cut: { beforeSentence: number; reason: string; sentence: { sectionId: string; start: number; end: number; text: string } | null };
+}
+
+interface CaseInput { pmcid: string; caseNo: number }
+
+/** Stable across runs: pmcid + track + case + the answer code. */
+export function questionId(track: string, pmcid: string, caseNo: number, orphaCode: string): string {
+  return `${track === 'diagnosis' ? 'dx' : track}-${pmcid}-c${caseNo}-${hashOf(track, pmcid, caseNo, orphaCode).slice(0, 8)}`;
+}
+
+interface DiagRow { orpha_code: string | null; orpha_name: string | null; status: string; reason: string | null; evidence_json: string; aliases_json: string }
+
+export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, QuestionDraft> {
+  return {
+    name: 'generate',
+    version: GENERATE_VERSION,
+    reconcile: true,
+    configSlice: (c) => c.generate,
+
+    items(ctx) {
+      const extract = upstreamOutputs(ctx, 'extract');
+      const cases = ctx.store.db.prepare('SELECT pmcid, case_no FROM case_diagnoses ORDER BY pmcid, case_no').all() as { pmcid: string; case_no: number }[];
+      const align = upstreamOutputs(ctx, 'align');
+      return cases.filter((c) => align.has(c.pmcid)).map((c) => ({
+        key: `${c.pmcid}#c${c.case_no}`,
+        inputHash: hashOf(align.get(c.pmcid), extract.get(c.pmcid)),
+        input: { pmcid: c.pmcid, caseNo: c.case_no },
+        pmcid: c.pmcid,
+      }));
+    },
+
+    async process(item: StageItem<CaseInput>, ctx: StageContext): Promise<ItemResult<QuestionDraft>> {
+      const db = ctx.store.db;
+      const { pmcid, caseNo } = item.input;
+      const diag = db.prepare('SELECT orpha_code, orpha_name, status, reason, evidence_json, aliases_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
+        .get(pmcid, caseNo) as DiagRow;
+      if (diag.status !== 'accepted' || !diag.orpha_code) {
+        // The decision itself was recorded by align; here the case simply yields no question.
+        return { kind: 'drop', reason: diag.reason ?? `diagnosis_${diag.status}`, rule: 'generate.requires_accepted_diagnosis', detail: { status: diag.status } };
+      }
+      const code = diag.orpha_code;
+      const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
+      const terms = answerTerms(lexicon, code, name, JSON.parse(diag.aliases_json) as string[]);
+      const sentences = (db.prepare('SELECT idx, section_id, start_offset, end_offset, text, kind FROM sentences WHERE pmcid = ? AND case_no = ? ORDER BY idx').all(pmcid, caseNo) as
+        { idx: number; section_id: string; start_offset: number; end_offset: number; text: string; kind: Sentence['kind'] }[]);
+      const parsed = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json);
+      const refsBySentence = new Map<number, Sentence['figureRefs']>();
+      for (const c of parsed.cases as { index: number; sentences: Sentence[] }[]) {
+        if (c.index === caseNo) for (const s of c.sentences) refsBySentence.set(s.index, s.figureRefs);
+      }
+      const timeline: Sentence[] = sentences.map((s) => ({
+        index: s.idx, sectionId: s.section_id, start: s.start_offset, end: s.end_offset, text: s.text, kind: s.kind, figureRefs: refsBySentence.get(s.idx) ?? [],
+      }));
+      const figures = (db.prepare(`SELECT figure_id, label, panels_json FROM figures WHERE pmcid = ? AND kind = 'figure' ORDER BY ord`).all(pmcid) as
+        { figure_id: string; label: string; panels_json: string }[])
+        .map((f): FigureInfo => ({ id: f.figure_id, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
+      const images = (db.prepare('SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images WHERE pmcid = ? ORDER BY image_id').all(pmcid) as
+        { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
+        .map((i): ImageInfo => ({ imageId: i.image_id, figureId: i.figure_id, ord: i.ord, width: i.width, height: i.height, normSha: i.norm_sha256, format: i.format, placeholder: i.placeholder === 1, license: i.license_code }));
+      const mentions = (db.prepare(`SELECT section_id, start_offset, end_offset, orpha_code FROM mentions WHERE pmcid = ? AND field = 'body'`).all(pmcid) as
+        { section_id: string | null; start_offset: number; end_offset: number; orpha_code: string }[])
+        .map((m): MentionSpan => ({ sectionId: m.section_id, start: m.start_offset, end: m.end_offset, orphaCode: m.orpha_code }));
+
+      const res = buildDiagnosisDraft({
+        pmcid, caseNo, sentences: timeline, figures, images, mentions,
+        answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms),
+        diagnosisEvidence: JSON.parse(diag.evidence_json),
+        minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,
+      });
+      if (!res.ok) return { kind: 'drop', reason: res.reason, rule: res.rule, detail: res.detail };
+      const d = res.draft;
+      const id = questionId('diagnosis', pmcid, caseNo, code);
+      const draft: QuestionDraft = {
+        id, track: 'diagnosis', pmcid, caseNo, question: d.question, context: d.context, images: d.images,
+        answer: name, answerAliases: terms.terms.filter((t) => t.source === 'alias').map((t) => t.form),
+        orphaCode: code, orphaName: name, category: categoryOf(lexicon, code),
+        diagnosisStatements: (JSON.parse(diag.evidence_json) as QuestionDraft['diagnosisStatements']).map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
+        contextSentences: d.contextSentences.map((s) => ({ sectionId: s.sectionId, start: s.start, end: s.end, text: s.text, index: s.index })),
+        cut: { beforeSentence: d.cut.beforeSentence, reason: d.cut.reason, sentence: d.cut.sentence && { sectionId: d.cut.sentence.sectionId, start: d.cut.sentence.start, end: d.cut.sentence.end, text: d.cut.sentence.text } },
+      };
+      return {
+        kind: 'output',
+        output: draft,
+        decisions: [{
+          action: 'cut', reason: `cut_${d.cut.reason}`, rule: 'generate.diagnosis.decision_point', questionId: id, field: d.cut.sentence ? `section:${d.cut.sentence.sectionId}` : null,
+          span: d.cut.sentence ? [d.cut.sentence.start, d.cut.sentence.end] : null, matchedText: d.cut.sentence?.text ?? null,
+          detail: { beforeSentence: d.cut.beforeSentence, contextSentences: d.contextSentences.length },
+        }],
+        attributes: { context_sentences: d.contextSentences.length, images: d.images.length, placeholder_images: d.images.filter((i) => i.placeholder).length },
+      };
+    },
+
+    clear(ctx, key) {
+      const [pmcid, c] = key.split('#c');
+      ctx.store.db.prepare('DELETE FROM questions WHERE pmcid = ? AND case_no = ?').run(pmcid, Number(c));
+    },
+
+    write(ctx, _item, q: QuestionDraft): string {
+      const db = ctx.store.db;
+      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, JSON.stringify(q));
+      const ev = db.prepare('INSERT INTO question_evidence (question_id, ord, kind, ref_json) VALUES (?, ?, ?, ?)');
+      let ord = 0;
+      for (const s of q.diagnosisStatements) ev.run(q.id, ord++, 'diagnosis_statement', JSON.stringify(s));
+      for (const s of q.contextSentences) ev.run(q.id, ord++, 'context_sentence', JSON.stringify(s));
+      for (const i of q.images) ev.run(q.id, ord++, 'image', JSON.stringify({ imageId: i.imageId, label: i.label, figure: i.figureLabel }));
+      return hashOf(GENERATE_VERSION, q);
+    },
+  };
+}

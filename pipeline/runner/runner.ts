@@ -1,0 +1,163 @@
+// Runs one stage over its items: skips items already done with the same input and config
+// hashes, processes the rest with bounded concurrency, and commits each item's writes in one
+// transaction, so a crash (even SIGKILL) loses at most the items in flight.
+import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
+import { hashOf } from './hash.ts';
+import { ProgressLine } from './progress.ts';
+
+export interface StageCounts {
+  stage: string;
+  seen: number;       // items listed this run
+  new: number;        // items processed this run (not skipped)
+  skipped: number;    // already done with the same hashes
+  kept: number;       // items whose current status is done
+  pending: number;    // transient failures, retried next run
+  dropped: Record<string, number>;
+  orphaned: number;   // outputs cleared because the upstream item is gone
+  ms: number;
+}
+
+interface ProgressRow { input_hash: string; config_hash: string; status: string; attempts: number; reason: string | null }
+
+export function stageConfigHash(stage: Stage<unknown, unknown>, ctx: StageContext): string {
+  return hashOf(stage.name, stage.version, stage.configSlice(ctx.config) ?? null);
+}
+
+export interface RunStageOptions {
+  /** Checked before each new item is started: Ctrl-C stops scheduling, in-flight items finish. */
+  shouldStop?: () => boolean;
+}
+
+export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts: RunStageOptions = {}): Promise<StageCounts> {
+  const t0 = Date.now();
+  const db = ctx.store.db;
+  const cfgHash = stageConfigHash(stage as Stage<unknown, unknown>, ctx);
+  const counts: StageCounts = { stage: stage.name, seen: 0, new: 0, skipped: 0, kept: 0, pending: 0, dropped: {}, orphaned: 0, ms: 0 };
+  const getProgress = db.prepare('SELECT input_hash, config_hash, status, attempts, reason FROM stage_progress WHERE stage = ? AND item_key = ?');
+  const listed = new Set<string>();
+  const concurrency = Math.max(1, stage.concurrency ?? 1);
+  const inFlight = new Set<Promise<void>>();
+  const rawItems = stage.items(ctx);
+  const progress = new ProgressLine(stage.name, Array.isArray(rawItems) ? rawItems.length : undefined);
+
+  const tally = (status: string, reason: string | null): void => {
+    if (status === 'done') counts.kept++;
+    else if (status === 'pending') counts.pending++;
+    else if (status === 'dropped') counts.dropped[reason ?? 'unknown'] = (counts.dropped[reason ?? 'unknown'] ?? 0) + 1;
+  };
+
+  const handle = async (item: StageItem<I>, attempts: number): Promise<void> => {
+    let result: ItemResult<O>;
+    try {
+      result = await stage.process(item, ctx);
+    } catch (err) {
+      // A bug in a stage must not stop the run or lose other items: it becomes a recorded drop.
+      ctx.log.debug(`${stage.name} ${item.key}: ${(err as Error).stack ?? err}`);
+      result = { kind: 'drop', reason: 'internal_error', rule: `${stage.name}.process`, detail: { error: String((err as Error)?.message ?? err) } };
+    }
+    const status = commit(stage, ctx, cfgHash, item, result, attempts);
+    tally(status, result.kind === 'drop' ? result.reason : null);
+    progress.tick(`${item.key}`);
+  };
+
+  for await (const item of rawItems) {
+    if (listed.has(item.key)) continue; // a source listing the same key twice must not double-process it
+    listed.add(item.key);
+    counts.seen++;
+    const prev = getProgress.get(stage.name, item.key) as ProgressRow | undefined;
+    if (prev && prev.status !== 'pending' && prev.input_hash === item.inputHash && prev.config_hash === cfgHash) {
+      counts.skipped++;
+      tally(prev.status, prev.reason);
+      progress.tick(item.key);
+      continue;
+    }
+    if (opts.shouldStop?.()) { counts.pending++; continue; }
+    counts.new++;
+    const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  progress.done();
+
+  if (stage.reconcile && !opts.shouldStop?.()) counts.orphaned = reconcile(stage, ctx, listed);
+  counts.ms = Date.now() - t0;
+  return counts;
+}
+
+function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, item: StageItem<I>, result: ItemResult<O>, attempts: number): string {
+  const db = ctx.store.db;
+  const now = new Date().toISOString();
+  const upsert = db.prepare(`INSERT INTO stage_progress
+      (stage, item_key, input_hash, config_hash, stage_version, status, output_hash, reason, error, attempts, run_id, updated_at)
+      VALUES (@stage, @key, @input, @cfg, @version, @status, @out, @reason, @error, @attempts, @run, @now)
+    ON CONFLICT (stage, item_key) DO UPDATE SET input_hash = excluded.input_hash, config_hash = excluded.config_hash,
+      stage_version = excluded.stage_version, status = excluded.status, output_hash = excluded.output_hash,
+      reason = excluded.reason, error = excluded.error, attempts = excluded.attempts, run_id = excluded.run_id,
+      updated_at = excluded.updated_at`);
+  const base = { stage: stage.name, key: item.key, version: stage.version, run: ctx.runId, now, attempts };
+
+  if (result.kind === 'transient') {
+    // Keep whatever is stored: a transient failure never removes earlier good work.
+    ctx.store.tx(() => {
+      const prev = db.prepare('SELECT input_hash, output_hash FROM stage_progress WHERE stage = ? AND item_key = ?')
+        .get(stage.name, item.key) as { input_hash: string; output_hash: string | null } | undefined;
+      upsert.run({ ...base, input: prev?.input_hash ?? item.inputHash, cfg: cfgHash, status: 'pending', out: prev?.output_hash ?? null, reason: null, error: result.error.slice(0, 2000) });
+    });
+    ctx.log.debug(`${stage.name} ${item.key}: transient: ${result.error}`);
+    return 'pending';
+  }
+
+  ctx.store.tx(() => {
+    stage.clear(ctx, item.key);
+    db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, item.key);
+    db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, item.key);
+    const decisions: DecisionInput[] = [...(result.decisions ?? [])];
+    let outHash: string | null = null;
+    if (result.kind === 'output') {
+      outHash = stage.write(ctx, item, result.output);
+    } else {
+      decisions.unshift({ action: 'drop', reason: result.reason, rule: result.rule, pmcid: item.pmcid ?? null, detail: result.detail ?? {} });
+    }
+    insertDecisions(ctx, stage, cfgHash, item, decisions, now);
+    const putAttr = db.prepare('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
+    for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      putAttr.run(stage.name, item.key, name, JSON.stringify(value));
+    }
+    upsert.run({ ...base, input: item.inputHash, cfg: cfgHash, status: result.kind === 'output' ? 'done' : 'dropped', out: outHash, reason: result.kind === 'drop' ? result.reason : null, error: null });
+  });
+  return result.kind === 'output' ? 'done' : 'dropped';
+}
+
+function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: string, item: StageItem<I>, decisions: DecisionInput[], now: string): void {
+  const ins = ctx.store.db.prepare(`INSERT INTO decisions
+    (run_id, stage, stage_version, config_hash, item_key, pmcid, question_id, action, reason_code, rule, field, span_start, span_end, matched_text, detail_json, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (const d of decisions) {
+    ins.run(ctx.runId, stage.name, stage.version, cfgHash, item.key, d.pmcid ?? item.pmcid ?? null, d.questionId ?? null,
+      d.action, d.reason, d.rule, d.field ?? null, d.span?.[0] ?? null, d.span?.[1] ?? null, d.matchedText ?? null,
+      JSON.stringify(d.detail ?? {}), now);
+  }
+}
+
+function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<string>): number {
+  const db = ctx.store.db;
+  const keys = (db.prepare('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
+    .map((r) => r.item_key).filter((k) => !listed.has(k));
+  for (const key of keys) {
+    ctx.store.tx(() => {
+      stage.clear(ctx, key);
+      db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
+      db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
+      db.prepare('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
+    });
+  }
+  return keys.length;
+}
+
+/** The output hash an upstream stage recorded for an item: downstream input hashes build on it. */
+export function upstreamOutputs(ctx: StageContext, stage: string): Map<string, string> {
+  const rows = ctx.store.db.prepare(`SELECT item_key, output_hash FROM stage_progress WHERE stage = ? AND status = 'done' ORDER BY item_key`)
+    .all(stage) as { item_key: string; output_hash: string }[];
+  return new Map(rows.map((r) => [r.item_key, r.output_hash]));
+}

@@ -1,0 +1,48 @@
+// One config: a zod schema, loaded from a JSON file and flags, dumped into every run record.
+// Runtime-only settings (work directory, source folder, debug) are kept out of the hashed
+// part, so the same build in another folder has the same config hash and the same export.
+import { z } from 'zod';
+import { LICENCE_PRESETS } from '../pipeline/fetch/policy.ts';
+
+export const ConfigSchema = z.object({
+  sources: z.object({
+    eutilsUrl: z.string().url().default('https://eutils.ncbi.nlm.nih.gov/entrez/eutils'),
+    s3Url: z.string().url().default('https://pmc-oa-opendata.s3.amazonaws.com'),
+    email: z.string().nullable().default(null),
+    tool: z.string().nullable().default(null),
+    apiKey: z.string().nullable().default(null),
+    s3Concurrency: z.number().int().min(1).max(64).default(4),
+  }).strict().prefault({}),
+  policy: z.object({
+    licences: z.array(z.string()).default(LICENCE_PRESETS.all_cc),
+  }).strict().prefault({}),
+  extract: z.object({
+    maxXmlBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    images: z.object({
+      maxSide: z.number().int().min(64).default(1024),
+      thumbSide: z.number().int().min(32).default(256),
+      limitInputPixels: z.number().int().positive().default(100_000_000),
+      nearDuplicateMaxDistance: z.number().int().min(0).max(64).default(6),
+      concurrency: z.number().int().min(1).max(64).default(2),
+    }).strict().prefault({}),
+  }).strict().prefault({}),
+  align: z.object({
+    minConfidence: z.number().min(0).max(1).default(0.6),
+    excludeNonRare: z.boolean().default(true),
+  }).strict().prefault({}),
+  generate: z.object({
+    tracks: z.array(z.enum(['diagnosis'])).default(['diagnosis']),
+    minContextSentences: z.number().int().min(1).default(3),
+    maxImages: z.number().int().min(1).default(12),
+  }).strict().prefault({}),
+  filter: z.object({
+    maskToken: z.string().min(1).default('[MASKED]'),
+    maxMaskedFraction: z.number().min(0).max(1).default(0.35),
+  }).strict().prefault({}),
+}).strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function parseConfig(raw: unknown): Config {
+  return ConfigSchema.parse(raw ?? {});
+}
