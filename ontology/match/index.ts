@@ -5,7 +5,7 @@ import type { Lexicon } from '../types.ts';
 import { findAbbreviations, type AbbrevDef } from './abbrev.ts';
 import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
-import { canonWord, singular, tokenize, type Token } from './normalize.ts';
+import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
 import { buildTrie, type Term, type TokenTrie } from './trie.ts';
 
@@ -44,133 +44,212 @@ export interface Matcher {
   fuzzy(text: string, limit?: number): FuzzyHit[];
 }
 
-interface Hit { part: number; i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string }
+/** One distinct word form: its canonical form, its trie token id and its singular's id (-1: none). */
+interface Word { norm: string; id: number; sg: number; numCtx: boolean }
+
+/** A tokenised text as parallel arrays (no per-token objects on the hot path). */
+interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array }
+
+interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string }
 
 const CACHE_LIMIT = 500_000;
 
+interface CacheEntry { raw: string; word: Word }
+
+// Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a
+// substring nor hashes a string for words it has seen before (nearly all of them).
+class WordTable {
+  private buckets = new Map<number, CacheEntry[]>();
+  private size = 0;
+  private romanCache = new Map<string, Word>();
+  constructor(private trie: TokenTrie) {}
+
+  lookup(text: string, s: number, e: number, h: number): Word {
+    const bucket = this.buckets.get(h);
+    if (bucket !== undefined) {
+      const len = e - s;
+      for (let b = 0; b < bucket.length; b++) {
+        const raw = bucket[b].raw;
+        if (raw.length !== len) continue;
+        let k = 0;
+        while (k < len && raw.charCodeAt(k) === text.charCodeAt(s + k)) k++;
+        if (k === len) return bucket[b].word;
+      }
+    }
+    if (this.size > CACHE_LIMIT) { this.buckets.clear(); this.size = 0; }
+    const raw = text.slice(s, e);
+    const word = this.fromNorm(canonWord(raw));
+    if (bucket) bucket.push({ raw, word }); else this.buckets.set(h, [{ raw, word }]);
+    this.size++;
+    return word;
+  }
+
+  fromNorm(norm: string): Word {
+    const sg = singular(norm);
+    return { norm, id: this.trie.vocab.get(norm) ?? -1, sg: sg ? this.trie.vocab.get(sg) ?? -1 : -1, numCtx: NUMBER_CONTEXT.has(norm) };
+  }
+
+  /** Roman numerals after "type", "class", "factor"…: "type II" == "type 2". */
+  roman(w: Word): Word {
+    const arabic = romanToArabic(w.norm);
+    if (!arabic) return w;
+    return this.romanCache.get(arabic) ?? (this.romanCache.set(arabic, this.fromNorm(arabic)), this.romanCache.get(arabic)!);
+  }
+}
+
+const isJoiner = (c: number) => c === 45 || c === 47 || (c >= 0x2010 && c <= 0x2013);
+
+function grow<T extends Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function scan(text: string, table: WordTable): Scan {
+  let cap = (text.length >> 3) + 16; // ~6 chars per word in prose; grown when needed
+  let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap);
+  const words: Word[] = [];
+  let n = 0, i = 0, prevEnd = -2;
+  let prev: Word | null = null;
+  const len = text.length;
+  while (i < len) {
+    let c = text.charCodeAt(i);
+    if (!isWordChar(c)) { i++; continue; }
+    const s = i;
+    let h = 0x811c9dc5 | 0;
+    do { h = Math.imul(h ^ c, 16777619); i++; c = i < len ? text.charCodeAt(i) : 0; } while (i < len && isWordChar(c));
+    if (i + 1 < len && isApostrophe(c) && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= len || !isWordChar(text.charCodeAt(i + 2)))) {
+      h = Math.imul(Math.imul(h ^ c, 16777619) ^ text.charCodeAt(i + 1), 16777619);
+      i += 2;
+    }
+    let w = table.lookup(text, s, i, h & 0x3fffffff);
+    if (prev !== null && prev.numCtx) w = table.roman(w);
+    if (n === cap) { start = grow(start); end = grow(end); ids = grow(ids); hyph = grow(hyph); cap *= 2; }
+    start[n] = s; end[n] = i; ids[n] = w.id; words.push(w);
+    hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
+    n++; prevEnd = i; prev = w;
+  }
+  return { n, start, end, ids, words, hyph };
+}
+
 export function createMatcher(lex: Lexicon): Matcher {
   const trie = buildTrie(lex);
-  const canonCache = new Map<string, string>();
-  const canon = (raw: string): string => {
-    let c = canonCache.get(raw);
-    if (c === undefined) {
-      if (canonCache.size > CACHE_LIMIT) canonCache.clear();
-      c = canonWord(raw);
-      canonCache.set(raw, c);
-    }
-    return c;
-  };
+  const table = new WordTable(trie);
   let fuzzyIndex: FuzzyIndex | null = null;
-
-  const matcher: Matcher = {
+  return {
     lexicon: lex,
-    matchDocument: (parts) => matchDocument(lex, trie, canon, parts),
-    match: (text) => matchDocument(lex, trie, canon, [{ field: 'body', sectionId: null, text }]).mentions,
+    matchDocument: (parts) => matchDocument(lex, trie, table, parts),
+    match: (text) => matchDocument(lex, trie, table, [{ field: 'body', sectionId: null, text }]).mentions,
     fuzzy: (text, limit = 5) => (fuzzyIndex ??= new FuzzyIndex(lex)).search(text, limit),
   };
-  return matcher;
 }
 
 const alnum = (s: string) => s.replace(/['’ʼ]s$/i, '').replace(/[^\p{L}\p{N}]/gu, '');
 
-/** Leftmost-longest exact matches in one token stream. */
-function exactHits(trie: TokenTrie, text: string, toks: Token[], part: number): Hit[] {
-  const n = toks.length;
-  const ids = new Int32Array(n);
-  for (let k = 0; k < n; k++) ids[k] = trie.vocab.get(toks[k].norm) ?? -1;
+/** Leftmost-longest exact matches in one scanned text. */
+function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   const hits: Hit[] = [];
   let i = 0;
-  while (i < n) {
-    if (ids[i] < 0 && !(i + 1 < n && toks[i + 1].hyphenBefore)) { i++; continue; }
-    const best = longestAt(trie, text, toks, ids, i);
+  while (i < sc.n) {
+    // Fast skip: the word starts no lexicon form (nor does its singular or a hyphen join).
+    if (!(i + 1 < sc.n && sc.hyph[i + 1] === 1) && (sc.ids[i] < 0 || trie.child(0, sc.ids[i]) < 0) && (sc.words[i].sg < 0 || trie.child(0, sc.words[i].sg) < 0)) { i++; continue; }
+    const best = walk(trie, text, sc, i, 0, i, null);
     if (best) {
-      hits.push({ part, i, j: best.j, terms: best.terms, method: 'exact', score: 1, form: best.terms[0].form });
+      hits.push({ i, j: best.j, terms: best.terms, method: 'exact', score: 1, form: best.terms[0].form });
       i = best.j + 1;
     } else i++;
   }
   return hits;
 }
 
-function acceptable(terms: Term[] | undefined, surface: string): Term[] {
-  if (!terms) return [];
+function acceptable(terms: Term[], surface: string): Term[] {
   return terms.filter((t) => !t.needsDefinition && (!t.acronym || alnum(surface) === alnum(t.form)));
 }
 
-function longestAt(trie: TokenTrie, text: string, toks: Token[], ids: Int32Array, i: number): { j: number; terms: Term[] } | null {
-  let best: { j: number; terms: Term[] } | null = null;
-  const consider = (node: number, j: number) => {
-    const ok = acceptable(trie.terms.get(node), text.slice(toks[i].start, toks[j].end));
-    if (ok.length && (!best || j > best.j)) best = { j, terms: ok };
-  };
-  const walk = (node: number, j: number): void => {
-    if (j >= toks.length) return;
-    if (ids[j] >= 0) {
-      const c = trie.child(node, ids[j]);
-      if (c >= 0) { consider(c, j); walk(c, j + 1); }
+interface Best { j: number; terms: Term[] }
+
+// Hot path: plain functions with explicit parameters (no per-call closures).
+function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
+  const terms = trie.terms.get(node);
+  if (!terms) return best;
+  const ok = acceptable(terms, text.slice(sc.start[i], sc.end[j]));
+  return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;
+}
+
+function walk(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
+  if (j >= sc.n) return best;
+  const w = sc.words[j];
+  if (w.id >= 0) {
+    const c = trie.child(node, w.id);
+    if (c >= 0) { best = consider(trie, text, sc, i, c, j, best); best = walk(trie, text, sc, i, c, j + 1, best); }
+  }
+  // Plural head: only as the last token of a match ("cardiac myxomas").
+  if (w.sg >= 0) {
+    const c = trie.child(node, w.sg);
+    if (c >= 0) best = consider(trie, text, sc, i, c, j, best);
+  }
+  // Hyphenated text word vs a closed lexicon word: "non-compaction" == "noncompaction".
+  if (j + 1 < sc.n && sc.hyph[j + 1]) {
+    const jid = trie.vocab.get(w.norm + sc.words[j + 1].norm);
+    if (jid !== undefined) {
+      const c = trie.child(node, jid);
+      if (c >= 0) { best = consider(trie, text, sc, i, c, j + 1, best); best = walk(trie, text, sc, i, c, j + 2, best); }
     }
-    // Plural head: only as the last token of a match ("cardiac myxomas").
-    const sg = singular(toks[j].norm);
-    if (sg) {
-      const sid = trie.vocab.get(sg);
-      if (sid !== undefined) { const c = trie.child(node, sid); if (c >= 0) consider(c, j); }
-    }
-    // Hyphenated text word vs a closed lexicon word: "non-compaction" == "noncompaction".
-    if (j + 1 < toks.length && toks[j + 1].hyphenBefore) {
-      const jid = trie.vocab.get(toks[j].norm + toks[j + 1].norm);
-      if (jid !== undefined) { const c = trie.child(node, jid); if (c >= 0) { consider(c, j + 1); walk(c, j + 2); } }
-    }
-  };
-  walk(0, i);
+  }
   return best;
 }
 
 /** Codes that a document-defined abbreviation stands for, from the exact hit ending its long form. */
-function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], toksByPart: Token[][]): void {
+function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], scans: Scan[]): void {
   for (const d of defs) {
-    const toks = toksByPart[d.part];
-    const hit = hitsByPart[d.part].find((h) => toks[h.j].end === d.longEnd && toks[h.i].start >= d.longStart - 1 && h.terms.length === 1)
-      ?? hitsByPart[d.part].find((h) => toks[h.j].end === d.longEnd && toks[h.i].start < d.longEnd && h.terms.length === 1);
+    const sc = scans[d.part];
+    const ending = hitsByPart[d.part].filter((h) => sc.end[h.j] === d.longEnd && sc.start[h.i] < d.longEnd && h.terms.length === 1);
+    const hit = ending.find((h) => sc.start[h.i] >= d.longStart - 1) ?? ending[0];
     d.code = hit ? hit.terms[0].code : null;
   }
 }
 
-function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, toks: Token[], part: number, taken: Set<number>): Hit[] {
+function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, sc: Scan, part: number, taken: Set<number>): Hit[] {
   const byShort = new Map<string, DocAbbreviation>();
-  for (const d of defs) if (!byShort.has(d.short)) byShort.set(d.short, d);
+  for (const d of defs) if (d.code && !byShort.has(d.short)) byShort.set(d.short, d);
   const hits: Hit[] = [];
-  for (let k = 0; k < toks.length; k++) {
+  if (!byShort.size) return hits;
+  for (let k = 0; k < sc.n; k++) {
     if (taken.has(k)) continue;
-    const raw = toks[k].raw.replace(/['’ʼ]s$/i, '');
+    const c0 = text.charCodeAt(sc.start[k]);
+    if (c0 >= 97 && c0 <= 122) continue; // short forms start with a capital or a digit
+    const raw = text.slice(sc.start[k], sc.end[k]).replace(/['’ʼ]s$/i, '');
     const d = byShort.get(raw) ?? (raw.endsWith('s') ? byShort.get(raw.slice(0, -1)) : undefined);
     if (!d || !d.code) continue;
-    if (d.part === part && toks[k].start >= d.shortStart && toks[k].end <= d.shortEnd) continue; // the definition itself
+    if (d.part === part && sc.start[k] >= d.shortStart && sc.end[k] <= d.shortEnd) continue; // the definition itself
     const e = lex.byCode.get(d.code)!;
     const term: Term = { code: d.code, form: d.short, isName: false, acronym: true, needsDefinition: false, nCodes: 1 };
-    hits.push({ part, i: k, j: k, terms: [term], method: 'abbreviation', score: 0.9, form: `${d.short} = ${e.name}` });
+    hits.push({ i: k, j: k, terms: [term], method: 'abbreviation', score: 0.9, form: `${d.short} = ${e.name}` });
   }
   return hits;
 }
 
-function matchDocument(lex: Lexicon, trie: TokenTrie, canon: (s: string) => string, parts: DocPart[]): DocMatch {
-  const toksByPart = parts.map((p) => tokenize(p.text, canon));
-  const hitsByPart = parts.map((p, k) => exactHits(trie, p.text, toksByPart[k], k));
+function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: DocPart[]): DocMatch {
+  const scans = parts.map((p) => scan(p.text, table));
+  const hitsByPart = parts.map((p, k) => exactHits(trie, p.text, scans[k]));
   const defs: DocAbbreviation[] = parts.flatMap((p, k) => findAbbreviations(p.text).map((d) => ({ ...d, part: k, code: null })));
-  resolveDefinitions(defs, hitsByPart, toksByPart);
+  resolveDefinitions(defs, hitsByPart, scans);
   // A short form the document defines as something else is not the lexicon's acronym here.
   const otherwise = new Set(defs.filter((d) => d.code === null).map((d) => d.short));
   const mentions: Mention[] = [];
   const details: MentionDetail[] = [];
   parts.forEach((p, k) => {
-    const toks = toksByPart[k];
-    let hits = hitsByPart[k].filter((h) => !(h.i === h.j && h.terms.every((t) => t.acronym) && otherwise.has(alnum(toks[h.i].raw))));
+    const sc = scans[k];
+    let hits = hitsByPart[k];
+    if (otherwise.size) hits = hits.filter((h) => !(h.i === h.j && h.terms.every((t) => t.acronym) && otherwise.has(alnum(p.text.slice(sc.start[h.i], sc.end[h.i])))));
     const taken = new Set<number>();
     for (const h of hits) for (let t = h.i; t <= h.j; t++) taken.add(t);
-    hits = [...hits, ...abbreviationHits(lex, defs, p.text, toks, k, taken)].sort((a, b) => a.i - b.i);
+    hits = [...hits, ...abbreviationHits(lex, defs, p.text, sc, k, taken)].sort((a, b) => a.i - b.i);
     if (!hits.length) return;
     const sentences = p.sentences ?? splitSentences(p.text);
     const scopeCache = new Map<number, ReturnType<typeof contextScopes>>();
     for (const h of hits) {
-      const start = toks[h.i].start, end = toks[h.j].end;
+      const start = sc.start[h.i], end = sc.end[h.j];
       const si = sentenceAt(sentences, start);
       const [ss, se] = sentences[si] ?? [0, p.text.length];
       let scopes = scopeCache.get(si);

@@ -6,7 +6,7 @@ import type { Mention } from '../../schemas/alignment.ts';
 
 export type ContextStatus = Mention['status'];
 
-interface Rule { re: RegExp; status: Exclude<ContextStatus, 'affirmed'>; dir: 'pre' | 'post' }
+interface Rule { phrase: string; status: Exclude<ContextStatus, 'affirmed'>; dir: 'pre' | 'post' }
 
 const SCOPE_WORDS = 8;
 
@@ -17,9 +17,8 @@ const PSEUDO = [
   'could not be ruled out', 'cannot be ruled out', 'not be ruled out', 'not excluded', 'not ruled out',
 ];
 
-const w = (s: string) => s.replace(/ /g, '\\s+');
 function rules(status: Rule['status'], dir: Rule['dir'], phrases: string[]): Rule[] {
-  return phrases.map((p) => ({ re: new RegExp(`\\b${w(p)}\\b`, 'gi'), status, dir }));
+  return phrases.map((p) => ({ phrase: p.toLowerCase(), status, dir }));
 }
 
 export const CONTEXT_RULES: Rule[] = [
@@ -27,9 +26,11 @@ export const CONTEXT_RULES: Rule[] = [
     'no', 'not', 'without', 'no evidence of', 'no sign of', 'no signs of', 'no history of', 'negative for',
     'absence of', 'absent', 'free of', 'denied', 'denies', 'excluding', 'exclusion of', 'ruling out',
     'not consistent with', 'inconsistent with', 'rather than', 'instead of', 'neither', 'nor', 'unlikely',
+    'ruled out', 'excluded',
   ]),
   ...rules('negated', 'post', [
-    'was excluded', 'were excluded', 'was ruled out', 'were ruled out', 'ruled out', 'excluded', 'was unlikely',
+    'was excluded', 'were excluded', 'been excluded', 'is excluded', 'are excluded', 'was ruled out', 'were ruled out',
+    'been ruled out', 'is ruled out', 'was unlikely',
     'is unlikely', 'were negative', 'was negative', 'was not found', 'were not found', 'was not confirmed', 'not detected',
   ]),
   ...rules('hypothetical', 'pre', [
@@ -45,7 +46,8 @@ export const CONTEXT_RULES: Rule[] = [
   ...rules('differential', 'pre', [
     'differential diagnosis', 'differential diagnoses', 'differential diagnosis included', 'differentials', 'differential',
     'mimicking', 'mimic', 'mimics', 'mimicked', 'masquerading as', 'simulating', 'misdiagnosed as', 'misdiagnosis of',
-    'initially diagnosed as', 'initially diagnosed with', 'initially thought to be', 'first diagnosed as', 'previously misdiagnosed',
+    'initially diagnosed as', 'initially diagnosed with', 'initially diagnosed and treated as', 'initially thought to be',
+    'first diagnosed as', 'previously misdiagnosed', 'misdiagnosed', 'misdiagnosis',
     'similar to', 'resembling', 'reminiscent of', 'distinguished from', 'distinguish it from', 'differentiated from', 'differentiate', 'versus', 'vs',
   ]),
   ...rules('family', 'pre', [
@@ -70,28 +72,35 @@ function wordsBetween(text: string, a: number, b: number): number {
   return m ? m.length : 0;
 }
 
+// All triggers and pseudo-triggers in one alternation, longest first: one regex pass per sentence,
+// and the longest trigger wins where triggers overlap ("was ruled out" (post) over "ruled out" (pre)).
+// A phrase that is both a trigger and a pseudo-trigger acts as the trigger.
+const RULE_OF = new Map<string, Rule | null>();
+for (const p of PSEUDO) RULE_OF.set(p, null);
+for (const r of CONTEXT_RULES) RULE_OF.set(r.phrase, r);
+const ALL_TRIGGERS = new RegExp(`\\b(?:${[...RULE_OF.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, '\\s+')).join('|')})\\b`, 'gi');
+
 /** Finds the context scopes in one sentence; offsets are relative to the sentence. */
 export function contextScopes(sentence: string): Span[] {
-  const pseudo: [number, number][] = [];
-  const lower = sentence.toLowerCase();
-  for (const p of PSEUDO) for (let i = lower.indexOf(p); i >= 0; i = lower.indexOf(p, i + 1)) pseudo.push([i, i + p.length]);
-  const terms: number[] = [];
-  TERMINATION.lastIndex = 0;
-  for (let m = TERMINATION.exec(sentence); m; m = TERMINATION.exec(sentence)) terms.push(m.index);
+  let terms: number[] | null = null;
   const spans: Span[] = [];
-  for (const r of CONTEXT_RULES) {
-    r.re.lastIndex = 0;
-    for (let m = r.re.exec(sentence); m; m = r.re.exec(sentence)) {
-      const ts = m.index, te = m.index + m[0].length;
-      if (pseudo.some(([a, b]) => ts >= a && te <= b)) continue;
-      if (r.dir === 'pre') {
-        const stop = terms.find((t) => t >= te) ?? sentence.length;
-        spans.push({ start: te, end: limitForward(sentence, te, stop), status: r.status, trigger: m[0] });
-      } else {
-        const stop = [...terms].reverse().find((t) => t < ts);
-        const from = stop === undefined ? 0 : stop;
-        spans.push({ start: limitBackward(sentence, from, ts), end: ts, status: r.status, trigger: m[0] });
-      }
+  ALL_TRIGGERS.lastIndex = 0;
+  for (let m = ALL_TRIGGERS.exec(sentence); m; m = ALL_TRIGGERS.exec(sentence)) {
+    const r = RULE_OF.get(m[0].toLowerCase().replace(/\s+/g, ' '));
+    if (!r) continue;
+    if (!terms) {
+      terms = [];
+      TERMINATION.lastIndex = 0;
+      for (let t = TERMINATION.exec(sentence); t; t = TERMINATION.exec(sentence)) terms.push(t.index);
+    }
+    const ts = m.index, te = m.index + m[0].length;
+    if (r.dir === 'pre') {
+      const stop = terms.find((t) => t >= te) ?? sentence.length;
+      spans.push({ start: te, end: limitForward(sentence, te, stop), status: r.status, trigger: m[0] });
+    } else {
+      const stop = [...terms].reverse().find((t) => t < ts);
+      const from = stop === undefined ? 0 : stop;
+      spans.push({ start: limitBackward(sentence, from, ts), end: ts, status: r.status, trigger: m[0] });
     }
   }
   return spans;

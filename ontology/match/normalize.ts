@@ -72,23 +72,42 @@ export function singular(w: string): string | null {
 }
 
 // Words: letters/digits, an optional possessive. Hyphens and slashes split words (and are noted).
-const WORD_RE = /[\p{L}\p{N}]+(?:['’ʼ][sS](?![\p{L}\p{N}]))?/gu;
-const JOINERS = new Set(['-', '‐', '‑', '‒', '–', '/']);
+// A hand-written scanner: several times faster than a Unicode-property regex on long texts.
+export const JOINERS = new Set(['-', '\u2010', '\u2011', '\u2012', '\u2013', '/']);
+const UNICODE_WORD = /[\p{L}\p{N}\p{M}]/u;
+// One byte per UTF-16 code unit: 0 unknown, 1 word char, 2 not. Filled lazily beyond ASCII.
+const WORD_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) WORD_CLASS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ? 1 : 2;
+
+export function isWordChar(c: number): boolean {
+  const k = WORD_CLASS[c];
+  if (k !== 0) return k === 1;
+  const w = UNICODE_WORD.test(String.fromCharCode(c));
+  WORD_CLASS[c] = w ? 1 : 2;
+  return w;
+}
+
+export const isApostrophe = (c: number) => c === 39 || c === 0x2019 || c === 0x2bc;
 
 /** Tokenises text into words with offsets; `canon` lets callers cache canonWord. */
 export function tokenize(text: string, canon: (raw: string) => string = canonWord): Token[] {
   const out: Token[] = [];
+  const n = text.length;
   let prevEnd = -2;
   let prevNorm = '';
-  WORD_RE.lastIndex = 0;
-  for (let m = WORD_RE.exec(text); m; m = WORD_RE.exec(text)) {
-    const raw = m[0];
-    const start = m.index;
+  let i = 0;
+  while (i < n) {
+    if (!isWordChar(text.charCodeAt(i))) { i++; continue; }
+    const start = i;
+    while (i < n && isWordChar(text.charCodeAt(i))) i++;
+    // possessive 's stays inside the token ("Wilson's")
+    if (i + 1 < n && isApostrophe(text.charCodeAt(i)) && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= n || !isWordChar(text.charCodeAt(i + 2)))) i += 2;
+    const raw = text.slice(start, i);
     let norm = canon(raw);
     if (NUMBER_CONTEXT.has(prevNorm)) norm = romanToArabic(norm) ?? norm;
     const hyphenBefore = start === prevEnd + 1 && JOINERS.has(text[prevEnd]);
-    out.push({ start, end: start + raw.length, raw, norm, hyphenBefore });
-    prevEnd = start + raw.length;
+    out.push({ start, end: i, raw, norm, hyphenBefore });
+    prevEnd = i;
     prevNorm = norm;
   }
   return out;

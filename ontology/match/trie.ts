@@ -43,11 +43,25 @@ export class TokenTrie {
     return id;
   }
 
+  private root: Int32Array | null = null; // root children by token id: most lookups start at the root
+
   child(node: number, tok: number): number {
+    if (node === 0) {
+      const r = this.root ?? this.freezeRoot();
+      return tok < r.length ? r[tok] : -1;
+    }
     return this.edges.get(node * EDGE + tok) ?? -1;
   }
 
+  private freezeRoot(): Int32Array {
+    const r = new Int32Array(this.vocab.size + 1).fill(-1);
+    for (let t = 1; t <= this.vocab.size; t++) { const c = this.edges.get(t); if (c !== undefined) r[t] = c; }
+    this.root = r;
+    return r;
+  }
+
   insert(tokens: string[], term: Term): void {
+    this.root = null;
     let node = 0;
     for (const t of tokens) {
       const key = node * EDGE + this.tokenId(t);

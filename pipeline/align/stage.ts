@@ -4,12 +4,14 @@ import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '
 import { hashOf } from '../runner/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import type { ParsedArticle } from '../../schemas/article.ts';
-import type { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
+import { z } from 'zod';
+import { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
 import { diagnoseArticle, matcherFor, type Lexicon } from '../../ontology/index.ts';
 
 export const ALIGN_VERSION = '1';
 
-export interface AlignOutput { mentions: Mention[]; diagnoses: CaseDiagnosis[] }
+export const AlignOutput = z.object({ mentions: z.array(Mention), diagnoses: z.array(CaseDiagnosis) });
+export type AlignOutput = z.infer<typeof AlignOutput>;
 
 const ACTION_OF_STATUS: Record<string, DecisionInput['action']> = { needs_review: 'review', not_rare: 'drop', no_match: 'drop' };
 
@@ -18,6 +20,7 @@ export function createAlignStage(lexicon: Lexicon): Stage<{ pmcid: string }, Ali
     name: 'align',
     version: ALIGN_VERSION,
     reconcile: true,
+    outputSchema: AlignOutput,
     configSlice: (c) => ({ ...c.align, orphanetRelease: lexicon.release }),
 
     items(ctx) {

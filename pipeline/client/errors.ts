@@ -1,8 +1,11 @@
-// The one error type that crosses the client boundary. Callers decide "retry now", "leave pending
+// The one error type that crosses the client boundary. It extends the project's SourceError
+// (pipeline/errors.ts) so the CLI maps it like any source failure. Callers decide "retry now", "leave pending
 // for the next run" or "record a permanent drop" from `retryable` and `code` alone, never by
 // parsing messages.
 
-export type SourceErrorCode =
+import { SourceError } from '../errors.ts';
+
+export type RemoteErrorCode =
   | 'rate_limited'     // HTTP 429
   | 'server_error'     // HTTP 5xx
   | 'http_status'      // other unexpected HTTP status (4xx); not retried
@@ -15,9 +18,8 @@ export type SourceErrorCode =
   | 'md5_mismatch'     // bytes differ from the metadata's md5 after all attempts
   | 'aborted';
 
-export class SourceError extends Error {
-  readonly code: SourceErrorCode;
-  readonly retryable: boolean;
+export class RemoteError extends SourceError {
+  declare readonly code: RemoteErrorCode;
   readonly status?: number;
   readonly url?: string;
   /** Server-requested wait (Retry-After), already converted to milliseconds. */
@@ -25,14 +27,13 @@ export class SourceError extends Error {
   readonly attempts?: number;
 
   constructor(
-    code: SourceErrorCode,
+    code: RemoteErrorCode,
     message: string,
     opts: { retryable: boolean; status?: number; url?: string; retryAfterMs?: number; attempts?: number; cause?: unknown },
   ) {
-    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
-    this.name = 'SourceError';
-    this.code = code;
-    this.retryable = opts.retryable;
+    super(message, opts.retryable, code);
+    this.name = 'RemoteError';
+    if (opts.cause !== undefined) (this as { cause?: unknown }).cause = opts.cause;
     this.status = opts.status;
     this.url = opts.url;
     this.retryAfterMs = opts.retryAfterMs;
@@ -40,14 +41,14 @@ export class SourceError extends Error {
   }
 
   /** Same error, annotated with how many attempts were spent (for the final, surfaced error). */
-  withAttempts(attempts: number): SourceError {
-    return new SourceError(this.code, this.message, {
+  withAttempts(attempts: number): RemoteError {
+    return new RemoteError(this.code, this.message, {
       retryable: this.retryable, status: this.status, url: this.url,
       retryAfterMs: this.retryAfterMs, attempts, cause: this.cause,
     });
   }
 }
 
-export function isSourceError(e: unknown): e is SourceError {
-  return e instanceof SourceError;
+export function isRemoteError(e: unknown): e is RemoteError {
+  return e instanceof RemoteError;
 }

@@ -2,7 +2,7 @@
 // per-article parse, broken articles re-fetched singly) and esummary. Every call carries tool/email
 // (+api_key) and goes through the ONE process budget; errors hidden in HTTP 200 bodies are raised.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { SourceError } from './errors.ts';
+import { RemoteError } from './errors.ts';
 import type { HttpClient, HttpResponse } from './http.ts';
 import type { RequestBudget } from './budget.ts';
 
@@ -84,7 +84,7 @@ export function splitWindow(w: DateWindow): [DateWindow, DateWindow] | null {
 const PERMANENT_ERRORS = /Invalid db name|Neither query_key nor id specified|Empty id list|Invalid uid|Unknown parameter/i;
 
 /** E-utilities report many failures inside HTTP 200 bodies; turn them into SourceErrors. */
-export function eutilsBodyError(body: string, url?: string): SourceError | null {
+export function eutilsBodyError(body: string, url?: string): RemoteError | null {
   const head = body.slice(0, 4096);
   let msg: string | null = null;
   const xml = /<ERROR>([\s\S]*?)<\/ERROR>/.exec(body);
@@ -95,7 +95,7 @@ export function eutilsBodyError(body: string, url?: string): SourceError | null 
     if (json) msg = json[1];
   }
   if (msg === null) return null;
-  return new SourceError('eutils_error', `E-utilities error: ${msg || '(empty)'}`, { retryable: !PERMANENT_ERRORS.test(msg), url });
+  return new RemoteError('eutils_error', `E-utilities error: ${msg || '(empty)'}`, { retryable: !PERMANENT_ERRORS.test(msg), url });
 }
 
 const xmlParser = new XMLParser({
@@ -119,10 +119,10 @@ export function parseEsearch(body: string, url?: string): EsearchResult {
   if (err) throw err;
   let doc: any;
   try { doc = xmlParser.parse(body); } catch (e) {
-    throw new SourceError('bad_response', `esearch body does not parse: ${(e as Error).message}`, { retryable: true, url, cause: e });
+    throw new RemoteError('bad_response', `esearch body does not parse: ${(e as Error).message}`, { retryable: true, url, cause: e });
   }
   const r = doc?.eSearchResult;
-  if (!r || r.Count === undefined) throw new SourceError('bad_response', 'esearch body has no <eSearchResult><Count>', { retryable: true, url });
+  if (!r || r.Count === undefined) throw new RemoteError('bad_response', 'esearch body has no <eSearchResult><Count>', { retryable: true, url });
   const ids = (r.IdList && typeof r.IdList === 'object' ? (r.IdList.Id ?? []) : []).map((x: unknown) => String(x).trim());
   return {
     count: Number(r.Count), retmax: Number(r.RetMax ?? ids.length), retstart: Number(r.RetStart ?? 0), ids,
@@ -257,7 +257,7 @@ export class Eutils {
     await this.call('efetch', { id: uids.join(','), retmode: 'xml' }, (res) => {
       const body = res.body.toString('utf8');
       if (!/<pmc-articleset[\s>]/.test(body)) {
-        throw new SourceError('bad_response', 'efetch body has no <pmc-articleset>', { retryable: true, url: res.url });
+        throw new RemoteError('bad_response', 'efetch body has no <pmc-articleset>', { retryable: true, url: res.url });
       }
       out.clear();
       for (const a of splitArticleSet(body)) {
@@ -266,7 +266,7 @@ export class Eutils {
       }
       // A single-id fetch that comes back broken is a transport-level fault: let the HTTP layer retry it.
       if (single && out.size === 0 && /<article[\s>]/.test(body)) {
-        throw new SourceError('bad_response', `efetch article ${ids[0]} is not well-formed`, { retryable: true, url: res.url });
+        throw new RemoteError('bad_response', `efetch article ${ids[0]} is not well-formed`, { retryable: true, url: res.url });
       }
     });
     return out;
@@ -290,7 +290,7 @@ export class Eutils {
           const a = one.get(id);
           if (a) out.set(id, a);
         } catch (e) {
-          if (!(e instanceof SourceError) || !e.retryable) throw e;  // leave this id out; the caller retries later
+          if (!(e instanceof RemoteError) || !e.retryable) throw e;  // leave this id out; the caller retries later
         }
       }
     }
@@ -304,10 +304,10 @@ export class Eutils {
     await this.call('esummary', { id: uids.join(','), retmode: 'json' }, (res) => {
       let doc: any;
       try { doc = JSON.parse(res.body.toString('utf8')); } catch (e) {
-        throw new SourceError('bad_response', 'esummary body is not JSON', { retryable: true, url: res.url, cause: e });
+        throw new RemoteError('bad_response', 'esummary body is not JSON', { retryable: true, url: res.url, cause: e });
       }
       const r = doc?.result;
-      if (!r || !Array.isArray(r.uids)) throw new SourceError('bad_response', 'esummary JSON has no result.uids', { retryable: true, url: res.url });
+      if (!r || !Array.isArray(r.uids)) throw new RemoteError('bad_response', 'esummary JSON has no result.uids', { retryable: true, url: res.url });
       result = new Map(r.uids.map((u: string) => [String(u), r[u] as Record<string, unknown>]));
     });
     return result;

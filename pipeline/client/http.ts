@@ -2,7 +2,7 @@
 // retry classification and backoff; rate budgets are passed in per call (`schedule`) so that every
 // attempt, retries included, goes through the caller's limiter while backoff sleeps do not hold a slot.
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import { SourceError } from './errors.ts';
+import { RemoteError } from './errors.ts';
 
 export interface Clock {
   now(): number;                 // ms, used for Retry-After HTTP-dates and rate accounting
@@ -41,7 +41,7 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 }
 
 /** Delay before the next attempt: the server's Retry-After when it sent one (capped), else backoff. */
-export function retryDelay(err: SourceError, attempt: number, policy: RetryPolicy, random: () => number): number {
+export function retryDelay(err: RemoteError, attempt: number, policy: RetryPolicy, random: () => number): number {
   if (err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, policy.maxRetryAfterMs);
   return backoffDelay(attempt, policy, random);
 }
@@ -79,7 +79,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Rate budget / concurrency limiter every attempt passes through. */
   schedule?: Scheduler;
-  /** Validates a 2xx response (e.g. <ERROR> in a 200); throw a SourceError to retry or fail. */
+  /** Validates a 2xx response (e.g. <ERROR> in a 200); throw a RemoteError to retry or fail. */
   check?: (res: HttpResponse) => void;
   retry?: Partial<RetryPolicy>;
 }
@@ -87,34 +87,34 @@ export interface RequestOptions {
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const NON_RETRYABLE_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_URL']);
 
-/** Maps a transport-level failure to a SourceError. `phase` tells whether headers had arrived. */
-export function classifyTransportError(e: unknown, url: string, phase: 'headers' | 'body'): SourceError {
-  if (e instanceof SourceError) return e;
+/** Maps a transport-level failure to a RemoteError. `phase` tells whether headers had arrived. */
+export function classifyTransportError(e: unknown, url: string, phase: 'headers' | 'body'): RemoteError {
+  if (e instanceof RemoteError) return e;
   const code = String((e as { code?: unknown })?.code ?? '');
   const msg = (e as Error)?.message ?? String(e);
-  if (TIMEOUT_CODES.has(code)) return new SourceError('timeout', `timeout (${code}) ${url}`, { retryable: true, url, cause: e });
+  if (TIMEOUT_CODES.has(code)) return new RemoteError('timeout', `timeout (${code}) ${url}`, { retryable: true, url, cause: e });
   if (NON_RETRYABLE_CODES.has(code) || e instanceof TypeError) {
-    return new SourceError('http_status', `invalid request ${url}: ${msg}`, { retryable: false, url, cause: e });
+    return new RemoteError('http_status', `invalid request ${url}: ${msg}`, { retryable: false, url, cause: e });
   }
   if (phase === 'body' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new SourceError('truncated', `body cut short (${code || msg}) ${url}`, { retryable: true, url, cause: e });
+    return new RemoteError('truncated', `body cut short (${code || msg}) ${url}`, { retryable: true, url, cause: e });
   }
-  return new SourceError('socket', `connection failed (${code || msg}) ${url}`, { retryable: true, url, cause: e });
+  return new RemoteError('socket', `connection failed (${code || msg}) ${url}`, { retryable: true, url, cause: e });
 }
 
 /** Maps a complete response to an error when its status or length says it is not usable. */
-export function classifyResponse(res: HttpResponse, nowMs: number): SourceError | null {
+export function classifyResponse(res: HttpResponse, nowMs: number): RemoteError | null {
   const { status, url } = res;
   const declared = res.headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) !== res.body.length) {
-    return new SourceError('truncated', `got ${res.body.length} of ${declared} bytes ${url}`, { retryable: true, url, status });
+    return new RemoteError('truncated', `got ${res.body.length} of ${declared} bytes ${url}`, { retryable: true, url, status });
   }
   if (status >= 200 && status < 300) return null;
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'], nowMs) ?? undefined;
-  if (status === 429) return new SourceError('rate_limited', `429 ${url}`, { retryable: true, url, status, retryAfterMs });
-  if (status >= 500) return new SourceError('server_error', `${status} ${url}`, { retryable: true, url, status, retryAfterMs });
-  if (status === 404) return new SourceError('not_found', `404 ${url}`, { retryable: false, url, status });
-  return new SourceError('http_status', `${status} ${url}`, { retryable: false, url, status });
+  if (status === 429) return new RemoteError('rate_limited', `429 ${url}`, { retryable: true, url, status, retryAfterMs });
+  if (status >= 500) return new RemoteError('server_error', `${status} ${url}`, { retryable: true, url, status, retryAfterMs });
+  if (status === 404) return new RemoteError('not_found', `404 ${url}`, { retryable: false, url, status });
+  return new RemoteError('http_status', `${status} ${url}`, { retryable: false, url, status });
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -146,7 +146,7 @@ export class HttpClient {
     this.dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connections ?? 16, keepAliveTimeout: 4_000 });
   }
 
-  /** One attempt. Throws a classified SourceError; never retries. */
+  /** One attempt. Throws a classified RemoteError; never retries. */
   async once(url: string, opts: RequestOptions = {}): Promise<HttpResponse> {
     const method = opts.method ?? 'GET';
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...opts.headers };
@@ -182,7 +182,7 @@ export class HttpClient {
       try {
         return await schedule(() => this.once(url, opts));
       } catch (e) {
-        const err = e instanceof SourceError ? e : classifyTransportError(e, url, 'headers');
+        const err = e instanceof RemoteError ? e : classifyTransportError(e, url, 'headers');
         if (err.code === 'rate_limited') this.onEvent?.({ type: 'rate_limited', url });
         if (!err.retryable || attempt >= policy.maxAttempts) throw err.withAttempts(attempt);
         const delayMs = retryDelay(err, attempt, policy, this.random);

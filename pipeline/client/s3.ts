@@ -2,7 +2,7 @@
 // per-version metadata JSON, and md5-verified downloads. Anonymous reads; no AWS SDK needed.
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { SourceError } from './errors.ts';
+import { RemoteError } from './errors.ts';
 import type { HttpClient, Scheduler } from './http.ts';
 
 export const S3_BASE = 'https://pmc-oa-opendata.s3.amazonaws.com';
@@ -31,10 +31,10 @@ const listParser = new XMLParser({
 export function parseListObjects(body: string, url?: string): ListObjectsPage {
   let doc: any;
   try { doc = listParser.parse(body); } catch (e) {
-    throw new SourceError('bad_response', `ListObjectsV2 body does not parse`, { retryable: true, url, cause: e });
+    throw new RemoteError('bad_response', `ListObjectsV2 body does not parse`, { retryable: true, url, cause: e });
   }
   const r = doc?.ListBucketResult;
-  if (!r) throw new SourceError('bad_response', 'ListObjectsV2 body has no <ListBucketResult>', { retryable: true, url });
+  if (!r) throw new RemoteError('bad_response', 'ListObjectsV2 body has no <ListBucketResult>', { retryable: true, url });
   return {
     commonPrefixes: (r.CommonPrefixes ?? []).map((p: any) => String(p.Prefix)),
     contents: (r.Contents ?? []).map((c: any) => ({
@@ -155,7 +155,7 @@ export class PmcBucket {
       if (lastMd5 === ref.md5) return { bytes: res.body, ref };
       if (i < attempts) this.md5Retries++;
     }
-    throw new SourceError('md5_mismatch', `md5 ${lastMd5} != ${ref.md5} for ${ref.key} after ${attempts} attempts`,
+    throw new RemoteError('md5_mismatch', `md5 ${lastMd5} != ${ref.md5} for ${ref.key} after ${attempts} attempts`,
       { retryable: false, url: ref.url, attempts });
   }
 }

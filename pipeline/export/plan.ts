@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type DiagnosisRow, type Track } from '../../schemas/export.ts';
-import type { FilteredQuestion } from '../filter/stage.ts';
+import type { FilteredQuestion } from '../../schemas/question.ts';
 
 export interface RowSource {
   filtered: FilteredQuestion;

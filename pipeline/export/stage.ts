@@ -8,7 +8,8 @@ import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/s
 import { hashOf } from '../runner/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import type { Track } from '../../schemas/export.ts';
-import type { CodeFinder, FilteredQuestion } from '../filter/stage.ts';
+import type { CodeFinder } from '../filter/stage.ts';
+import type { FilteredQuestion } from '../../schemas/question.ts';
 import { answerTerms } from '../generate/answer.ts';
 import { scanRow } from './scanner.ts';
 import { applyExportPlan, buildDiagnosisRow, buildExportPlan, previousManifestImages, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
@@ -40,7 +41,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
         return {
           key: track,
           // the files on disk are part of the input: a deleted or edited export is rewritten
-          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === recorded ? 'intact' : onDisk),
+          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === (recorded ?? 'none') ? 'intact' : onDisk),
           input: { track: track as Track },
         };
       });

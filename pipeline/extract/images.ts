@@ -102,16 +102,25 @@ export async function dhashOfRaw(data: Buffer, width: number, height: number, ch
   return hex;
 }
 
-/** Line art (diagrams, ECG traces, charts) has few distinct colours: PNG keeps it crisp, JPEG would smear it. */
-function looksLineArt(thumb: Buffer, channels: number): boolean {
-  const colours = new Set<number>();
+/**
+ * Line art (diagrams, ECG traces, charts) has few distinct colours and a dominant flat background:
+ * PNG keeps it crisp, JPEG would smear it. Smooth photographs (skin, fundus) fail the second test.
+ */
+export function looksLineArt(thumb: Buffer, channels: number): boolean {
+  const counts = new Map<number, number>();
+  let n = 0;
   for (let i = 0; i + channels <= thumb.length; i += channels) {
     // 5 bits per channel so JPEG noise around a flat colour still counts as one colour
-    const key = ((thumb[i] >> 3) << 10) | ((thumb[i + 1] >> 3) << 5) | (thumb[i + 2] >> 3);
-    colours.add(key);
-    if (colours.size > 256) return false;
+    const g = channels >= 3 ? thumb[i + 1] : thumb[i];
+    const b = channels >= 3 ? thumb[i + 2] : thumb[i];
+    const key = ((thumb[i] >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (counts.size > 1024) return false;
+    n++;
   }
-  return true;
+  // share of the three commonest colours (background, grid, ink): ECG/chart ≈ 0.6+, photographs ≈ 0.3
+  const top3 = [...counts.values()].sort((a, b) => b - a).slice(0, 3).reduce((x, y) => x + y, 0);
+  return n > 0 && top3 / n >= 0.5;
 }
 
 /**

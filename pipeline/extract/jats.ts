@@ -58,9 +58,17 @@ function formulaText(node: XNode): string {
   // MathML tokens read as plain text ("p < 0.05"); TeX only when no MathML alternative exists
   const alts = child(node, 'alternatives') ?? node;
   const mml = kids(alts).find((c) => tagOf(c) === 'mml:math' || tagOf(c) === 'math');
-  if (mml) return textOf(mml);
+  if (mml) return leafTexts(mml).join(' ').replace(/\s+/g, ' ').trim();
   const tex = child(alts, 'tex-math');
   return tex ? textOf(tex) : textOf(node);
+}
+
+/** MathML token texts (mi, mo, mn…) as separate words, so "p<0.05" reads "p < 0.05". */
+function leafTexts(n: XNode, out: string[] = []): string[] {
+  const t = n['#text'];
+  if (t !== undefined) { const s = String(t).trim(); if (s) out.push(s); return out; }
+  for (const c of kids(n)) leafTexts(c, out);
+  return out;
 }
 
 function inline(nodes: XNode[], buf: TextBuf, w: Walk): void {

@@ -8,10 +8,11 @@ export const MODALITIES = [
 export type Modality = (typeof MODALITIES)[number];
 
 const RULES: [Modality, RegExp][] = [
-  ['CT', /\b(?:CT|CTA|HRCT|MDCT|MSCT|CBCT|computed tomograph\w*|computerized tomograph\w*|cone[- ]beam|tomodensitometr\w*)\b/gi],
+  ['CT', /\b(?:CT|CTA|HRCT|MDCT|MSCT|CBCT|computed tomogra\w*|computeri[sz]ed tomogra\w*|cone[- ]beam|tomodensitometr\w*)\b/gi],
   ['MRI', /\b(?:MRI|MRA|MRCP|MR|magnetic resonance|T1[- ]?weighted|T2[- ]?weighted|T1WI|T2WI|FLAIR|diffusion[- ]weighted|DWI|gadolinium)\b/gi],
-  ['X-ray', /\b(?:X-?rays?|radiographs?|radiography|radiographic|roentgenogra\w*|chest film|plain film|panoramic|orthopantomogra\w*|OPG|skiagram)\b/gi],
-  ['ultrasound', /\b(?:ultraso\w*|sonograph\w*|sonogram|echograph\w*|echocardiogra\w*|doppler|TTE|TEE|transthoracic echo\w*|transesophageal echo\w*|US)\b/g],
+  ['X-ray', /\b(?:X-?rays?|radiographs?|radiography|radiographic|roentgenogra\w*|chest film|plain film|panoramic|orthopantomogra\w*|OPG|skiagram|hysterosalpingogra\w*|HSG|barium|fluorosco\w*)\b/gi],
+  ['ultrasound', /\b(?:ultraso\w*|sonograph\w*|sonogram|echograph\w*|echocardiogra\w*|echogenic\w*|hypoechoic|hyperechoic|anechoic|doppler|transthoracic echo\w*|transesophageal echo\w*)\b/gi],
+  ['ultrasound', /\b(?:US|TTE|TEE)\b/g],
   ['PET', /\b(?:PET|positron emission|FDG|scintigra\w*|SPECT|bone scan|indium-111|Tc-99m|99mTc|gallium scan)\b/gi],
   ['angiography', /\b(?:angiogra\w*|coronarogra\w*|arteriogra\w*|venogra\w*|coronary angiogra\w*|catheterization|DSA|digital subtraction)\b/gi],
   ['endoscopy', /\b(?:endoscop\w*|colonoscop\w*|gastroscop\w*|bronchoscop\w*|cystoscop\w*|laparoscop\w*|arthroscop\w*|esophagogastroduodenoscop\w*|EGD|ERCP|enteroscop\w*|duodenoscop\w*|laryngoscop\w*|hysteroscop\w*|capsule endoscopy)\b/gi],

@@ -49,6 +49,16 @@ function endsAt(text: string, i: number, next: number): boolean {
   return true;
 }
 
+/** "opacities (Figure 1).Computed": closing bracket, digit or lower-case word, then a capitalised word. */
+function missingSpaceBreak(text: string, dot: number, next: number): boolean {
+  if (!/^[A-Z][a-z]{2}/.test(text.slice(next, next + 3))) return false;
+  const prev = text[dot - 1] ?? '';
+  if (prev === ')' || prev === ']' || /[0-9]/.test(prev)) return true;
+  if (!isLower(prev)) return false;
+  const word = wordBefore(text, dot);
+  return word.length > 2 && !word.includes('.') && !NO_SPLIT.has(word.toLowerCase());
+}
+
 /**
  * Splits `text` (one paragraph or several joined by blank lines) into sentence spans.
  * Paragraph breaks ("\n\n") always end a sentence; spans exclude surrounding whitespace.
@@ -70,7 +80,11 @@ export function splitSentences(text: string): Span[] {
     let j = i + 1;
     while (j < n && /[.?!"”’')\]]/.test(text[j])) j++;
     if (j >= n) continue;
-    if (!isSpace(text.charCodeAt(j))) continue;          // "3.5", "e.g.," and "U.S.A" never split
+    if (!isSpace(text.charCodeAt(j))) {
+      // "3.5", "e.g.," and "U.S.A" never split; "(Figure 4).During" (a missing space in the source) does
+      if (c === 46 && missingSpaceBreak(text, i, j)) { push(start, j); start = j; i = j - 1; }
+      continue;
+    }
     let k = j;
     while (k < n && isSpace(text.charCodeAt(k))) {
       if (text.charCodeAt(k) === 10 && text.charCodeAt(k + 1) === 10) break;

@@ -4,7 +4,8 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../runner/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
-import type { ParsedArticle } from '../../schemas/article.ts';
+import { z } from 'zod';
+import { ParsedArticle } from '../../schemas/article.ts';
 import { parseJats } from './jats.ts';
 import { processImage, findNearDuplicates } from './images.ts';
 
@@ -12,23 +13,14 @@ export const EXTRACT_VERSION = '1';
 
 interface MediaRow { name: string; blob_sha256: string; placeholder: number }
 
-export interface ExtractedImage {
-  imageId: string;
-  figureId: string;
-  ord: number;
-  href: string;
-  mediaName: string;
-  sourceSha: string;
-  normalised: Buffer;
-  thumbnail: Buffer;
-  width: number;
-  height: number;
-  format: string;
-  dhash: string;
-  placeholder: boolean;
-}
-
-export interface ExtractOutput { article: ParsedArticle; images: ExtractedImage[]; licence: string }
+export const ExtractedImage = z.object({
+  imageId: z.string(), figureId: z.string(), ord: z.number().int().min(1), href: z.string(), mediaName: z.string(),
+  sourceSha: z.string().regex(/^[0-9a-f]{64}$/), normalised: z.instanceof(Buffer), thumbnail: z.instanceof(Buffer),
+  width: z.number().int().positive(), height: z.number().int().positive(), format: z.string(), dhash: z.string().regex(/^[0-9a-f]{16}$/), placeholder: z.boolean(),
+});
+export type ExtractedImage = z.infer<typeof ExtractedImage>;
+export const ExtractOutput = z.object({ article: ParsedArticle, images: z.array(ExtractedImage), licence: z.string() });
+export type ExtractOutput = z.infer<typeof ExtractOutput>;
 
 /** A graphic's href names a media file without (or with another) extension: match on the stem. */
 export function resolveMedia(href: string, media: MediaRow[]): MediaRow | undefined {
@@ -42,6 +34,7 @@ export function createExtractStage(): Stage<{ pmcid: string }, ExtractOutput> {
     version: EXTRACT_VERSION,
     reconcile: true,
     concurrency: 2,
+    outputSchema: ExtractOutput,
     configSlice: (c) => c.extract,
 
     items(ctx) {

@@ -5,7 +5,7 @@
 import { PmcMetadata } from '../../schemas/pmc-metadata.ts';
 import { admitArticle, LICENCE_PRESETS } from './policy.ts';
 import type { ArticlePackage, ArticleSource, LoadResult, MediaFile, SourceItem } from './source.ts';
-import { SourceError } from '../client/errors.ts';
+import { RemoteError } from '../client/errors.ts';
 import { HttpClient, type Clock, type HttpClientOptions } from '../client/http.ts';
 import { createConcurrencyLimiter, processNcbiBudget, type RequestBudget } from '../client/budget.ts';
 import { Eutils, buildCaseReportQuery, normalisePmcid, searchPmcIds, toEutilsDate, type DateWindow } from '../client/eutils.ts';
@@ -33,6 +33,12 @@ export interface PmcCloudSourceOptions {
   // ---- advanced (tests, bench, loopback) ----
   rawQuery?: boolean;
   excludeReviews?: boolean;
+  /**
+   * Also narrow the search by licence filters. Off by default: then articles with a disallowed
+   * licence are listed and dropped with a `licence_not_allowed` decision row (auditable) instead of
+   * silently never appearing.
+   */
+  licenceQueryFilter?: boolean;
   /** Share a budget explicitly; default: the process-wide NCBI budget. */
   budget?: RequestBudget;
   requestsPerSecond?: number;
@@ -65,7 +71,7 @@ export function parseHint(hint: string | undefined): { pmcid: string; version: n
 
 const drop = (reason: string, rule: string, detail?: Record<string, unknown>): LoadResult => ({ kind: 'drop', reason, rule, detail });
 const transient = (e: unknown): LoadResult =>
-  ({ kind: 'transient', error: e instanceof SourceError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e) });
+  ({ kind: 'transient', error: e instanceof RemoteError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e) });
 
 /** Runs `fn` over items with at most `n` in flight, yielding results in input order. */
 async function* mapOrdered<T, R>(items: AsyncIterable<T>, n: number, fn: (t: T) => Promise<R>): AsyncGenerator<R> {
@@ -116,7 +122,8 @@ export class PmcCloudSource implements ArticleSource {
 
   term(): string {
     if (this.o.rawQuery) return this.o.query;
-    return buildCaseReportQuery({ terms: this.o.query, excludeReviews: this.o.excludeReviews, licences: this.licences });
+    return buildCaseReportQuery({ terms: this.o.query, excludeReviews: this.o.excludeReviews,
+                                 licences: this.o.licenceQueryFilter ? this.licences : undefined });
   }
 
   window(): DateWindow {
@@ -182,15 +189,26 @@ export class PmcCloudSource implements ArticleSource {
 
       const xml = await this.loadXml(meta);
       if ('kind' in xml) return xml;
-      const media = await Promise.all(meta.media_urls.map((u) => this.loadMedia(u)));
-      const pkg: ArticlePackage = { pmcid, version, metadata: meta, metadataRaw: raw, xml: xml.bytes, xmlSourceUrl: xml.sourceUrl, media };
+      const notes: NonNullable<ArticlePackage['notes']> = [];
+      let metadata = meta;
+      if (xml.fromEfetch) {
+        // The bucket md5 describes the bucket's file, not efetch's bytes: the package must not claim it.
+        metadata = { ...meta, xml_url: null };
+        notes.push({ reason: 'xml_from_efetch', rule: 'fetch.xml.efetch_fallback', detail: { xml_url: meta.xml_url } });
+      }
+      const media: MediaFile[] = [];
+      for (const r of await Promise.all(meta.media_urls.map((u) => this.loadMedia(u)))) {
+        if ('missing' in r) notes.push({ reason: 'media_missing', rule: 'fetch.s3.media', detail: { file: r.missing } });
+        else media.push(r);
+      }
+      const pkg: ArticlePackage = { pmcid, version, metadata, metadataRaw: raw, xml: xml.bytes, xmlSourceUrl: xml.sourceUrl, media };
+      if (notes.length) pkg.notes = notes;
       return { kind: 'package', pkg };
     } catch (e) {
-      if (e instanceof SourceError && e.code === 'md5_mismatch') {
+      if (e instanceof RemoteError && e.code === 'md5_mismatch') {
         return drop('md5_mismatch', 'fetch.s3.md5', { url: e.url, message: e.message });
       }
-      if (e instanceof SourceError && e.code === 'not_found' && /\/metadata\//.test(e.url ?? '')) return transient(e);
-      if (e instanceof MediaMissing) return drop('media_missing', 'fetch.s3.media', { pmcid, file: e.ref });
+      if (e instanceof RemoteError && e.code === 'not_found' && /\/metadata\//.test(e.url ?? '')) return transient(e);
       return transient(e);
     }
   }
@@ -203,28 +221,29 @@ export class PmcCloudSource implements ArticleSource {
   }
 
   /** JATS from the bucket; efetch when the bucket has no XML for this version. */
-  private async loadXml(meta: PmcMetadata): Promise<{ bytes: Buffer; sourceUrl: string } | LoadResult> {
+  private async loadXml(meta: PmcMetadata): Promise<{ bytes: Buffer; sourceUrl: string; fromEfetch: boolean } | LoadResult> {
     if (meta.xml_url) {
       try {
         const v = await this.bucket.getVerified(meta.xml_url);
-        return { bytes: v.bytes, sourceUrl: v.ref.canonical };
+        return { bytes: v.bytes, sourceUrl: v.ref.canonical, fromEfetch: false };
       } catch (e) {
-        if (!(e instanceof SourceError && e.code === 'not_found')) throw e;
+        if (!(e instanceof RemoteError && e.code === 'not_found')) throw e;
       }
     }
     const a = await this.batcher.get(meta.pmcid);
-    if (!a) return transient(new SourceError('bad_response', `efetch did not return a usable ${meta.pmcid}`, { retryable: true }));
+    if (!a) return transient(new RemoteError('bad_response', `efetch did not return a usable ${meta.pmcid}`, { retryable: true }));
     if (a.restricted) return drop('full_text_restricted', 'fetch.efetch.restricted', { pmcid: meta.pmcid });
     // Canonical NCBI URL, not the configured base: provenance must not depend on a loopback port.
-    return { bytes: Buffer.from(a.xml, 'utf8'), sourceUrl: `${CANONICAL_EFETCH}?db=pmc&id=${meta.pmcid.slice(3)}` };
+    return { bytes: Buffer.from(a.xml, 'utf8'), sourceUrl: `${CANONICAL_EFETCH}?db=pmc&id=${meta.pmcid.slice(3)}`, fromEfetch: true };
   }
 
-  private async loadMedia(u: string): Promise<MediaFile> {
+  /** A listed file the bucket does not have is noted, not fatal (the article may still be usable). */
+  private async loadMedia(u: string): Promise<MediaFile | { missing: string }> {
     try {
       const v = await this.bucket.getVerified(u);
       return { name: v.ref.name, bytes: v.bytes, md5Expected: v.ref.md5, sourceUrl: v.ref.canonical };
     } catch (e) {
-      if (e instanceof SourceError && e.code === 'not_found') throw new MediaMissing(u);
+      if (e instanceof RemoteError && e.code === 'not_found') return { missing: u };
       throw e;
     }
   }
@@ -239,10 +258,6 @@ export class PmcCloudSource implements ArticleSource {
     this.progress.finish();
     await this.http.close();
   }
-}
-
-class MediaMissing extends Error {
-  constructor(readonly ref: string) { super(`media file missing in bucket: ${ref}`); }
 }
 
 function parseMetadata(raw: Buffer): PmcMetadata | null {

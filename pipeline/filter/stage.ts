@@ -3,7 +3,7 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../runner/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import type { QuestionDraft } from '../generate/stage.ts';
+import { FilteredQuestion, type QuestionDraft } from '../../schemas/question.ts';
 import { answerTerms } from '../generate/answer.ts';
 import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, type LeakHit } from './leak.ts';
 
@@ -11,14 +11,6 @@ export const FILTER_VERSION = '1';
 
 /** A normalising matcher over the lexicon (ontology/): finds spellings the patterns miss. */
 export type CodeFinder = (text: string) => { start: number; end: number; text: string; orphaCode: string }[];
-
-export interface FilteredQuestion {
-  draft: QuestionDraft;
-  question: string;
-  context: string;
-  maskedSpans: number;
-  reasons: string[];
-}
 
 const REASON: Record<LeakHit['source'], string> = {
   answer: 'leak_answer_in_context', alias: 'leak_synonym_in_context', code: 'leak_code_in_context', parent: 'leak_parent_group_in_context',
@@ -55,6 +47,7 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
     name: 'filter',
     version: FILTER_VERSION,
     reconcile: true,
+    outputSchema: FilteredQuestion,
     configSlice: (c) => ({ ...c.filter, orphanetRelease: lexicon.release }),
 
     items(ctx) {

@@ -33,15 +33,19 @@ export interface DiagnosisDraft {
 
 export type DraftResult = { ok: true; draft: DiagnosisDraft } | { ok: false; reason: string; rule: string; detail: Record<string, unknown> };
 
-/** The index of the first sentence that names the answer or states a diagnosis, or null. */
+/**
+ * The decision point: the first sentence that names the answer (by a matcher mention or a
+ * surface pattern). Only when no sentence names it does a sentence stating some diagnosis
+ * count, since earlier "diagnosis" sentences often name a past or wrong diagnosis.
+ */
 export function findDecisionPoint(input: DiagnosisInput): { index: number; reason: string } | null {
-  for (const s of input.sentences) {
-    const namesAnswer = input.mentions.some((m) => input.answerCodes.has(m.orphaCode) && m.sectionId === s.sectionId && m.start < s.end && m.end > s.start)
-      || findLeaks(s.text, input.answerPatterns).length > 0;
-    if (namesAnswer) return { index: s.index, reason: 'sentence_names_answer' };
-    if (s.kind === 'diagnosis') return { index: s.index, reason: 'diagnosis_statement' };
-  }
-  return null;
+  const names = (s: Sentence): boolean =>
+    input.mentions.some((m) => input.answerCodes.has(m.orphaCode) && m.sectionId === s.sectionId && m.start < s.end && m.end > s.start)
+    || findLeaks(s.text, input.answerPatterns).length > 0;
+  const naming = input.sentences.find(names);
+  if (naming) return { index: naming.index, reason: 'sentence_names_answer' };
+  const stating = input.sentences.find((s) => s.kind === 'diagnosis');
+  return stating ? { index: stating.index, reason: 'diagnosis_statement' } : null;
 }
 
 /** Replaces written figure references ("Figure 2(a)") by the images' neutral labels. */

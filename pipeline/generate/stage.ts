@@ -6,28 +6,11 @@ import { upstreamOutputs } from '../runner/runner.ts';
 import type { Sentence } from '../../schemas/article.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { buildLeakPatterns } from '../filter/leak.ts';
-import { buildDiagnosisDraft, type DraftImage, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
+import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
+import { QuestionDraft } from '../../schemas/question.ts';
 import { answerTerms, categoryOf } from './answer.ts';
 
 export const GENERATE_VERSION = '1';
-
-export interface QuestionDraft {
-  id: string;
-  track: 'diagnosis';
-  pmcid: string;
-  caseNo: number;
-  question: string;
-  context: string;
-  images: DraftImage[];
-  answer: string;
-  answerAliases: string[];
-  orphaCode: string;
-  orphaName: string;
-  category: string;
-  diagnosisStatements: { sectionId: string | null; start: number; end: number; text: string }[];
-  contextSentences: { sectionId: string; start: number; end: number; text: string; index: number }[];
-  cut: { beforeSentence: number; reason: string; sentence: { sectionId: string; start: number; end: number; text: string } | null };
-}
 
 interface CaseInput { pmcid: string; caseNo: number }
 
@@ -43,6 +26,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
     name: 'generate',
     version: GENERATE_VERSION,
     reconcile: true,
+    outputSchema: QuestionDraft,
     configSlice: (c) => c.generate,
 
     items(ctx) {
@@ -91,7 +75,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
 
       const res = buildDiagnosisDraft({
         pmcid, caseNo, sentences: timeline, figures, images, mentions,
-        answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms),
+        answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms.filter((t) => t.source !== 'parent')),
         diagnosisEvidence: JSON.parse(diag.evidence_json),
         minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,
       });

@@ -55,6 +55,13 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
       ctx.log.debug(`${stage.name} ${item.key}: ${(err as Error).stack ?? err}`);
       result = { kind: 'drop', reason: 'internal_error', rule: `${stage.name}.process`, detail: { error: String((err as Error)?.message ?? err) } };
     }
+    if (result.kind === 'output' && stage.outputSchema) {
+      const check = stage.outputSchema.safeParse(result.output);
+      if (!check.success) {
+        result = { kind: 'drop', reason: 'record_invalid', rule: `${stage.name}.output_schema`, decisions: result.decisions,
+          detail: { issues: check.error.issues.slice(0, 8).map((i) => `${i.path.join('.')}: ${i.message}`) } };
+      }
+    }
     const status = commit(stage, ctx, cfgHash, item, result, attempts);
     tally(status, result.kind === 'drop' ? result.reason : null);
     progress.tick(`${item.key}`);

@@ -4,6 +4,7 @@
 import type { Store } from '../../db/store.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { Logger } from './log.ts';
+import type { ZodType } from 'zod';
 
 export type DecisionAction = 'drop' | 'mask' | 'flag' | 'review' | 'exclude' | 'cut';
 
@@ -56,4 +57,6 @@ export interface Stage<I, O> {
    */
   readonly reconcile: boolean;
   readonly concurrency?: number;
+  /** Outputs crossing into the store are checked against it; a failure is a `record_invalid` drop. */
+  readonly outputSchema?: ZodType<O>;
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { licenceCodeFromJats } from '../../pipeline/fetch/policy.ts';
 
 export const BUCKET = 'pmc-oa-opendata';
 
@@ -107,15 +108,12 @@ export interface ArticleSpec {
   restricted?: boolean;
 }
 
-/** 'CC BY (version not stated)' / 'CC BY-NC-ND 4.0' / license href → a bucket license_code. */
-export function licenceCodeFromJats(xml: string): string | null {
-  const href = /<license[^>]*xlink:href="[^"]*creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/i.exec(xml);
-  if (href) return href[1] === 'publicdomain' ? 'CC0' : `CC ${href[2].toUpperCase()}`;
-  const text = /<license[\s\S]*?<\/license>/.exec(xml)?.[0] ?? '';
-  if (/Creative Commons Attribution[- ]Non-?Commercial[- ]No[- ]?Deriv/i.test(text)) return 'CC BY-NC-ND';
-  if (/Creative Commons Attribution[- ]Non-?Commercial/i.test(text)) return 'CC BY-NC';
-  if (/Creative Commons Attribution/i.test(text) || /open-access/.test(text)) return 'CC BY';
-  return null;
+/** The bucket license_code for a JATS file, via the project's one licence reader (policy.ts). */
+export function licenceCodeOf(xml: string): string | null {
+  const lic = /<license\b[^>]*>[\s\S]*?<\/license>/.exec(xml)?.[0] ?? '';
+  const href = /<license\b[^>]*xlink:href="([^"]+)"/.exec(lic)?.[1] ?? null;
+  const text = lic.replace(/<[^>]+>/g, ' ');
+  return licenceCodeFromJats(href, text) ?? (/license-type="open-access"/.test(lic) ? 'CC BY' : null);
 }
 
 const RESTRICTED_BODY = '<!--The publisher of this article does not allow downloading of the full text in XML form.-->';
@@ -158,7 +156,7 @@ export function writeBucketFolder(outDir: string, specs: readonly ArticleSpec[])
       title: jatsTitle(xml),
       citation: null,
       is_pmc_openaccess: true, is_manuscript: false, is_historical_ocr: false, is_retracted: false,
-      license_code: licenceCodeFromJats(xml),
+      license_code: licenceCodeOf(xml),
       xml_url: `s3://${BUCKET}/${prefix}/${prefix}.xml?md5=${md5(xmlBytes)}`,
       media_urls: mediaUrls,
       mmrare_placeholder_media: media,

@@ -18,6 +18,7 @@ export interface ReliabilityOptions {
   seed?: number;
   maxPasses?: number;
   concurrency?: number;              // load() calls in flight
+  maxAttempts?: number;              // per request (default 6); lower ⇒ more transients ⇒ more passes
   s3MissingXml?: number;             // fraction served only through the efetch fallback
   /** Called for every package (e.g. the real stage's store); default: verify md5s in memory. */
   onPackage?: (pkg: ArticlePackage) => Promise<void> | void;
@@ -78,7 +79,7 @@ export async function runReliabilityCheck(o: ReliabilityOptions): Promise<Reliab
         eutilsUrl: server.eutilsUrl, s3Url: server.s3Url, email: 'reliability@example.org', tool: 'mmrare-reliability',
         apiKey: 'loopback', query: '', licences: ['all_cc'], budget,
         skip: (p) => stored.has(p) || dropped.has(p),
-        http: { retry: { maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 200 }, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
+        http: { retry: { maxAttempts: o.maxAttempts ?? 6, baseDelayMs: 10, maxDelayMs: 200 }, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
         s3Concurrency: 32, versionLookupConcurrency: 16,
       });
       const items: SourceItem[] = [];

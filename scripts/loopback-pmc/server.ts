@@ -324,7 +324,7 @@ export async function startLoopbackPmc(opts: LoopbackOptions): Promise<LoopbackS
     }
     const eu = /^\/entrez\/eutils\/(esearch|efetch|esummary)\.fcgi$/.exec(u.pathname);
     const service: LogEntry['service'] = eu ? 'eutils' : 's3';
-    const entry: LogEntry = { t, service, method: req.method ?? 'GET', path: u.pathname + (u.search.length > 200 ? u.search.slice(0, 200) + '…' : u.search), status: 0 };
+    const entry: LogEntry = { t, service, method: req.method ?? 'GET', path: u.pathname + (u.search.length > 2000 ? u.search.slice(0, 2000) + '…' : u.search), status: 0 };
     log.push(entry);
 
     let reply: Reply;
@@ -431,7 +431,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // stdout: one JSON line a script can parse; stderr: the human line.
   process.stdout.write(JSON.stringify({ url: s.url, eutilsUrl: s.eutilsUrl, s3Url: s.s3Url, articles: s.corpus.latest.length }) + '\n');
   process.stderr.write(`loopback PMC on ${s.url}  (--eutils-url ${s.eutilsUrl} --s3-url ${s.s3Url}; ${s.corpus.latest.length} articles, ` +
-    `budget ${o.rps ?? 3}/s keyless; request log at ${s.url}/_loopback/log)\n`);
+    `E-utilities budget ${o.rps ?? 3}/s keyless, ${o.rpsApiKey ?? Math.max(10, o.rps ?? 3)}/s with api_key; request log at ${s.url}/_loopback/log)\n`);
   const stop = () => { void s.close().then(() => process.exit(0)); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

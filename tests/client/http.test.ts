@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   HttpClient, backoffDelay, classifyResponse, parseRetryAfter, retryDelay, DEFAULT_RETRY, type Clock,
 } from '../../pipeline/client/http.ts';
-import { SourceError } from '../../pipeline/client/errors.ts';
+import { RemoteError } from '../../pipeline/client/errors.ts';
 
 /** A fake clock: sleeps return at once and are recorded, so backoff is tested without waiting. */
 function fakeClock(start = Date.parse('2026-11-25T12:00:00Z')): Clock & { sleeps: number[] } {
@@ -34,7 +34,7 @@ describe('Retry-After and backoff (pure)', () => {
 
   it('Retry-After wins over backoff and is capped', () => {
     const p = { ...DEFAULT_RETRY, maxRetryAfterMs: 3000 };
-    const e = (ms?: number) => new SourceError('rate_limited', 'x', { retryable: true, retryAfterMs: ms });
+    const e = (ms?: number) => new RemoteError('rate_limited', 'x', { retryable: true, retryAfterMs: ms });
     expect(retryDelay(e(1000), 1, p, () => 0.5)).toBe(1000);
     expect(retryDelay(e(60_000), 1, p, () => 0.5)).toBe(3000);
     expect(retryDelay(e(), 2, p, () => 0.5)).toBe(Math.floor(0.5 * p.baseDelayMs * 2));
@@ -90,7 +90,7 @@ describe('HttpClient against a scripted loopback server', () => {
       const res = await c.request(`${base}${path}`);
       return { res, clock, hits: hits.get(path) };
     } catch (e) {
-      return { err: e as SourceError, clock, hits: hits.get(path) };
+      return { err: e as RemoteError, clock, hits: hits.get(path) };
     } finally { await c.close(); }
   }
 
@@ -135,7 +135,7 @@ describe('HttpClient against a scripted loopback server', () => {
 
   it('does not retry 404 / 403 and gives up after maxAttempts with a typed error', async () => {
     const nf = await run('/nf', ['404']);
-    expect(nf.err).toBeInstanceOf(SourceError);
+    expect(nf.err).toBeInstanceOf(RemoteError);
     expect([nf.err?.code, nf.err?.retryable, nf.hits]).toEqual(['not_found', false, 1]);
     const fb = await run('/fb', ['403']);
     expect([fb.err?.code, fb.err?.retryable, fb.hits]).toEqual(['http_status', false, 1]);
@@ -150,7 +150,7 @@ describe('HttpClient against a scripted loopback server', () => {
     const c = client(clock);
     let n = 0;
     const res = await c.request(`${base}/chk`, {
-      check: () => { if (n++ < 2) throw new SourceError('eutils_error', 'Search Backend failed', { retryable: true }); },
+      check: () => { if (n++ < 2) throw new RemoteError('eutils_error', 'Search Backend failed', { retryable: true }); },
     });
     expect(res.status).toBe(200);
     expect(clock.sleeps).toHaveLength(2);

@@ -1,0 +1,63 @@
+// Compound (multi-panel) figure detection: panel letters in the caption, and/or straight white or
+// black gutters that cross the whole image. Detection only; splitting is a documented plan
+// (docs/extraction.md) until it is reliable on real figures.
+import sharp from 'sharp';
+
+export interface Gutters { vertical: [number, number][]; horizontal: [number, number][] } // fractions of width/height
+export interface CompoundResult { compound: boolean; evidence: string[]; gutters: Gutters; panelsFromGutters: number }
+
+const SIDE = 256;           // analysis size: gutters are a few px wide even after downscaling
+const MIN_RUN = 2;          // px at analysis size
+const MIN_PART = 0.12;      // each side of a gutter keeps ≥ 12 % of the image
+const UNIFORM = 0.985;      // share of a line's pixels that must match the gutter tone
+
+/** Runs of lines (columns or rows) that are uniformly white or uniformly black, away from the borders. */
+export function gutterRuns(grey: Uint8Array, width: number, height: number, axis: 'x' | 'y'): [number, number][] {
+  const lines = axis === 'x' ? width : height;
+  const len = axis === 'x' ? height : width;
+  const flat: boolean[] = [];
+  for (let l = 0; l < lines; l++) {
+    let white = 0;
+    let black = 0;
+    for (let k = 0; k < len; k++) {
+      const v = axis === 'x' ? grey[k * width + l] : grey[l * width + k];
+      if (v >= 235) white++; else if (v <= 18) black++;
+    }
+    flat.push(white >= len * UNIFORM || black >= len * UNIFORM);
+  }
+  const runs: [number, number][] = [];
+  for (let s = 0; s < lines;) {
+    if (!flat[s]) { s++; continue; }
+    let e = s;
+    while (e < lines && flat[e]) e++;
+    const touchesEdge = s === 0 || e === lines;
+    if (!touchesEdge && e - s >= MIN_RUN && s >= lines * MIN_PART && lines - e >= lines * MIN_PART) runs.push([s / lines, e / lines]);
+    s = e;
+  }
+  return runs;
+}
+
+/** Decides whether a figure is compound. `image` is optional: caption letters alone also count. Never throws. */
+export async function detectCompound(input: { panelLetters: string[]; image?: Buffer; limitInputPixels?: number }): Promise<CompoundResult> {
+  const evidence: string[] = [];
+  const letters = [...new Set(input.panelLetters)];
+  if (letters.length >= 2) evidence.push(`caption panel letters ${letters.join(', ')}`);
+  let gutters: Gutters = { vertical: [], horizontal: [] };
+  if (input.image) {
+    try {
+      const { data, info } = await sharp(input.image, { limitInputPixels: input.limitInputPixels ?? 100_000_000, pages: 1 })
+        .rotate()
+        .flatten({ background: '#ffffff' })
+        .greyscale()
+        .resize({ width: SIDE, height: SIDE, fit: 'inside' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      gutters = { vertical: gutterRuns(data, info.width, info.height, 'x'), horizontal: gutterRuns(data, info.width, info.height, 'y') };
+      if (gutters.vertical.length || gutters.horizontal.length) evidence.push(`${gutters.vertical.length} vertical and ${gutters.horizontal.length} horizontal gutters`);
+    } catch (e) {
+      evidence.push(`image not analysed: ${e instanceof Error ? e.message.slice(0, 80) : 'error'}`);
+    }
+  }
+  const panelsFromGutters = (gutters.vertical.length + 1) * (gutters.horizontal.length + 1);
+  return { compound: letters.length >= 2 || panelsFromGutters > 1, evidence, gutters, panelsFromGutters };
+}

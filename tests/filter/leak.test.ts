@@ -1,0 +1,76 @@
+// Leak finding and masking on sentences from the bundled case reports.
+import { describe, it, expect } from 'vitest';
+import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, isShortAbbreviation } from '../../pipeline/filter/leak.ts';
+import { scanRow } from '../../pipeline/export/scanner.ts';
+import { answerTerms } from '../../pipeline/generate/answer.ts';
+import { loadLexicon } from '../../ontology/lexicon.ts';
+import { createCodeFinder } from '../../pipeline/align/code-finder.ts';
+
+const lex = loadLexicon();
+
+describe('leak patterns', () => {
+  it('match hyphen/space variants, possessives and plurals as whole words', () => {
+    const p = buildLeakPatterns([{ form: 'Klippel-Trenaunay syndrome', source: 'answer' }, { form: 'cardiac myxoma', source: 'alias' }]);
+    const text = 'Klippel Trenaunay syndrome and Klippel–Trenaunay-syndrome; two cardiac myxomas; Klippel-Trenaunay syndrome\'s course; not cardiac myxomatous tissue.';
+    const hits = findLeaks(text, p);
+    expect(hits.map((h) => h.text)).toEqual(['Klippel Trenaunay syndrome', 'Klippel–Trenaunay-syndrome', 'cardiac myxomas', 'Klippel-Trenaunay syndrome\'s']);
+  });
+
+  it('short capital abbreviations match case-sensitively, so units survive', () => {
+    expect(isShortAbbreviation('MM')).toBe(true);
+    expect(isShortAbbreviation('Marfan')).toBe(false);
+    const p = buildLeakPatterns([{ form: 'MM', source: 'alias' }]);
+    const s = 'The left atrial mass measured 6.5 × 5 × 3 mm; MM was confirmed.';
+    expect(findLeaks(s, p).map((h) => h.text)).toEqual(['MM']);
+  });
+
+  it('British and American spellings of a term both match', () => {
+    const p = buildLeakPatterns([{ form: 'haemolytic anaemia', source: 'answer' }]);
+    expect(findLeaks('signs of hemolytic anemia were absent', p)).toHaveLength(1);
+    expect(findLeaks('signs of haemolytic anaemia were absent', p)).toHaveLength(1);
+  });
+
+  it('the longest term wins where two overlap, and masking keeps the rest of the text', () => {
+    const p = buildLeakPatterns([{ form: 'myelofibrosis', source: 'alias' }, { form: 'primary myelofibrosis', source: 'answer' }]);
+    const s = 'The diagnosis of intermediate-2 risk primary myelofibrosis was made.';
+    const hits = findLeaks(s, p);
+    expect(hits).toHaveLength(1);
+    expect(hits[0].source).toBe('answer');
+    expect(maskSpans(s, hits, '[MASKED]')).toBe('The diagnosis of intermediate-2 risk [MASKED] was made.');
+  });
+
+  it('ORPHA codes are found in their written forms', () => {
+    const hits = findLeaks('coded as ORPHA:558 (Orphanet 558), not ORPHA:5580', codeTerms('558'));
+    expect(hits.map((h) => h.text)).toEqual(['ORPHA:558', 'Orphanet 558']);
+  });
+
+  it('answer terms include Orphanet synonyms, subtype names that map to the answer, and the article\'s own forms', () => {
+    const t = answerTerms(lex, '805', 'Tuberous sclerosis complex', ['TSC']);
+    const forms = t.terms.map((x) => x.form);
+    expect(forms).toContain('Tuberous sclerosis complex');
+    expect(forms).toContain('TSC');
+    expect(t.terms.find((x) => x.form === 'Tuberous sclerosis complex')!.source).toBe('answer');
+    for (const code of t.codes) if (code !== '805') expect(lex.byCode.get(code)!.disorderParent).toBe('805');
+  });
+});
+
+describe('the independent export scanner', () => {
+  const answer = { name: 'Tuberous sclerosis complex', aliases: ['TSC', 'Bourneville disease'], code: '805', codes: new Set(['805']) };
+  it('finds what the filter should have masked, in any model-visible field', () => {
+    const f = scanRow({ context: 'Family members had tuberous sclerosis complexes.', question: 'What is it?' }, answer, null);
+    expect(f).toEqual([{ field: 'context', term: 'Tuberous sclerosis complex', at: 19 }]);
+    expect(scanRow({ context: 'She had TSC.' }, answer, null)).toHaveLength(1);
+    expect(scanRow({ context: 'a tsc-like lesion was 3 mm' }, answer, null)).toHaveLength(0);
+    expect(scanRow({ context: 'see ORPHA:805' }, answer, null)).toHaveLength(1);
+  });
+  it('with the matcher, catches normalised spellings the surface search misses', () => {
+    const find = createCodeFinder(lex);
+    // "Bourneville's syndrome" is an Orphanet synonym the row's alias list does not carry
+    const row = { context: 'The patient had Bourneville\'s syndrome.' };
+    expect(scanRow(row, { ...answer, aliases: [] }, null)).toEqual([]);
+    expect(scanRow(row, { ...answer, aliases: [] }, find).length).toBeGreaterThan(0);
+  });
+  it('a masked context is clean', () => {
+    expect(scanRow({ context: 'The diagnosis of [MASKED] was established.' }, answer, createCodeFinder(lex))).toEqual([]);
+  });
+});
