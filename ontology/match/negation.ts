@@ -13,7 +13,8 @@ const SCOPE_WORDS = 8;
 const PSEUDO = [
   'no change', 'no changes', 'no increase', 'no decrease', 'no further', 'not only', 'not necessarily', 'no longer',
   'gram negative', 'gram-negative', 'without difficulty', 'without delay', 'no significant change',
-  'also known as', 'known as', 'well known', 'not been reported', 'not previously reported', 'cannot be excluded', 'could not be excluded',
+  'also known as', 'known as', 'well known', 'not been reported', 'not performed', 'not done', 'not available', 'not carried out',
+  'not obtained', 'not assessed', 'not measured', 'not tested', 'not previously reported', 'cannot be excluded', 'could not be excluded',
   'could not be ruled out', 'cannot be ruled out', 'not be ruled out', 'not excluded', 'not ruled out',
 ];
 

@@ -75,7 +75,8 @@ export function resolveObjectUrl(ref: string, base: string): ObjectRef {
     keyPart = u.pathname.replace(/^\//, '');
     if (keyPart.startsWith(`${BUCKET}/`)) keyPart = keyPart.slice(BUCKET.length + 1);   // path-style URL
   } else keyPart = noQuery.replace(/^\//, '');
-  const key = decodeURIComponent(keyPart);
+  let key: string;
+  try { key = decodeURIComponent(keyPart); } catch { key = keyPart; }   // a stray '%' is a literal, not an error
   const md5 = new URLSearchParams(query).get('md5');
   const name = key.split('/').pop() ?? key;
   return {

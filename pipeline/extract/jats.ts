@@ -45,7 +45,8 @@ class TextBuf {
   xrefs: XrefSpan[] = [];
   add(t: string): void {
     if (!t) return;
-    let c = t.replace(/\s+/g, ' ');
+    // most chunks are already single-spaced: skip the replace (and its allocation) for them
+    let c = /[^\S ]| {2}/.test(t) ? t.replace(/\s+/g, ' ') : t;
     if ((this.s.length === 0 || this.s.endsWith(' ')) && c.startsWith(' ')) c = c.slice(1);
     this.s += c;
   }
@@ -209,14 +210,14 @@ function captionText(n: XNode): string {
   return parts.join(' ').replace(/\s+/g, ' ').trim();
 }
 
+/** Graphic hrefs of a float: direct <graphic>/<media> children and those inside <alternatives> (no deep walk into tables). */
 function graphicsOf(n: XNode, out: string[]): void {
   for (const c of kids(n)) {
     const tag = tagOf(c);
     if (tag === 'graphic' || tag === 'media' || tag === 'inline-graphic') {
       const h = hrefOf(c);
       if (h) out.push(h);
-    }
-    if (tag !== 'caption' && tag !== 'fig') graphicsOf(c, out);
+    } else if (tag === 'alternatives' || tag === 'fig-group') graphicsOf(c, out);
   }
 }
 
@@ -567,12 +568,13 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
     a.cases.push({ index: ci + 1, label: c.label, sectionIds: c.sectionIds, sentences });
   });
 
+  const spansCache = new Map<string, ReturnType<typeof splitSentences>>();
   for (const f of a.figures) {
     if (!f.panels.length) f.panels = parsePanels(f.caption);
     if (f.graphics.length > 1 && f.graphics.length === f.panels.length && f.graphics.every((g) => g.panel === null)) {
       f.graphics.forEach((g, k) => { g.panel = f.panels[k].letter; });
     }
-    const cites = citing.get(f.id) ?? f.references.slice(0, 5).map((r) => sentenceAround(texts.get(r.sectionId) ?? '', r.start));
+    const cites = citing.get(f.id) ?? f.references.slice(0, 5).map((r) => sentenceAround(texts.get(r.sectionId) ?? '', r.start, r.sectionId, spansCache));
     const m = f.kind === 'table' ? { guess: null, evidence: [] } : guessModality(f.caption, cites);
     f.modality = { guess: m.guess, evidence: m.evidence };
   }
@@ -580,7 +582,9 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
   if (noGraphic) a.warnings.push({ code: 'figure_without_graphic', detail: `${noGraphic} figures have no <graphic>` });
 }
 
-function sentenceAround(text: string, at: number): string {
-  for (const s of splitSentences(text)) if (s.start <= at && at < s.end) return text.slice(s.start, s.end);
+function sentenceAround(text: string, at: number, key: string, cache: Map<string, ReturnType<typeof splitSentences>>): string {
+  let spans = cache.get(key);
+  if (!spans) { spans = splitSentences(text); cache.set(key, spans); }
+  for (const s of spans) if (s.start <= at && at < s.end) return text.slice(s.start, s.end);
   return '';
 }

@@ -28,14 +28,15 @@ export function resolveMedia(href: string, media: MediaRow[]): MediaRow | undefi
   return media.find((m) => m.name === href) ?? media.find((m) => stem(m.name) === href) ?? media.find((m) => stem(m.name) === stem(href));
 }
 
-export function createExtractStage(): Stage<{ pmcid: string }, ExtractOutput> {
+export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, ExtractOutput> {
   return {
     name: 'extract',
     version: EXTRACT_VERSION,
     reconcile: true,
-    concurrency: 2,
+    concurrency,
     outputSchema: ExtractOutput,
-    configSlice: (c) => c.extract,
+    // concurrency changes how fast, not what: it is not part of the slice
+    configSlice: (c) => ({ ...c.extract, images: { ...c.extract.images, concurrency: undefined } }),
 
     items(ctx) {
       return [...upstreamOutputs(ctx, 'fetch')].map(([pmcid, h]) => ({ key: pmcid, inputHash: h, input: { pmcid }, pmcid }));

@@ -1,6 +1,6 @@
 // generate: one diagnosis-track draft question per case with an accepted rare diagnosis.
 // Item = one case ("PMC123#c1"), so drops are counted and explained per case.
-import type { Stage, StageContext, StageItem, ItemResult } from '../runner/stage.ts';
+import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../runner/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import type { Sentence } from '../../schemas/article.ts';
@@ -9,10 +9,11 @@ import { buildLeakPatterns } from '../filter/leak.ts';
 import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
 import { QuestionDraft } from '../../schemas/question.ts';
 import { answerTerms, categoryOf } from './answer.ts';
+import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
 
 export const GENERATE_VERSION = '1';
 
-interface CaseInput { pmcid: string; caseNo: number }
+interface CaseInput { pmcid: string; caseNo: number; duplicates: CrossDuplicate[] }
 
 /** Stable across runs: pmcid + track + case + the answer code. */
 export function questionId(track: string, pmcid: string, caseNo: number, orphaCode: string): string {
@@ -27,18 +28,25 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
     version: GENERATE_VERSION,
     reconcile: true,
     outputSchema: QuestionDraft,
-    configSlice: (c) => c.generate,
+    configSlice: (c) => ({ ...c.generate, nearDuplicateMaxDistance: c.extract.images.nearDuplicateMaxDistance, orphanetRelease: lexicon.release }),
 
     items(ctx) {
       const extract = upstreamOutputs(ctx, 'extract');
       const cases = ctx.store.db.prepare('SELECT pmcid, case_no FROM case_diagnoses ORDER BY pmcid, case_no').all() as { pmcid: string; case_no: number }[];
       const align = upstreamOutputs(ctx, 'align');
-      return cases.filter((c) => align.has(c.pmcid)).map((c) => ({
-        key: `${c.pmcid}#c${c.case_no}`,
-        inputHash: hashOf(align.get(c.pmcid), extract.get(c.pmcid)),
-        input: { pmcid: c.pmcid, caseNo: c.case_no },
-        pmcid: c.pmcid,
-      }));
+      const hashes = ctx.store.db.prepare('SELECT image_id AS imageId, pmcid, dhash FROM images WHERE placeholder = 0 ORDER BY image_id').all() as
+        { imageId: string; pmcid: string; dhash: string }[];
+      const dups = [...crossArticleDuplicates(hashes, ctx.config.extract.images.nearDuplicateMaxDistance).values()];
+      return cases.filter((c) => align.has(c.pmcid)).map((c) => {
+        const duplicates = dups.filter((d) => d.imageId.startsWith(`${c.pmcid}-`));
+        return {
+          key: `${c.pmcid}#c${c.case_no}`,
+          // a duplicate found in another article re-runs this case
+          inputHash: hashOf(align.get(c.pmcid), extract.get(c.pmcid), duplicates),
+          input: { pmcid: c.pmcid, caseNo: c.case_no, duplicates },
+          pmcid: c.pmcid,
+        };
+      });
     },
 
     async process(item: StageItem<CaseInput>, ctx: StageContext): Promise<ItemResult<QuestionDraft>> {
@@ -68,6 +76,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
         .map((f): FigureInfo => ({ id: f.figure_id, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
       const images = (db.prepare('SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images WHERE pmcid = ? ORDER BY image_id').all(pmcid) as
         { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
+        .filter((i) => !item.input.duplicates.some((d) => d.imageId === i.image_id))
         .map((i): ImageInfo => ({ imageId: i.image_id, figureId: i.figure_id, ord: i.ord, width: i.width, height: i.height, normSha: i.norm_sha256, format: i.format, placeholder: i.placeholder === 1, license: i.license_code }));
       const mentions = (db.prepare(`SELECT section_id, start_offset, end_offset, orpha_code FROM mentions WHERE pmcid = ? AND field = 'body'`).all(pmcid) as
         { section_id: string | null; start_offset: number; end_offset: number; orpha_code: string }[])
@@ -90,10 +99,14 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
         contextSentences: d.contextSentences.map((s) => ({ sectionId: s.sectionId, start: s.start, end: s.end, text: s.text, index: s.index })),
         cut: { beforeSentence: d.cut.beforeSentence, reason: d.cut.reason, sentence: d.cut.sentence && { sectionId: d.cut.sentence.sectionId, start: d.cut.sentence.start, end: d.cut.sentence.end, text: d.cut.sentence.text } },
       };
+      const dupDecisions: DecisionInput[] = item.input.duplicates.map((x) => ({
+        action: 'drop', reason: 'image_near_duplicate', rule: 'generate.image.cross_article_dhash', questionId: id, field: `image:${x.imageId}`,
+        detail: { imageId: x.imageId, duplicateOf: x.duplicateOf, distance: x.distance },
+      }));
       return {
         kind: 'output',
         output: draft,
-        decisions: [{
+        decisions: [...dupDecisions, {
           action: 'cut', reason: `cut_${d.cut.reason}`, rule: 'generate.diagnosis.decision_point', questionId: id, field: d.cut.sentence ? `section:${d.cut.sentence.sectionId}` : null,
           span: d.cut.sentence ? [d.cut.sentence.start, d.cut.sentence.end] : null, matchedText: d.cut.sentence?.text ?? null,
           detail: { beforeSentence: d.cut.beforeSentence, contextSentences: d.contextSentences.length },

@@ -27,10 +27,10 @@ export const STAGE_VERSIONS: Record<StageName, string> = {
 
 export const PIPELINE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-/** The hashed part of the config: secrets and contact details never change what is built. */
+/** The hashed part of the config: secrets, contact details and speed knobs never change what is built. */
 export function hashedConfig(config: Config): unknown {
-  const { apiKey: _k, email: _e, tool: _t, ...sources } = config.sources;
-  return { ...config, sources };
+  const { apiKey: _k, email: _e, tool: _t, s3Concurrency: _c, ...sources } = config.sources;
+  return { ...config, sources, extract: { ...config.extract, images: { ...config.extract.images, concurrency: undefined } } };
 }
 export const configHash = (config: Config): string => hashOf(hashedConfig(config));
 
@@ -71,7 +71,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const build = (name: StageName): Stage<any, any> | null => {
     switch (name) {
       case 'fetch': return opts.source ? createFetchStage(opts.source) : null;
-      case 'extract': return createExtractStage();
+      case 'extract': return createExtractStage(config.extract.images.concurrency);
       case 'align': return createAlignStage(lexicon);
       case 'generate': return createGenerateStage(lexicon);
       case 'filter': return createFilterStage(lexicon, findCodes);

@@ -76,6 +76,18 @@ describe('PmcBucket against the loopback bucket', () => {
     await bad.close();
   });
 
+  it('slow responses time out and are retried', async () => {
+    const slow = await startLoopbackPmc({ corpus: server.corpus, faults: { slow: 0.5 }, slowMs: 1500, seed: 5 });
+    const h = new HttpClient({ headersTimeoutMs: 300, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 8 } });
+    const bucket = new PmcBucket({ baseUrl: slow.s3Url, http: h, schedule: createConcurrencyLimiter(4) });
+    const a = server.corpus.latest[1];
+    const got = await Promise.all([1, 2, 3].map(() => bucket.getMetadataRaw(a.pmcid, a.version)));
+    expect(got.every((g) => JSON.parse(g.raw.toString()).pmcid === a.pmcid)).toBe(true);
+    expect(slow.log.some((e) => e.fault === 'slow')).toBe(true);
+    await h.close();
+    await slow.close();
+  });
+
   it('404 is a typed not_found', async () => {
     const bucket = new PmcBucket({ baseUrl: server.s3Url, http, schedule: createConcurrencyLimiter(4) });
     await expect(bucket.getMetadataRaw('PMC1', 1)).rejects.toMatchObject({ code: 'not_found', retryable: false });

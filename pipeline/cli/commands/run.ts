@@ -8,7 +8,7 @@ import type { Config } from '../../../schemas/config.ts';
 import type { Store } from '../../../db/store.ts';
 import { InputError } from '../../errors.ts';
 import { loadConfig, openStore, SOURCE_OPTIONS } from '../globals.ts';
-import { formatCounts } from '../summary.ts';
+import { formatCounts, formatPerArticle } from '../summary.ts';
 import { createRemoteSource } from './fetch.ts';
 import type { CliIo } from '../io.ts';
 import type { Command } from './index.ts';
@@ -29,6 +29,7 @@ export async function runStages(stages: readonly StageName[], command: string, v
     const res = await runPipeline({ store, config, command, stages, source, log, shouldStop: io.shouldStop });
     if (values.json) io.out(JSON.stringify({ run: res.runId, status: res.status, stages: res.counts }, null, 2));
     else {
+      if (values['per-article']) io.out(`${formatPerArticle(store)}\n`);
       io.out(formatCounts(res.counts));
       if (stages.includes('export')) io.out(`\nresults: ${resolve(store.workdir, 'export')}/ (diagnosis.jsonl, images/, MANIFEST.diagnosis.sha256)`);
       io.out(`store:   ${store.dbPath} (audit with: mmrare audit --workdir ${values.workdir} --question <id>)`);
@@ -48,7 +49,7 @@ export const runCommand: Command = {
   description: 'Without --from-dir or --query, fetch is skipped and the stages run on what the store holds.\n' +
     'Items already done with the same inputs and config are skipped, so a rerun does only new work.',
   examples: ['mmrare run --workdir W --from-dir samples/pmc-oa-opendata', 'mmrare run --workdir W   # after `mmrare fetch`'],
-  options: { ...SOURCE_OPTIONS, json: { type: 'boolean', default: false }, 'strict-pending': { type: 'boolean', default: false } },
+  options: { ...SOURCE_OPTIONS, json: { type: 'boolean', default: false }, 'per-article': { type: 'boolean', default: false }, 'strict-pending': { type: 'boolean', default: false } },
   run: (values, _pos, io) => runStages(STAGE_NAMES, 'run', values, io),
 };
 
@@ -66,6 +67,7 @@ export const stageCommands: Command[] = (Object.keys(STAGE_HELP) as Exclude<Stag
   usage: `mmrare ${name} [--workdir DIR] [--json]`,
   description: 'Runs this stage alone over what the previous stage stored.',
   examples: [`mmrare ${name} --workdir W`],
-  options: { json: { type: 'boolean', default: false } },
+  // extract prints a line per article by default (sections, cases, sentences, figures, images)
+  options: { json: { type: 'boolean', default: false }, 'per-article': { type: 'boolean', default: name === 'extract' } },
   run: (values: Record<string, any>, _pos: string[], io: CliIo) => runStages([name], name, values, io),
 }));

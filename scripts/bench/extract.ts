@@ -1,0 +1,51 @@
+// Bench: bare fast-xml-parser parse vs full parseJats on the same files, in one run.
+// Goal (issue 4): extraction ≤ 1.3 × the bare parse. Usage: npx tsx scripts/bench/extract.ts [rounds]
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { XMLParser } from 'fast-xml-parser';
+import { parseJats } from '../../pipeline/extract/jats.ts';
+import { parseXml } from '../../pipeline/extract/xml.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const rounds = Number(process.argv[2] ?? 7);
+
+function corpus(): { name: string; xml: string }[] {
+  const out: { name: string; xml: string }[] = [];
+  const samples = `${ROOT}samples/pmc-oa-opendata/`;
+  if (existsSync(samples)) for (const d of readdirSync(samples).filter((x) => /^PMC\d+\.\d+$/.test(x)).sort()) {
+    const f = `${samples}${d}/${d}.xml`;
+    if (existsSync(f)) out.push({ name: d, xml: readFileSync(f, 'utf8') });
+  }
+  const other = `${ROOT}../shared/data/pmc/articles-other/`;
+  if (existsSync(other)) for (const f of readdirSync(other).filter((x) => x.endsWith('.nxml')).sort()) out.push({ name: f, xml: readFileSync(other + f, 'utf8') });
+  return out;
+}
+
+function time(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const files = corpus();
+const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.xml), 0);
+const defaults = new XMLParser();
+const runs = {
+  'bare fast-xml-parser (default options)': () => { for (const f of files) defaults.parse(f.xml); },
+  'bare fast-xml-parser (extraction options: preserveOrder, attributes, safe entities)': () => { for (const f of files) parseXml(f.xml); },
+  'full parseJats (pre-scan + parse + walk + cases + sentences + refs + panels + modality)': () => { for (const f of files) parseJats(f.xml, { allowNoCase: true, pmcid: 'PMC1' }); },
+};
+for (const fn of Object.values(runs)) fn(); // warm-up (JIT)
+const ms: Record<string, number[]> = {};
+for (let r = 0; r < rounds; r++) for (const [k, fn] of Object.entries(runs)) (ms[k] ??= []).push(time(fn));
+const med = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)]));
+const [bareDefault, bareSame, full] = Object.values(med);
+console.log(`files: ${files.length} JATS articles, ${(bytes / 1e6).toFixed(2)} MB; ${rounds} rounds, median per round; node ${process.version}`);
+for (const [k, v] of Object.entries(med)) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${(files.length / (v / 1000)).toFixed(0).padStart(6)} articles/s  ${k}`);
+console.log(`ratio full / bare (same options):    ${(full / bareSame).toFixed(3)}  (goal ≤ 1.3)`);
+console.log(`ratio full / bare (default options): ${(full / bareDefault).toFixed(3)}`);
+console.log(`extraction throughput: ${(files.length / (full / 1000)).toFixed(0)} articles/s, ${(bytes / 1e6 / (full / 1000)).toFixed(1)} MB/s`);

@@ -1,0 +1,81 @@
+// Each normalisation rule, on real sentences from the bundled case reports (samples/).
+import { describe, expect, it } from 'vitest';
+import { americanize, canonWord, foldChars, singular, tokenize } from '../../ontology/match/normalize.ts';
+import { matcher } from './helpers.ts';
+
+const codes = (text: string) => matcher().match(text).map((m) => m.orphaCode);
+
+describe('normalisation', () => {
+  it('keeps an offset map: every token and mention points at its original surface', () => {
+    const s = 'Management of Femoral Shaft Fracture in Klippel-Trenaunay Syndrome with External Fixator'; // PMC4739223 title
+    for (const t of tokenize(s)) expect(s.slice(t.start, t.end)).toBe(t.raw);
+    const [m] = matcher().match(s);
+    expect(m).toMatchObject({ orphaCode: '90308', text: 'Klippel-Trenaunay Syndrome', matchedForm: 'Klippel-Trénaunay syndrome', method: 'exact' });
+    expect(s.slice(m.start, m.end)).toBe(m.text);
+  });
+
+  it('NFKC, diacritics and case: "Klippel-Trenaunay Syndrome" == lexicon "Klippel-Trénaunay syndrome"', () => {
+    expect(foldChars('Trénaunay')).toBe('trenaunay');
+    expect(foldChars('ﬁbrosis')).toBe('fibrosis'); // NFKC ligature
+    expect(codes('Spontaneous Retroperitoneal Haematoma due to Polyarteritis Nodosa: Report of a Case')).toContain('767');
+  });
+
+  it('hyphen / space / slash variants', () => {
+    // PMC4739223: hyphenated; the same name with a space matches too
+    expect(codes('Klippel-Trenaunay syndrome (KTS) is a rare complex malformation')).toContain('90308');
+    expect(codes('Klippel Trenaunay syndrome is a rare complex malformation')).toContain('90308');
+    // lexicon "Left ventricular noncompaction" vs a hyphenated text word (PMC4736807 writes "noncompaction")
+    expect(codes('Left ventricular noncompaction (LVNC) is a myocardial disorder')).toContain('54260');
+    expect(codes('Left ventricular non-compaction is a myocardial disorder')).toContain('54260');
+    expect(tokenize('venous/lymphatic malformations').map((t) => [t.norm, t.hyphenBefore])).toEqual([['venous', false], ['lymphatic', true], ['malformations', false]]);
+  });
+
+  it('Greek letters are spelled out: "TNF-α inhibitors" (PMC6358579)', () => {
+    expect(tokenize('TNF-α inhibitors were contraindicated').map((t) => t.norm).slice(0, 2)).toEqual(['tnf', 'alpha']);
+    expect(codes('α-thalassemia trait')).toContain('846'); // lexicon: Alpha-thalassemia
+  });
+
+  it('British and American spellings are equal', () => {
+    expect(canonWord('haematological')).toBe(canonWord('hematological')); // PMC4738710
+    expect(canonWord('tumours')).toBe(canonWord('tumors'));               // PMC4735908
+    expect(canonWord('paediatric')).toBe(canonWord('pediatric'));         // PMC4736760
+    expect(canonWord('anaemia')).toBe(canonWord('anemia'));               // PMC4738992
+    expect(canonWord('oesophagus')).toBe(canonWord('esophagus'));
+    expect(americanize('centre')).toBe('center');
+    expect(americanize('haemoglobin')).toBe('hemoglobin');
+    // PMC4738733: "Plasma cell leukaemia was excluded…" -> lexicon "Plasma cell leukemia"
+    expect(matcher().match('Plasma cell leukaemia was excluded as the peripheral blood showed less than 20% plasma cells')[0])
+      .toMatchObject({ orphaCode: '454714', text: 'Plasma cell leukaemia', status: 'negated' });
+  });
+
+  it('roman and arabic numerals after "type": "type I … type II" (PMC4736312)', () => {
+    const toks = tokenize('Recessive hereditary methemoglobinemia further has two clinical types: type I (in which cyanosis is the only clinical sign) and type II');
+    expect(toks.filter((t, i) => i > 0 && toks[i - 1].norm === 'type').map((t) => t.norm)).toEqual(['1', '2']);
+    // the pronoun "I" and "IV" (intravenous) stay words
+    expect(tokenize('I gave IV fluids').map((t) => t.norm)).toEqual(['i', 'gave', 'iv', 'fluids']);
+    expect(codes('established the diagnosis of PHA type I')).toContain('756');  // lexicon "PHA type 1"
+    expect(codes('mucopolysaccharidosis type II')).toContain('580');            // lexicon "Mucopolysaccharidosis type 2"
+  });
+
+  it('possessives: "Heerfordt\'s", "Graves\'s", "Lemierre’s" (curly apostrophe)', () => {
+    expect(canonWord("Graves's")).toBe('graves');  // PMC4737013
+    // PMC6358581: "similar to conventional Lemierre’s syndrome" (a comparison: differential)
+    expect(matcher().match('similar to conventional Lemierre’s syndrome, in which the site of infection is typically the oropharynx')[0])
+      .toMatchObject({ orphaCode: '137839', text: 'Lemierre’s syndrome', status: 'differential' });
+  });
+
+  it('plural heads: "Ectopic ACTH secreting tumours" (PMC4745306) == "Ectopic ACTH secreting tumor"', () => {
+    expect(singular('tumors')).toBe('tumor');
+    expect(singular('neuropathies')).toBe('neuropathy');
+    expect(singular('diabetes')).toBe('diabete'); // only tried as the last word of a lexicon form
+    expect(singular('fibrosis')).toBeNull();
+    const [m] = matcher().match('Ectopic ACTH secreting tumours are rare with a reported prevalence of 8–18% of all the patients with CS');
+    expect(m).toMatchObject({ orphaCode: '99889', text: 'Ectopic ACTH secreting tumours' });
+  });
+
+  it('whole words only, longest match wins', () => {
+    expect(codes('neurosarcoidosis')).toEqual([]);
+    // PMC4735926: "acute intermittent porphyria" is the disease, not the group "Porphyria"
+    expect(codes('with a history of acute intermittent porphyria')).toEqual(['79276']);
+  });
+});
