@@ -13,9 +13,12 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DEFAULT_LEXICON_PATH } from './lexicon.ts';
 
-/** Release of the committed lexicon, read from its header without building the entry map. */
+let committedRelease: string | null = null;
+
+/** Release of the committed lexicon (read once, without building the entry map or a matcher). */
 export const lexicon = {
   get release(): string {
-    return (JSON.parse(gunzipSync(readFileSync(DEFAULT_LEXICON_PATH)).toString('utf8')) as { release: string }).release;
+    committedRelease ??= (JSON.parse(gunzipSync(readFileSync(DEFAULT_LEXICON_PATH)).toString('utf8')) as { release: string }).release;
+    return committedRelease;
   },
 };

@@ -59,3 +59,28 @@ export function resolveAnswer(lex: Lexicon, code: string, depth = 0): Resolution
   }
   return { code: e.code, rules: [], excluded: null, via: [] };
 }
+
+// Orphanet often files the usual form of a condition as a disorder-level child of a group of the
+// same name with a qualifier: "Sclerosing cholangitis" (group) -> "Primary sclerosing cholangitis",
+// "Hodgkin lymphoma" -> "Classic Hodgkin lymphoma". Authors rarely write the qualifier, so a group
+// mention may stand for that child. Only these qualifiers: "sporadic"/"familial" and the like are
+// real distinctions, not defaults.
+export const DEFAULT_CHILD_QUALIFIERS = ['primary', 'isolated', 'non syndromic', 'nonsyndromic', 'idiopathic', 'classic'];
+const defaultChildCache = new WeakMap<Lexicon, Map<string, string>>();
+
+/** The single disorder-level child named "<qualifier> <group name or synonym>", or null. */
+export function defaultDisorderChild(lex: Lexicon, groupCode: string, normalize: (s: string) => string): string | null {
+  let map = defaultChildCache.get(lex);
+  if (!map) {
+    map = new Map();
+    for (const g of lex.entries) {
+      if (g.level !== 'group' || g.status !== 'active') continue;
+      const forms = new Set([g.name, ...g.synonyms].map(normalize));
+      const hits = g.children.map((c) => lex.byCode.get(c)).filter((c): c is LexEntry => !!c && c.level === 'disorder' && c.status === 'active' &&
+        [c.name, ...c.synonyms].some((f) => { const nf = normalize(f); return DEFAULT_CHILD_QUALIFIERS.some((q) => nf.startsWith(`${q} `) && forms.has(nf.slice(q.length + 1))); }));
+      if (hits.length === 1) map.set(g.code, hits[0].code);
+    }
+    defaultChildCache.set(lex, map);
+  }
+  return map.get(groupCode) ?? null;
+}

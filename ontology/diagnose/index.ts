@@ -2,7 +2,8 @@
 // with a confidence, the evidence sentences, runner-ups, aliases and the rules that shaped it.
 import type { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
 import type { ParsedArticle } from '../../schemas/article.ts';
-import { resolveAnswer, type Resolution, type RuleNote } from '../lexicon.ts';
+import { defaultDisorderChild, resolveAnswer, type Resolution, type RuleNote } from '../lexicon.ts';
+import { normalizePhrase } from '../match/normalize.ts';
 import { createMatcher, type DocMatch, type DocPart, type Matcher, type MentionDetail } from '../match/index.ts';
 import type { Lexicon } from '../types.ts';
 import { DX_OBJECT, DX_STATEMENT } from './cues.ts';
@@ -54,7 +55,8 @@ function coversText(spans: [number, number][], text: string): boolean {
 
 interface Candidate {
   code: string;
-  resolution: Resolution;
+  via: Set<string>;      // codes that resolved to this answer (subtypes, obsolete codes)
+  rules: RuleNote[];     // resolution rules, one per distinct via code
   signals: Signals;
   mentionIdx: number[];
   evidence: CaseDiagnosis['evidence'];
@@ -94,7 +96,12 @@ function diagnoseCase(
     if (m.method === 'fuzzy') return;
     if (m.sectionId && otherCases.has(m.sectionId) && !caseSections.has(m.sectionId)) return; // another patient
     const d = doc.details[idx];
-    const res = resolved.get(m.orphaCode) ?? resolved.set(m.orphaCode, resolveAnswer(lex, m.orphaCode)).get(m.orphaCode)!;
+    let res = resolved.get(m.orphaCode) ?? resolved.set(m.orphaCode, resolveAnswer(lex, m.orphaCode)).get(m.orphaCode)!;
+    let weight = 1;
+    if (res.excluded === 'group') {
+      const child = groupDefaultChild(lex, res, m, parts[d.part].text);
+      if (child) { res = child; weight = DEFAULT_CHILD_WEIGHT; }
+    }
     const key = res.code ?? `x${m.orphaCode}`;
     const sentence = parts[d.part].text.slice(d.sentence[0], d.sentence[1]);
     if (!res.code) {
@@ -103,9 +110,9 @@ function diagnoseCase(
       groupScores.set(key, g);
       return;
     }
-    const cand = candidates.get(key) ?? { code: res.code, resolution: res, signals: emptySignals(), mentionIdx: [], evidence: [] };
-    if (res.rules.length && !cand.resolution.rules.length) cand.resolution = res;
-    addSignal(cand.signals, m, d, sentence, caseSections, kinds);
+    const cand = candidates.get(key) ?? { code: res.code, via: new Set<string>(), rules: [], signals: emptySignals(), mentionIdx: [], evidence: [] };
+    if (res.via.length && !cand.via.has(res.via[0])) { for (const v of res.via) cand.via.add(v); cand.rules.push(...res.rules); }
+    addSignal(cand.signals, m, d, sentence, caseSections, kinds, weight);
     cand.mentionIdx.push(idx);
     if (m.status === 'affirmed' && (m.field === 'title' || DX_STATEMENT.test(sentence)) && cand.evidence.length < 5) {
       const ev = { field: m.field, sectionId: m.sectionId, start: d.sentence[0], end: d.sentence[1], text: sentence };
@@ -136,7 +143,7 @@ function diagnoseCase(
   const top = ranked[0];
   const confidence = confidenceOf(top.score, ranked[1]?.score ?? 0);
   const e = lex.byCode.get(top.c.code)!;
-  rules.push(...top.c.resolution.rules);
+  rules.push(...top.c.rules);
   const runnersUp = ranked.slice(1, 6).map((x) => ({ orphaCode: x.c.code, orphaName: lex.byCode.get(x.c.code)!.name, score: round(x.score / top.score) }));
   const aliases = aliasesOf(lex, top.c, doc);
   const base = { caseIndex, confidence, evidence: top.c.evidence, aliases };
@@ -151,10 +158,10 @@ function diagnoseCase(
   return { ...base, orphaCode: e.code, orphaName: e.name, status: 'accepted', reason: null, runnersUp, rules };
 }
 
-function addSignal(sig: Signals, m: Mention, d: MentionDetail, sentence: string, caseSections: Set<string>, kinds: Map<string, string>): void {
+function addSignal(sig: Signals, m: Mention, d: MentionDetail, sentence: string, caseSections: Set<string>, kinds: Map<string, string>, weight = 1): void {
   if (m.status === 'negated' || m.status === 'differential' || m.status === 'hypothetical') { sig.contra += 1; return; }
   if (m.status === 'family' || m.status === 'historical') { sig.weak += 1; return; }
-  const w = m.score; // acronym / ambiguous forms count less
+  const w = m.score * weight; // acronym / ambiguous forms / default-child mappings count less
   if (m.field === 'title') sig.title = Math.max(sig.title, w);
   else if (m.field === 'abstract') sig.abstract += w;
   else if (m.field === 'caption') sig.caption += w;
@@ -166,7 +173,7 @@ function addSignal(sig: Signals, m: Mention, d: MentionDetail, sentence: string,
 
 function aliasesOf(lex: Lexicon, c: Candidate, doc: DocMatch): string[] {
   const out = new Set<string>();
-  const codes = new Set([c.code, ...c.resolution.via]);
+  const codes = new Set([c.code, ...c.via]);
   for (const code of codes) {
     const e = lex.byCode.get(code);
     if (e) for (const f of [e.name, ...e.synonyms]) out.add(f);
@@ -192,6 +199,20 @@ function fuzzyCandidates(matcher: Matcher, parts: DocPart[], doc: DocMatch): Cas
   }
   void doc;
   return [...best.values()].sort((a, b) => b.score - a.score).slice(0, 5);
+}
+
+// A group mention standing for the group's default disorder child counts less than a direct name.
+const DEFAULT_CHILD_WEIGHT = 0.7;
+// Words before the mention that say it is *not* the default form ("secondary sclerosing cholangitis").
+const NOT_DEFAULT = /\b(?:secondary|acquired|syndromic|familial|hereditary|inherited|genetic|sporadic|induced|associated|related|atypical|congenital|neonatal|infantile|juvenile|paraneoplastic|autosomal|x-linked)\W*$/i;
+
+function groupDefaultChild(lex: Lexicon, res: Resolution, m: Mention, partText: string): Resolution | null {
+  const group = res.via[res.via.length - 1];
+  const child = defaultDisorderChild(lex, group, normalizePhrase);
+  if (!child) return null;
+  if (NOT_DEFAULT.test(partText.slice(Math.max(0, m.start - 40), m.start))) return null;
+  const g = lex.byCode.get(group)!, c = lex.byCode.get(child)!;
+  return { code: child, excluded: null, via: [group], rules: [{ rule: 'group_mapped_to_default_child', detail: `ORPHA:${group} "${g.name}" (${g.type}) named without qualifier -> its disorder-level default ORPHA:${child} "${c.name}"` }] };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

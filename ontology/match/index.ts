@@ -5,7 +5,7 @@ import type { Lexicon } from '../types.ts';
 import { findAbbreviations, type AbbrevDef } from './abbrev.ts';
 import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
-import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, romanToArabic, singular } from './normalize.ts';
+import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
 import { buildTrie, type Term, type TokenTrie } from './trie.ts';
 
@@ -45,10 +45,10 @@ export interface Matcher {
 }
 
 /** One distinct word form: its canonical form, its trie token id and its singular's id (-1: none). */
-interface Word { norm: string; id: number; sg: number; numCtx: boolean }
+interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: boolean }
 
 /** A tokenised text as parallel arrays (no per-token objects on the hot path). */
-interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array }
+interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array }
 
 interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string }
 
@@ -85,8 +85,12 @@ class WordTable {
   }
 
   fromNorm(norm: string): Word {
-    const sg = singular(norm);
-    return { norm, id: this.trie.vocab.get(norm) ?? -1, sg: sg ? this.trie.vocab.get(sg) ?? -1 : -1, numCtx: NUMBER_CONTEXT.has(norm) };
+    const sgs = singular(norm);
+    const id = this.trie.vocab.get(norm) ?? -1;
+    const sg = sgs ? this.trie.vocab.get(sgs) ?? -1 : -1;
+    // starts: the word (or its singular) begins some lexicon form, so a match may start here
+    const starts = (id >= 0 && this.trie.child(0, id) >= 0) || (sg >= 0 && this.trie.child(0, sg) >= 0);
+    return { norm, id, sg, numCtx: NUMBER_CONTEXT.has(norm), starts };
   }
 
   /** Roman numerals after "type", "class", "factor"…: "type II" == "type 2". */
@@ -105,31 +109,49 @@ function grow<T extends Int32Array | Uint8Array>(a: T): T {
   return b;
 }
 
+// A match never crosses brackets, clause punctuation, a sentence stop or a line break:
+// "pseudohypoaldosteronism (PHA) type 1" must not yield "PHA) type 1".
+function isBreakGap(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 40 || c === 41 || c === 91 || c === 93 || c === 59 || c === 58 || c === 33 || c === 63 || c === 10) return true;
+    if (c === 46 && (k + 1 >= text.length || text.charCodeAt(k + 1) <= 32)) return true;
+  }
+  return false;
+}
+
 function scan(text: string, table: WordTable): Scan {
-  let cap = (text.length >> 3) + 16; // ~6 chars per word in prose; grown when needed
-  let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap);
+  let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
+  let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const words: Word[] = [];
   let n = 0, i = 0, prevEnd = -2;
   let prev: Word | null = null;
   const len = text.length;
   while (i < len) {
     let c = text.charCodeAt(i);
-    if (!isWordChar(c)) { i++; continue; }
+    // WORD_CLASS: 1 word char, 2 not, 0 not yet classified (non-ASCII; isWordChar fills it in)
+    if (WORD_CLASS[c] === 2 || (WORD_CLASS[c] === 0 && !isWordChar(c))) { i++; continue; }
     const s = i;
     let h = 0x811c9dc5 | 0;
-    do { h = Math.imul(h ^ c, 16777619); i++; c = i < len ? text.charCodeAt(i) : 0; } while (i < len && isWordChar(c));
+    do {
+      h = Math.imul(h ^ c, 16777619);
+      i++;
+      if (i >= len) break;
+      c = text.charCodeAt(i);
+    } while (WORD_CLASS[c] === 1 || (WORD_CLASS[c] === 0 && isWordChar(c)));
     if (i + 1 < len && isApostrophe(c) && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= len || !isWordChar(text.charCodeAt(i + 2)))) {
       h = Math.imul(Math.imul(h ^ c, 16777619) ^ text.charCodeAt(i + 1), 16777619);
       i += 2;
     }
     let w = table.lookup(text, s, i, h & 0x3fffffff);
     if (prev !== null && prev.numCtx) w = table.roman(w);
-    if (n === cap) { start = grow(start); end = grow(end); ids = grow(ids); hyph = grow(hyph); cap *= 2; }
+    if (n === cap) { start = grow(start); end = grow(end); ids = grow(ids); hyph = grow(hyph); brk = grow(brk); cap *= 2; }
     start[n] = s; end[n] = i; ids[n] = w.id; words.push(w);
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
+    brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
     n++; prevEnd = i; prev = w;
   }
-  return { n, start, end, ids, words, hyph };
+  return { n, start, end, ids, words, hyph, brk };
 }
 
 export function createMatcher(lex: Lexicon): Matcher {
@@ -152,7 +174,7 @@ function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   let i = 0;
   while (i < sc.n) {
     // Fast skip: the word starts no lexicon form (nor does its singular or a hyphen join).
-    if (!(i + 1 < sc.n && sc.hyph[i + 1] === 1) && (sc.ids[i] < 0 || trie.child(0, sc.ids[i]) < 0) && (sc.words[i].sg < 0 || trie.child(0, sc.words[i].sg) < 0)) { i++; continue; }
+    if (!sc.words[i].starts && !(i + 1 < sc.n && sc.hyph[i + 1] === 1)) { i++; continue; }
     const best = walk(trie, text, sc, i, 0, i, null);
     if (best) {
       hits.push({ i, j: best.j, terms: best.terms, method: 'exact', score: 1, form: best.terms[0].form });
@@ -177,7 +199,7 @@ function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: numb
 }
 
 function walk(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
-  if (j >= sc.n) return best;
+  if (j >= sc.n || (j > i && sc.brk[j] === 1)) return best;
   const w = sc.words[j];
   if (w.id >= 0) {
     const c = trie.child(node, w.id);

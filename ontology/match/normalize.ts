@@ -76,7 +76,7 @@ export function singular(w: string): string | null {
 export const JOINERS = new Set(['-', '\u2010', '\u2011', '\u2012', '\u2013', '/']);
 const UNICODE_WORD = /[\p{L}\p{N}\p{M}]/u;
 // One byte per UTF-16 code unit: 0 unknown, 1 word char, 2 not. Filled lazily beyond ASCII.
-const WORD_CLASS = new Uint8Array(65536);
+export const WORD_CLASS = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) WORD_CLASS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ? 1 : 2;
 
 export function isWordChar(c: number): boolean {

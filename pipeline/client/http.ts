@@ -140,7 +140,7 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.headersTimeoutMs = opts.headersTimeoutMs ?? 30_000;
     this.bodyTimeoutMs = opts.bodyTimeoutMs ?? 60_000;
-    this.userAgent = opts.userAgent ?? 'mmrare/0.1 (+https://github.com/; fetch)';
+    this.userAgent = opts.userAgent ?? 'mmrare/0.1';
     this.onEvent = opts.onEvent;
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connections ?? 16, keepAliveTimeout: 4_000 });

@@ -33,7 +33,7 @@ interface Walk {
   floats: RawFloat[];
   warnings: Warning[];
   dropped: { formulas: number };
-  counter: { auto: number };
+  counter: { auto: number; top: number };
   idPrefix: string;
   area: SectionHead['area'];
 }
@@ -144,7 +144,8 @@ function blocks(nodes: XNode[], cur: SecCursor, w: Walk): void {
     }
     if (FLOAT_TAGS.has(tag)) { collectFloat(n, tag, w); continue; }
     if (tag === 'disp-formula' || tag === 'disp-formula-group') { w.dropped.formulas++; continue; }
-    if (tag === 'title' || tag === 'label' || tag === 'ref-list' || tag === 'sec-meta' || tag === 'graphic' || tag === 'caption') continue;
+    if (tag === 'graphic') { looseGraphic(n, w); continue; }
+    if (tag === 'title' || tag === 'label' || tag === 'ref-list' || tag === 'sec-meta' || tag === 'caption') continue;
     if (BLOCK_CONTAINERS.has(tag)) { blocks(kids(n, tag), cur, w); continue; }
     // anything else (named-content, bold at block level…) is read as a paragraph
     const p = paragraph([n], w);
@@ -168,7 +169,7 @@ function section(n: XNode, parent: SecCursor | null, w: Walk, forcedTitle?: stri
   const depth = parent ? parent.depth + 1 : 1;
   let path: string;
   if (parent) { parent.childCount++; path = `${parent.path}.${parent.childCount}`; }
-  else path = String(w.sections.filter((s) => s.head.parent === null && s.head.id.startsWith(`${w.idPrefix}sec-`)).length + 1);
+  else path = String(++w.counter.top);
   const index = newSection(w, forcedTitle ?? sectionTitle(n), parent ? parent.index : null, path, depth);
   blocks(kids(n), { index, path, depth, childCount: 0 }, w);
 }
@@ -190,7 +191,7 @@ function topLevel(nodes: XNode[], w: Walk): void {
     if (n['#text'] !== undefined && !String(n['#text']).trim()) continue;
     if (FLOAT_TAGS.has(tag)) { collectFloat(n, tag, w); continue; }
     if (!loose) {
-      const path = String(w.sections.filter((s) => s.head.parent === null && s.head.id.startsWith(`${w.idPrefix}sec-`)).length + 1);
+      const path = String(++w.counter.top);
       loose = { index: newSection(w, '', null, path, 1), path, depth: 1, childCount: 0 };
     }
     blocks([n], loose, w);
@@ -256,6 +257,14 @@ function makeFigure(n: XNode, kind: Figure['kind'], w: Walk): Figure {
 function panelLetterOfLabel(label: string): string | null {
   const m = /^(?:fig(?:ure)?\.?\s*\d+\s*)?\(?([A-Za-z])\)?\.?$/i.exec(label.trim());
   return m ? m[1].toUpperCase() : null;
+}
+
+/** A <graphic> outside any <fig> is still an image of the article: keep it as an unlabelled figure. */
+function looseGraphic(n: XNode, w: Walk): void {
+  const href = hrefOf(n);
+  if (!href) return;
+  const id = attr(n, 'id') ?? `${w.idPrefix}fig-auto-${++w.counter.auto}`;
+  w.floats.push({ fig: { id, kind: 'figure', label: '', caption: '', panels: [], graphics: [{ href, panel: null }], references: [], modality: { guess: null, evidence: [] } }, aliases: new Map() });
 }
 
 function collectFloat(n: XNode, tag: string, w: Walk): void {
@@ -486,7 +495,7 @@ function parseChecked(xml: string, opts: ParseJatsOptions): ParseResult {
     return fail('article_restricted', why);
   }
 
-  const w: Walk = { sections: [], floats: [], warnings, dropped: { formulas: 0 }, counter: { auto: 0 }, idPrefix: '', area: 'body' };
+  const w: Walk = { sections: [], floats: [], warnings, dropped: { formulas: 0 }, counter: { auto: 0, top: 0 }, idPrefix: '', area: 'body' };
   topLevel(kids(body), w);
   const back = child(article, 'back');
   if (back) { w.area = 'back'; topLevel(kids(back), w); }
@@ -524,7 +533,7 @@ function subArticles(article: XNode, w: Walk): void {
   let k = 0;
   for (const sub of childrenNamed(article, 'sub-article')) {
     k++;
-    const sw: Walk = { ...w, idPrefix: `${w.idPrefix}sub${k}-`, area: 'sub-article' };
+    const sw: Walk = { ...w, counter: { auto: w.counter.auto, top: 0 }, idPrefix: `${w.idPrefix}sub${k}-`, area: 'sub-article' };
     const body = child(sub, 'body');
     if (body) topLevel(kids(body), sw);
     const back = child(sub, 'back');
@@ -532,6 +541,7 @@ function subArticles(article: XNode, w: Walk): void {
     const fl = child(sub, 'floats-group');
     if (fl) for (const c of kids(fl)) { const tag = tagOf(c); if (FLOAT_TAGS.has(tag)) collectFloat(c, tag, sw); }
     subArticles(sub, sw);
+    w.counter.auto = sw.counter.auto;
   }
 }
 
@@ -568,13 +578,12 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
     a.cases.push({ index: ci + 1, label: c.label, sectionIds: c.sectionIds, sentences });
   });
 
-  const spansCache = new Map<string, ReturnType<typeof splitSentences>>();
   for (const f of a.figures) {
     if (!f.panels.length) f.panels = parsePanels(f.caption);
     if (f.graphics.length > 1 && f.graphics.length === f.panels.length && f.graphics.every((g) => g.panel === null)) {
       f.graphics.forEach((g, k) => { g.panel = f.panels[k].letter; });
     }
-    const cites = citing.get(f.id) ?? f.references.slice(0, 5).map((r) => sentenceAround(texts.get(r.sectionId) ?? '', r.start, r.sectionId, spansCache));
+    const cites = citing.get(f.id) ?? f.references.slice(0, 5).map((r) => sentenceAround(texts.get(r.sectionId) ?? '', r.start));
     const m = f.kind === 'table' ? { guess: null, evidence: [] } : guessModality(f.caption, cites);
     f.modality = { guess: m.guess, evidence: m.evidence };
   }
@@ -582,9 +591,10 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
   if (noGraphic) a.warnings.push({ code: 'figure_without_graphic', detail: `${noGraphic} figures have no <graphic>` });
 }
 
-function sentenceAround(text: string, at: number, key: string, cache: Map<string, ReturnType<typeof splitSentences>>): string {
-  let spans = cache.get(key);
-  if (!spans) { spans = splitSentences(text); cache.set(key, spans); }
-  for (const s of spans) if (s.start <= at && at < s.end) return text.slice(s.start, s.end);
-  return '';
+/** The text around offset `at`, from the previous to the next ". " (no full split: cheap for long sections). */
+function sentenceAround(text: string, at: number): string {
+  const s = text.lastIndexOf('. ', at);
+  let e = text.indexOf('. ', at);
+  if (e === -1 || e - at > 400) e = Math.min(text.length, at + 400);
+  return text.slice(s === -1 || at - s > 400 ? Math.max(0, at - 400) : s + 2, e + 1);
 }

@@ -32,11 +32,23 @@ const PRIORITY: Modality[] = ['immunohistochemistry', 'cytology', 'fundus/OCT', 
 
 export interface ModalityGuess { guess: Modality | null; evidence: string[] }
 
+// One combined scan instead of one regex per modality: group k+1 matched ⇔ RULES[k] voted.
+const CI = RULES.map(([, re], k) => ({ k, re })).filter(({ re }) => re.flags.includes('i'));
+const CS = RULES.map(([, re], k) => ({ k, re })).filter(({ re }) => !re.flags.includes('i'));
+const combine = (rs: { re: RegExp }[], flags: string) => new RegExp(rs.map(({ re }) => `(${re.source})`).join('|'), flags);
+const COMBINED: { re: RegExp; index: number[] }[] = [
+  { re: combine(CI, 'gi'), index: CI.map(({ k }) => k) },
+  { re: combine(CS, 'g'), index: CS.map(({ k }) => k) },
+];
+
 function score(text: string, weight: number, scores: Map<Modality, number>, evidence: Map<Modality, Set<string>>): void {
   if (!text) return;
-  for (const [mod, re] of RULES) {
+  for (const { re, index } of COMBINED) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
+      let g = 1;
+      while (g < m.length && m[g] === undefined) g++;
+      const mod = RULES[index[g - 1]][0];
       scores.set(mod, (scores.get(mod) ?? 0) + weight);
       const set = evidence.get(mod) ?? new Set<string>();
       set.add(m[0]);

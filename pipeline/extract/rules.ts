@@ -115,12 +115,32 @@ export function titlePrior(title: string): SentenceKind | null {
   return null;
 }
 
+// All kind rules in two scans (case-insensitive stems, case-sensitive abbreviations): group k+1 ⇔ rule k.
+const RULE_SCANS = [true, false].map((ci) => {
+  const idx = KIND_RULES.map((r, k) => ({ r, k })).filter(({ r }) => r.re.flags.includes('i') === ci);
+  return { re: new RegExp(idx.map(({ r }) => `(${r.re.source})`).join('|'), ci ? 'gi' : 'g'), index: idx.map(({ k }) => k) };
+});
+
+function matchedRules(text: string): Set<number> {
+  const hit = new Set<number>();
+  for (const { re, index } of RULE_SCANS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      let g = 1;
+      while (g < m.length && m[g] === undefined) g++;
+      hit.add(index[g - 1]);
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  }
+  return hit;
+}
+
 /** Labels one sentence; `prior` is the kind its section title suggests. */
 export function classifySentence(text: string, prior: SentenceKind | null = null): SentenceKind {
   if (DIFFERENTIAL_RE.test(text)) return 'discussion';
   if (DIAGNOSIS_RE.test(text) && !PRIOR_DIAG_RE.test(text)) return 'diagnosis';
   const score = new Map<SentenceKind, number>();
-  for (const r of KIND_RULES) if (r.re.test(text)) score.set(r.kind, (score.get(r.kind) ?? 0) + r.weight);
+  for (const k of matchedRules(text)) score.set(KIND_RULES[k].kind, (score.get(KIND_RULES[k].kind) ?? 0) + KIND_RULES[k].weight);
   if (prior) score.set(prior, (score.get(prior) ?? 0) + 1);
   let best: SentenceKind = 'other';
   let bestScore = 0;

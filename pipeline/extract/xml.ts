@@ -131,17 +131,26 @@ export function preScan(xml: string): PreScan {
     while (j < n && isNameChar(xml.charCodeAt(j))) j++;
     if (j === s) return { ok: false, reason: 'xml_malformed', detail: `bad tag at ${i}` };
     const name = xml.slice(s, j);
-    // find the end of the tag, skipping quoted attribute values (they may hold '>')
-    let k = j;
-    let quote = 0;
-    for (; k < n; k++) {
-      const ch = xml.charCodeAt(k);
-      if (quote) { if (ch === quote) quote = 0; }
-      else if (ch === 34 || ch === 39) quote = ch;
-      else if (ch === 62) break;
-      else if (ch === 60) return { ok: false, reason: 'xml_malformed', detail: `'<' inside tag ${name}` };
+    // find the end of the tag; only tags with quoted attribute values need the slow, quote-aware scan
+    let k = xml.indexOf('>', j);
+    if (k === -1) return { ok: false, reason: 'xml_malformed', detail: `unterminated tag ${name}` };
+    let quoted = false;
+    for (let q = j; q < k; q++) {
+      const ch = xml.charCodeAt(q);
+      if (ch === 34 || ch === 39) { quoted = true; break; }
+      if (ch === 60) return { ok: false, reason: 'xml_malformed', detail: `'<' inside tag ${name}` };
     }
-    if (k >= n) return { ok: false, reason: 'xml_malformed', detail: `unterminated tag ${name}` };
+    if (quoted) {
+      let quote = 0;
+      for (k = j; k < n; k++) {
+        const ch = xml.charCodeAt(k);
+        if (quote) { if (ch === quote) quote = 0; }
+        else if (ch === 34 || ch === 39) quote = ch;
+        else if (ch === 62) break;
+        else if (ch === 60) return { ok: false, reason: 'xml_malformed', detail: `'<' inside tag ${name}` };
+      }
+      if (k >= n) return { ok: false, reason: 'xml_malformed', detail: `unterminated tag ${name}` };
+    }
     if (closing) {
       const top = stack.pop();
       if (top !== name) return { ok: false, reason: 'xml_malformed', detail: `closing </${name}> does not match <${top ?? ''}>` };

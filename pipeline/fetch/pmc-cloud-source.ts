@@ -85,6 +85,7 @@ async function* mapOrdered<T, R>(items: AsyncIterable<T>, n: number, fn: (t: T) 
 
 export class PmcCloudSource implements ArticleSource {
   readonly name = 'pmc-cloud';
+  readonly drawsProgress: boolean;
   readonly eutils: Eutils;
   readonly bucket: PmcBucket;
   readonly budget: RequestBudget;
@@ -100,6 +101,7 @@ export class PmcCloudSource implements ArticleSource {
     this.licences = expandLicences(o.licences);
     if (this.licences.length === 0) throw new Error('licences: the allow-list is empty');
     this.progress = createProgress({ enabled: o.progress ?? false, stream: o.progressStream });
+    this.drawsProgress = o.progress ?? false;
     const eutilsBase = o.eutilsUrl.replace(/\/+$/, '');
     this.http = new HttpClient({
       ...o.http,

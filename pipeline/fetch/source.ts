@@ -33,6 +33,8 @@ export interface SourceItem {
 
 export interface ArticleSource {
   readonly name: string;                  // "dir", "pmc-cloud"
+  /** True when the source draws its own progress bar (the runner then draws none for fetch). */
+  readonly drawsProgress?: boolean;
   list(): AsyncIterable<SourceItem>;
   load(item: SourceItem): Promise<LoadResult>;
   close?(): Promise<void>;

@@ -32,6 +32,7 @@ export function createFetchStage(source: ArticleSource): Stage<SourceItem, Artic
     version: FETCH_VERSION,
     reconcile: false, // a source may list a subset (--limit, --since): unlisted articles stay stored
     concurrency: 4,
+    ownProgress: source.drawsProgress ?? false,
     configSlice: (c) => ({ licences: [...c.policy.licences].map(normaliseLicenceCode).sort() }),
 
     async *items() {

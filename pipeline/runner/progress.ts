@@ -5,8 +5,8 @@ export class ProgressLine {
   private readonly enabled: boolean;
   private readonly t0 = Date.now();
 
-  constructor(private readonly label: string, private readonly total?: number, stream: NodeJS.WriteStream = process.stderr) {
-    this.enabled = Boolean(stream.isTTY) && !process.env.CI;
+  constructor(private readonly label: string, private readonly total?: number, stream: NodeJS.WriteStream = process.stderr, enabled = true) {
+    this.enabled = enabled && Boolean(stream.isTTY) && !process.env.CI;
     this.stream = stream;
   }
   private readonly stream: NodeJS.WriteStream;

@@ -38,7 +38,7 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
   const concurrency = Math.max(1, stage.concurrency ?? 1);
   const inFlight = new Set<Promise<void>>();
   const rawItems = stage.items(ctx);
-  const progress = new ProgressLine(stage.name, Array.isArray(rawItems) ? rawItems.length : undefined);
+  const progress = new ProgressLine(stage.name, Array.isArray(rawItems) ? rawItems.length : undefined, process.stderr, !stage.ownProgress);
 
   const tally = (status: string, reason: string | null): void => {
     if (status === 'done') counts.kept++;

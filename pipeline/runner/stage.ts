@@ -59,4 +59,6 @@ export interface Stage<I, O> {
   readonly concurrency?: number;
   /** Outputs crossing into the store are checked against it; a failure is a `record_invalid` drop. */
   readonly outputSchema?: ZodType<O>;
+  /** The stage's source draws its own progress bar. */
+  readonly ownProgress?: boolean;
 }

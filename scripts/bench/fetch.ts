@@ -29,9 +29,9 @@ const arg = (name: string) => { const i = args.indexOf(name); return i >= 0 ? ar
 function bucketDir(): { dir: string; cleanup: () => void } {
   const given = arg('--dir') ?? join(root, 'samples/pmc-oa-opendata');
   if (existsSync(join(given, 'metadata'))) return { dir: given, cleanup: () => {} };
-  const src = '/work/shared/data/pmc/articles';
+  const src = new URL('../../samples/pmc-oa-opendata', import.meta.url).pathname; // the bundled real case reports
   const dir = mkdtempSync(join(tmpdir(), 'mmrare-bench-'));
-  writeBucketFolder(dir, readdirSync(src).filter((f) => f.endsWith('.nxml')).map((f) => ({ file: join(src, f) })));
+  writeBucketFolder(dir, readdirSync(src).filter((d) => /^PMC\d+\.\d+$/.test(d)).sort().map((d) => ({ file: join(src, d, `${d}.xml`) })));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

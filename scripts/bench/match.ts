@@ -2,6 +2,7 @@
 // >= 20 MB) against the full lexicon, lexicon load time, matcher build time, and memory.
 // Run: npx tsx scripts/bench/match.ts
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createMatcher, loadLexicon } from '../../ontology/index.ts';
@@ -47,13 +48,14 @@ while (bytes < TARGET_BYTES) for (const t of texts) { docs.push(t); bytes += Buf
 matcher.match(texts.join('\n\n')); // warm-up (JIT, token cache)
 const rates: number[] = [];
 let mentions = 0;
-for (let run = 0; run < 3; run++) {
+for (let run = 0; run < 5; run++) {
   const t = performance.now();
   mentions = 0;
   for (const d of docs) mentions += matcher.match(d).length;
   rates.push(bytes / 1024 / 1024 / ((performance.now() - t) / 1000));
 }
 const mem = process.memoryUsage();
+console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`);
 console.log(`lexicon: ${lex.entries.length} entries, release ${lex.release}`);
 console.log(`lexicon load (gunzip + parse + index): median ${median(loadTimes).toFixed(0)} ms, first ${loadTimes[0].toFixed(0)} ms (goal <= 300 ms)`);
 console.log(`matcher build (trie over all names + synonyms): ${buildMs.toFixed(0)} ms`);

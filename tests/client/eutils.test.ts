@@ -9,7 +9,7 @@ import { HttpClient } from '../../pipeline/client/http.ts';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
 import { articleFiles, makeBucket } from '../fetch/helpers.ts';
 
-const FIX = '/work/shared/data/ncbi-responses/eutils';
+const FIX = new URL('../fixtures/ncbi-responses/eutils', import.meta.url).pathname; // real NCBI bodies, see its PROVENANCE.md
 const fixture = (n: string) => readFileSync(`${FIX}/${n}`, 'utf8');
 
 describe('wire formats (real E-utilities bodies)', () => {

@@ -27,7 +27,12 @@ export async function runStages(stages: readonly StageName[], command: string, v
     const source = sourceFrom(values, config, store);
     const log = stderrLogger({ debug: values.debug });
     const res = await runPipeline({ store, config, command, stages, source, log, shouldStop: io.shouldStop });
-    if (values.json) io.out(JSON.stringify({ run: res.runId, status: res.status, stages: res.counts }, null, 2));
+    const summary = (source as { summary?: () => Record<string, unknown> } | null)?.summary?.();
+    if (summary && !values.json) {
+      io.err(`fetch summary: ${summary.listed} listed, ${summary.packaged} fetched, ${summary.dropped} excluded, ${summary.transient} left for the next run; ` +
+        `${summary.ncbiRequests} NCBI requests, ${summary.s3Requests} S3 requests, ${summary.rateLimited} × 429, ${summary.retries} retries`);
+    }
+    if (values.json) io.out(JSON.stringify({ run: res.runId, status: res.status, stages: res.counts, ...(summary ? { fetch: summary } : {}) }, null, 2));
     else {
       if (values['per-article']) io.out(`${formatPerArticle(store)}\n`);
       io.out(formatCounts(res.counts));
