@@ -22,6 +22,7 @@ export interface LexEntry {
   prevalence: string[];         // "type|class|geographic", as Orphanet states them
   onset: string[];
   inheritance: string[];
+  typeSentences: string[];      // definition sentences that may name the entry's types/forms (import/definitions.ts)
   nonRare: boolean;             // by the rule in ontology/import/rarity.ts (or product1's flag)
 }
 
@@ -69,6 +70,6 @@ export function emptyEntry(code: string, name: string, type: string): LexEntry {
   return {
     code, name, synonyms: [], type, level: levelOfType(type), status: 'active', movedTo: [],
     parents: [], children: [], disorderParent: null, omim: [], mondo: [], mesh: [], umls: [], icd10: [],
-    genes: [], prevalence: [], onset: [], inheritance: [], nonRare: false,
+    genes: [], prevalence: [], onset: [], inheritance: [], typeSentences: [], nonRare: false,
   };
 }

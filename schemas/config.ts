@@ -22,7 +22,7 @@ export const ConfigSchema = z.object({
       maxSide: z.number().int().min(64).default(1024),
       thumbSide: z.number().int().min(32).default(256),
       limitInputPixels: z.number().int().positive().default(100_000_000),
-      nearDuplicateMaxDistance: z.number().int().min(0).max(64).default(6),
+      nearDuplicateMaxDistance: z.number().int().min(0).max(64).default(3),
       concurrency: z.number().int().min(1).max(64).default(2),
     }).strict().prefault({}),
   }).strict().prefault({}),

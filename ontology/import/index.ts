@@ -32,6 +32,7 @@ function mergeInto(into: LexEntry, from: LexEntry, authoritative: boolean): void
     if (from.status === 'non_rare_inactive') into.nonRare = true;
   }
   into.synonyms = uniq([...into.synonyms, ...from.synonyms]);
+  if (!into.typeSentences.length) into.typeSentences = from.typeSentences;
   for (const k of ['omim', 'mondo', 'mesh', 'umls', 'icd10', 'genes'] as const) into[k] = uniq([...into[k], ...from[k]]);
 }
 

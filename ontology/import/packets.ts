@@ -1,5 +1,6 @@
 // ORPHApackets JSON (one file per ORPHAcode) -> lexicon entries.
 import { emptyEntry, type LexEntry } from '../types.ts';
+import { typeSentences } from './definitions.ts';
 import { asList, str, unwrap } from './json.ts';
 
 export interface PacketMeta { creationDate: string; version: string }
@@ -22,6 +23,8 @@ export function parsePacket(json: unknown): { entry: LexEntry; meta: PacketMeta 
   e.prevalence = unwrap(root.Prevalences, 'Prevalence').map(
     (p) => `${str(p.PrevalenceType)}|${str(p.PrevalenceClass)}|${str(p.PrevalenceGeographic)}`);
   e.onset = unwrap(root.AverageAgeOfOnsets, 'AverageAgeOfOnset').map((o) => str(o.value)).filter(Boolean);
+  const definition = asList<Record<string, unknown>>(root.TextSection).find((t) => str(t?.TextSectionType) === 'Definition');
+  e.typeSentences = typeSentences(str(definition?.Contents));
   e.inheritance = unwrap(root.TypeOfInheritances, 'TypeOfInheritance').map((o) => str(o.value)).filter(Boolean);
   return { entry: e, meta: { creationDate: str(root.creationDate), version: str(root.version) } };
 }

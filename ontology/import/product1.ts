@@ -22,9 +22,17 @@ const FLAG_VALUES: Record<string, EntryStatus> = {
   '8449': 'deprecated', '8208': 'obsolete', '9216': 'obsolete', '8225': 'non_rare_inactive',
 };
 
+// Entity expansion is off in the parser (no DOCTYPE entities, no expansion bombs); the five XML
+// entities and numeric references are decoded here.
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+export function decodeXml(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)) : XML_ENTITIES[e.toLowerCase()]);
+}
+
 function text(x: unknown): string {
-  if (x && typeof x === 'object' && '#text' in (x as Record<string, unknown>)) return str((x as Record<string, unknown>)['#text']);
-  return str(x);
+  if (x && typeof x === 'object' && '#text' in (x as Record<string, unknown>)) return decodeXml(str((x as Record<string, unknown>)['#text']));
+  return decodeXml(str(x));
 }
 
 export function statusFromFlags(flags: { value: string; label: string }[]): EntryStatus | null {
@@ -48,14 +56,14 @@ function levelOfGroup(group: string): Level | null {
 
 export function parseProduct1(xml: string | Buffer): Product1 {
   const parser = new XMLParser({
-    ignoreAttributes: false, attributeNamePrefix: '@_', processEntities: true, htmlEntities: false,
+    ignoreAttributes: false, attributeNamePrefix: '@_', processEntities: false, htmlEntities: false,
     isArray: (name) => LIST_TAGS.has(name), parseTagValue: false, trimValues: true,
   });
   const doc = parser.parse(typeof xml === 'string' ? xml : xml.toString('utf8')) as Record<string, any>;
   const jdbor = doc.JDBOR ?? {};
   const entries: LexEntry[] = [];
   for (const d of asList<Record<string, any>>(jdbor.DisorderList?.Disorder)) {
-    const code = str(d.OrphaCode);
+    const code = text(d.OrphaCode);
     if (!/^\d+$/.test(code)) continue;
     let name = text(d.Name);
     let status: EntryStatus = 'active';

@@ -7,7 +7,7 @@ import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
-import { buildTrie, type Term, type TokenTrie } from './trie.ts';
+import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
 
 export type Field = Mention['field'];
 
@@ -184,8 +184,10 @@ function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   return hits;
 }
 
-function acceptable(terms: Term[], surface: string): Term[] {
-  return terms.filter((t) => !t.needsDefinition && (!t.acronym || alnum(surface) === alnum(t.form)));
+// The surface is sliced only when an acronym needs its case-sensitive check (most terms are not acronyms).
+function acceptable(terms: Term[], text: string, s: number, e: number): Term[] {
+  let surface: string | null = null;
+  return terms.filter((t) => !t.needsDefinition && (!t.acronym || sameAcronym(surface ??= text.slice(s, e), t.form)));
 }
 
 interface Best { j: number; terms: Term[] }
@@ -194,7 +196,7 @@ interface Best { j: number; terms: Term[] }
 function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
   const terms = trie.terms.get(node);
   if (!terms) return best;
-  const ok = acceptable(terms, text.slice(sc.start[i], sc.end[j]));
+  const ok = acceptable(terms, text, sc.start[i], sc.end[j]);
   return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;
 }
 

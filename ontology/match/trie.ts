@@ -92,24 +92,57 @@ export function formVariants(form: string, canon?: (raw: string) => string): str
   return out;
 }
 
+// Side abbreviations: Orphanet writes some acronyms with a side prefix ("R-ACAOS" for the anomalous
+// aortic origin of the *right* coronary artery) that authors spell out ("right ACAOS"), and the reverse.
+// "L-"/"R-" are side prefixes only when the entry itself names that side ("L-2-hydroxyglutaric",
+// "L-ferritin", "L-CMD" are not "left"), so a variant is added only then, in both directions.
+const SIDE_PREFIX = /^([LR])-(\S+)$/;
+const SIDE_WORD = /^(left|right)[ -](\S+)$/i;
+
+/** Side variants of a form: "R-ACAOS" -> "right ACAOS", "right ACAOS" -> "R-ACAOS" (acronym rest only). */
+export function sideVariants(form: string, entryText: string): string[] {
+  const p = SIDE_PREFIX.exec(form);
+  if (p && isAcronym(p[2])) {
+    const side = p[1] === 'R' ? 'right' : 'left';
+    return new RegExp(`\\b${side}\\b`, 'i').test(entryText) ? [`${side} ${p[2]}`] : [];
+  }
+  const w = SIDE_WORD.exec(form);
+  if (w && isAcronym(w[2])) return [`${w[1][0].toUpperCase()}-${w[2]}`];
+  return [];
+}
+
+/** Acronym surface check, with a spelled-out side word compared case-insensitively ("Right ACAOS"). */
+export function sameAcronym(surface: string, form: string): boolean {
+  const compact = (s: string) => s.replace(/['’ʼ]s$/i, '').replace(/[^\p{L}\p{N}]/gu, '');
+  if (compact(surface) === compact(form)) return true;
+  if (!SIDE_WORD.test(form)) return false;
+  const lowerSide = (s: string) => s.replace(/^(?:left|right)(?=[ -])/i, (m) => m.toLowerCase());
+  return compact(lowerSide(surface)) === compact(lowerSide(form));
+}
+
 export function buildTrie(lex: Lexicon): TokenTrie {
   const trie = new TokenTrie();
   // Count codes per normalised form first, so ambiguous forms can be scored down.
   const codesOf = new Map<string, Set<string>>();
   const cache = new Map<string, string>();
   const canon = (raw: string) => cache.get(raw) ?? (cache.set(raw, canonWord(raw)), cache.get(raw)!);
-  const forms: { code: string; form: string; isName: boolean; key: string; variants: string[][] }[] = [];
+  const forms: { code: string; form: string; isName: boolean; key: string; variants: string[][]; acronym: boolean }[] = [];
   for (const e of lex.entries) {
-    for (const [i, f] of [e.name, ...e.synonyms].entries()) {
+    const all = [e.name, ...e.synonyms];
+    const entryText = all.join(' | '); // sideVariants looks for the side word in the entry's names
+    for (const [i, f] of all.entries()) {
       if (!f || /^(?:del|dup|trip|inv|der|r)\(/i.test(f)) continue; // cytogenetic formulas are not prose
+      const acronym = isAcronym(f);
       const variants = formVariants(f, canon);
-      const key = isAcronym(f) ? `A:${f.replace(/[^\p{L}\p{N}]/gu, '')}` : variants[0].join(' ');
-      forms.push({ code: e.code, form: f, isName: i === 0, key, variants });
+      const key = acronym ? `A:${f.replace(/[^\p{L}\p{N}]/gu, '')}` : variants[0].join(' ');
+      forms.push({ code: e.code, form: f, isName: i === 0, key, variants, acronym });
+      // a side variant keeps the acronym's case-sensitive check and shares its form's ambiguity count
+      for (const g of sideVariants(f, entryText)) forms.push({ code: e.code, form: g, isName: false, key, variants: formVariants(g, canon), acronym });
       (codesOf.get(key) ?? codesOf.set(key, new Set()).get(key)!).add(e.code);
     }
   }
-  for (const { code, form, isName, key, variants } of forms) {
-    const term: Term = { code, form, isName, acronym: isAcronym(form), needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size };
+  for (const { code, form, isName, key, variants, acronym } of forms) {
+    const term: Term = { code, form, isName, acronym, needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size };
     for (const v of variants) if (v.length) trie.insert(v, term);
   }
   return trie;

@@ -2,7 +2,7 @@
 // One decode per image: the source is decoded once to raw sRGB pixels at the capped size, and the
 // normalised file, the thumbnail and the dHash are all made from those pixels.
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 
 export type ImageFailureReason = 'image_decode_failed' | 'image_too_many_pixels' | 'image_not_an_image' | 'image_unsafe_name' | 'image_empty';
 export interface ImageFailure { ok: false; reason: ImageFailureReason; detail: string }
@@ -82,20 +82,30 @@ function mapSharpError(e: unknown): ImageFailure {
   return failure('image_decode_failed', msg);
 }
 
-/** 64-bit difference hash of raw pixels: 9×8 greyscale, each bit = left pixel brighter than its right neighbour. */
-export async function dhashOfRaw(data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4): Promise<string> {
-  const g = await sharp(data, { raw: { width, height, channels } })
-    .greyscale()
-    .resize(9, 8, { fit: 'fill', kernel: 'cubic' })
-    .raw()
-    .toBuffer();
+/**
+ * 64-bit difference hash of raw pixels, computed in JS (no extra libvips pipeline): the image is
+ * area-averaged to 9×8 luma cells, and each bit says whether a cell is brighter than its right neighbour.
+ */
+export function dhashOfRaw(data: Uint8Array, width: number, height: number, channels: number): string {
+  const sum = new Float64Array(72);
+  const cnt = new Float64Array(72);
+  for (let y = 0; y < height; y++) {
+    const cy = Math.min(7, Math.floor((y * 8) / height));
+    for (let x = 0; x < width; x++) {
+      const cx = Math.min(8, Math.floor((x * 9) / width));
+      const i = (y * width + x) * channels;
+      const luma = channels >= 3 ? 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2] : data[i];
+      sum[cy * 9 + cx] += luma;
+      cnt[cy * 9 + cx]++;
+    }
+  }
   let hex = '';
   for (let row = 0; row < 8; row++) {
     let byte = 0;
     for (let col = 0; col < 8; col++) {
-      const left = g[row * 9 + col];
-      const right = g[row * 9 + col + 1];
-      byte = (byte << 1) | (left > right ? 1 : 0);
+      const l = sum[row * 9 + col] / (cnt[row * 9 + col] || 1);
+      const r = sum[row * 9 + col + 1] / (cnt[row * 9 + col + 1] || 1);
+      byte = (byte << 1) | (l > r ? 1 : 0);
     }
     hex += byte.toString(16).padStart(2, '0');
   }
@@ -142,23 +152,41 @@ export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImag
     if (!w || !h) return failure('image_decode_failed', 'no dimensions in header');
     if (w * h > opts.limitInputPixels) return failure('image_too_many_pixels', `${w}×${h} > ${opts.limitInputPixels} pixels`);
     const hasAlpha = !!meta.hasAlpha;
-    const { data, info } = await sharp(buf, input)
-      .rotate()
-      .toColourspace('srgb')
-      .resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const channels = info.channels as 1 | 2 | 3 | 4;
-    const raw = { raw: { width: info.width, height: info.height, channels } };
-    const thumbRaw = await sharp(data, raw).resize({ width: opts.thumbSide, height: opts.thumbSide, fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
-    const png = hasAlpha || (kind !== 'jpeg' && looksLineArt(thumbRaw.data, thumbRaw.info.channels));
-    const enc = sharp(data, raw);
-    const normalised = png
-      ? await enc.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer()
-      : await enc.jpeg({ quality: opts.jpegQuality ?? 85, mozjpeg: false }).toBuffer();
-    const thumbInput = sharp(thumbRaw.data, { raw: { width: thumbRaw.info.width, height: thumbRaw.info.height, channels: thumbRaw.info.channels as 1 | 2 | 3 | 4 } });
+    const cap = { width: opts.maxSide, height: opts.maxSide, fit: 'inside' as const, withoutEnlargement: true };
+    const tcap = { width: opts.thumbSide, height: opts.thumbSide, fit: 'inside' as const, withoutEnlargement: true };
+    let normalised: Buffer;
+    let info: { width: number; height: number };
+    let thumbRaw: { data: Buffer; info: OutputInfo };
+    let png: boolean;
+    const jpegOpts = { quality: opts.jpegQuality ?? 85 };
+    const pngOpts = { compressionLevel: 6, adaptiveFiltering: false };
+    const source = () => sharp(buf, input).rotate().toColourspace('srgb');
+    if (kind !== 'jpeg' || hasAlpha) {
+      // PNG, GIF, TIFF, WebP: no shrink-on-load, so decode once to raw pixels and derive the file, the
+      // thumbnail, the line-art decision and the hash from them (one decode instead of two).
+      const dec = await source().resize(cap).raw().toBuffer({ resolveWithObject: true });
+      const raw = { raw: { width: dec.info.width, height: dec.info.height, channels: dec.info.channels as 1 | 2 | 3 | 4 } };
+      thumbRaw = await sharp(dec.data, raw).resize(tcap).raw().toBuffer({ resolveWithObject: true });
+      png = hasAlpha || !!meta.isPalette || kind === 'gif' || looksLineArt(thumbRaw.data, thumbRaw.info.channels);
+      normalised = await (png ? sharp(dec.data, raw).png(pngOpts) : sharp(dec.data, raw).jpeg(jpegOpts)).toBuffer();
+      info = dec.info;
+    } else {
+      // JPEG: one streaming decode→resize→encode (as fast as a bare pipeline), and in parallel a thumbnail
+      // that libjpeg decodes at 1/2–1/8 scale (shrink-on-load), so the second read is cheap.
+      png = false;
+      const thumbOf = (b: Buffer) => sharp(b, input).rotate().toColourspace('srgb').resize(tcap).raw().toBuffer({ resolveWithObject: true });
+      const [out, th] = await Promise.all([
+        source().resize(cap).jpeg(jpegOpts).toBuffer({ resolveWithObject: true }),
+        thumbOf(buf),
+      ]);
+      normalised = out.data;
+      info = out.info;
+      thumbRaw = th;
+    }
+    const tch = thumbRaw.info.channels as 1 | 2 | 3 | 4;
+    const thumbInput = sharp(thumbRaw.data, { raw: { width: thumbRaw.info.width, height: thumbRaw.info.height, channels: tch } });
     const thumbnail = await (hasAlpha ? thumbInput.flatten({ background: '#ffffff' }) : thumbInput).jpeg({ quality: 80 }).toBuffer();
-    const dhash = await dhashOfRaw(thumbRaw.data, thumbRaw.info.width, thumbRaw.info.height, thumbRaw.info.channels as 1 | 2 | 3 | 4);
+    const dhash = dhashOfRaw(thumbRaw.data, thumbRaw.info.width, thumbRaw.info.height, tch);
     return {
       ok: true,
       sha256: createHash('sha256').update(normalised).digest('hex'),

@@ -9,6 +9,9 @@ import { planCases, type SectionHead } from './cases.ts';
 import { findMentions, labelKey } from './figrefs.ts';
 import { parsePanels } from './panels.ts';
 import { guessModality } from './modality.ts';
+import { abstractText, articleIds, licence, pubYear } from './front.ts';
+
+export { licenceCode } from './front.ts';
 
 export interface ParseJatsOptions {
   maxBytes?: number;
@@ -300,81 +303,6 @@ function figGroup(n: XNode, w: Walk): void {
   w.floats.push({ fig, aliases });
 }
 
-// ---------------------------------------------------------------- front matter
-
-function articleIds(meta: XNode | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!meta) return out;
-  for (const c of childrenNamed(meta, 'article-id')) {
-    const type = attr(c, 'pub-id-type') ?? '';
-    if (type && !(type in out)) out[type] = textOf(c);
-  }
-  return out;
-}
-
-function pubYear(meta: XNode | undefined): number | null {
-  if (!meta) return null;
-  const dates = childrenNamed(meta, 'pub-date');
-  const rank = (d: XNode) => {
-    const t = attr(d, 'pub-type') ?? attr(d, 'date-type') ?? '';
-    const f = attr(d, 'publication-format') ?? '';
-    return t === 'epub' || (t === 'pub' && f === 'electronic') ? 0 : t === 'pub' || t === 'ppub' ? 1 : t === 'collection' ? 3 : 2;
-  };
-  const sorted = [...dates].sort((a, b) => rank(a) - rank(b));
-  for (const d of sorted) {
-    const y = parseInt(textOf(child(d, 'year')), 10);
-    if (y >= 1800 && y <= 2200) return y;
-  }
-  return null;
-}
-
-/** "CC BY-NC-ND" from a creativecommons URL or the licence wording. */
-export function licenceCode(url: string | null, text: string): string | null {
-  const u = (url ?? '').toLowerCase();
-  const m = /creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/.exec(u);
-  if (m) return m[1] === 'publicdomain' ? (m[2] === 'zero' ? 'CC0' : 'PD') : `CC ${m[2].toUpperCase()}`;
-  const t = text.toLowerCase();
-  if (/\bcc0\b|public domain dedication|creative commons zero/.test(t)) return 'CC0';
-  const cc = /\bcc[ -](by(?:[ -](?:nc|sa|nd))*)/i.exec(text);
-  if (cc) return `CC ${cc[1].toUpperCase().replace(/ /g, '-')}`;
-  if (!/creative commons|attribution/.test(t)) return null;
-  const parts = ['BY'];
-  if (/non-?commercial/.test(t)) parts.push('NC');
-  if (/share-?alike/.test(t)) parts.push('SA');
-  if (/no-?deriv|noderivatives|no derivative/.test(t)) parts.push('ND');
-  return `CC ${parts.join('-')}`;
-}
-
-function licence(meta: XNode | undefined): ParsedArticle['license'] {
-  const perms = meta ? child(meta, 'permissions') : undefined;
-  const lic = perms ? child(perms, 'license') : undefined;
-  if (!lic) return { code: null, url: null, text: '' };
-  const ref = child(lic, 'ali:license_ref') ?? child(lic, 'license_ref');
-  const url = hrefOf(lic) ?? (ref ? textOf(ref) : null) ?? null;
-  const text = textOf(lic);
-  return { code: licenceCode(url, text), url: url || null, text };
-}
-
-function abstractText(meta: XNode | undefined): string {
-  if (!meta) return '';
-  const all = childrenNamed(meta, 'abstract');
-  const main = all.filter((a) => !attr(a, 'abstract-type'));
-  const chosen = main.length ? main : all.slice(0, 1);
-  const parts: string[] = [];
-  for (const a of chosen) {
-    const secs = childrenNamed(a, 'sec');
-    if (!secs.length) { for (const c of kids(a)) if (tagOf(c) !== 'title') { const s = textOf(c); if (s) parts.push(s); } continue; }
-    for (const c of kids(a)) {
-      if (tagOf(c) === 'sec') {
-        const title = textOf(child(c, 'title'));
-        const body = kids(c).filter((k) => tagOf(k) !== 'title').map((k) => textOf(k)).filter(Boolean).join(' ');
-        parts.push(title ? `${title}: ${body}` : body);
-      } else if (tagOf(c) !== 'title') { const s = textOf(c); if (s) parts.push(s); }
-    }
-  }
-  return parts.join('\n\n');
-}
-
 // ---------------------------------------------------------------- references, sentences, cases
 
 interface ResolvedRef { figureId: string; panels: string[]; start: number; end: number; surface: string }
@@ -545,6 +473,27 @@ function subArticles(article: XNode, w: Walk): void {
   }
 }
 
+// "Case 1: A 45-year-old…" / "Patient 2." opening a paragraph: a run-in heading for one patient.
+const RUN_IN_PATIENT = /^(?:(?:Case|Patient)\s*(?:#|No\.?)?\s*(\d{1,2}|[IVX]{1,4})|(?:The )?(?:first|second|third|fourth) (?:case|patient))\b\s*[:.)–—-]?/;
+
+/**
+ * One case section that narrates several patients in paragraphs opened by "Case 1", "Case 2" becomes one
+ * timeline per patient; sentences before the first marker (a shared introduction) belong to none.
+ */
+function splitRunInPatients(c: { label: string; sectionIds: string[] }, sentences: Sentence[], paraStart: boolean[]) {
+  const marks: { at: number; label: string }[] = [];
+  sentences.forEach((s, i) => {
+    if (!paraStart[i]) return;
+    const m = RUN_IN_PATIENT.exec(s.text);
+    if (m) marks.push({ at: i, label: m[1] ? `${/^case/i.test(s.text) ? 'Case' : 'Patient'} ${m[1]}` : m[0].replace(/[:.)–—-]\s*$/, '').trim() });
+  });
+  if (marks.length < 2 || new Set(marks.map((m) => m.label)).size !== marks.length) return [{ ...c, sentences }];
+  return marks.map((m, k) => {
+    const part = sentences.slice(m.at, k + 1 < marks.length ? marks[k + 1].at : sentences.length).map((s, i) => ({ ...s, index: i }));
+    return { label: m.label, sectionIds: [...new Set(part.map((s) => s.sectionId))], sentences: part };
+  });
+}
+
 /** Sections with kinds, case timelines with kinds and figure links, figures with references, panels and modality. */
 function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>): void {
   const idx = buildIndex(w.floats);
@@ -562,8 +511,10 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
 
   const citing = new Map<string, string[]>();
   const titleOf = new Map(a.sections.map((s) => [s.id, s.title]));
-  plan.cases.forEach((c, ci) => {
+  const timelines: { label: string; sectionIds: string[]; sentences: Sentence[] }[] = [];
+  for (const c of plan.cases) {
     const sentences: Sentence[] = [];
+    const starts: boolean[] = [];
     for (const sid of c.sectionIds) {
       const text = texts.get(sid) ?? '';
       const refs = refsBySection.get(sid) ?? [];
@@ -573,10 +524,12 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
         const figureRefs = refs.filter((r) => r.start >= sp.start && r.start < sp.end).map((r) => ({ figureId: r.figureId, panels: r.panels, surface: r.surface }));
         for (const r of figureRefs) citing.set(r.figureId, [...(citing.get(r.figureId) ?? []), st]);
         sentences.push({ index: sentences.length, sectionId: sid, start: sp.start, end: sp.end, text: st, kind: classifySentence(st, prior), figureRefs });
+        starts.push(sp.start === 0 || text.startsWith('\n\n', sp.start - 2));
       }
     }
-    a.cases.push({ index: ci + 1, label: c.label, sectionIds: c.sectionIds, sentences });
-  });
+    timelines.push(...splitRunInPatients(c, sentences, starts));
+  }
+  timelines.forEach((t, i) => a.cases.push({ index: i + 1, label: t.label, sectionIds: t.sectionIds, sentences: t.sentences }));
 
   for (const f of a.figures) {
     if (!f.panels.length) f.panels = parsePanels(f.caption);

@@ -118,14 +118,18 @@ export function titlePrior(title: string): SentenceKind | null {
 // All kind rules in two scans (case-insensitive stems, case-sensitive abbreviations): group k+1 ⇔ rule k.
 const RULE_SCANS = [true, false].map((ci) => {
   const idx = KIND_RULES.map((r, k) => ({ r, k })).filter(({ r }) => r.re.flags.includes('i') === ci);
-  return { re: new RegExp(idx.map(({ r }) => `(${r.re.source})`).join('|'), ci ? 'gi' : 'g'), index: idx.map(({ k }) => k) };
+  // case-insensitive rules run without the i flag on lower-cased text: much faster in V8's irregexp
+  const src = idx.map(({ r }) => `(${ci ? r.re.source.toLowerCase() : r.re.source})`).join('|');
+  return { re: new RegExp(src, 'g'), index: idx.map(({ k }) => k), lower: ci };
 });
 
 function matchedRules(text: string): Set<number> {
   const hit = new Set<number>();
-  for (const { re, index } of RULE_SCANS) {
+  const lower = text.toLowerCase();
+  for (const { re, index, lower: lc } of RULE_SCANS) {
+    const t = lc ? lower : text;
     re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (let m = re.exec(t); m; m = re.exec(t)) {
       let g = 1;
       while (g < m.length && m[g] === undefined) g++;
       hit.add(index[g - 1]);

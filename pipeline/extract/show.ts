@@ -50,10 +50,13 @@ export function formatArticle(a: ParsedArticle): string {
   out.push('SECTIONS');
   for (const s of a.sections) out.push(`  ${'  '.repeat(s.depth - 1)}${s.id.padEnd(10)} ${s.kind.padEnd(12)} ${s.title || '(untitled)'}  [${s.text.length} chars]`);
 
+  // "case c #i" for every reference that falls inside a case sentence
   const sentenceOf = new Map<string, string>();
-  for (const c of a.cases) for (const s of c.sentences) for (let k = s.start; k < s.end; k++) {
-    // map every reference start inside a case sentence to "case c, sentence i"
-    if (k === s.start || a.figures.some((f) => f.references.some((r) => r.sectionId === s.sectionId && r.start === k))) sentenceOf.set(`${s.sectionId}:${k}`, `case ${c.index} #${s.index}`);
+  for (const f of a.figures) for (const r of f.references) {
+    for (const c of a.cases) {
+      const s = c.sentences.find((x) => x.sectionId === r.sectionId && x.start <= r.start && r.start < x.end);
+      if (s) sentenceOf.set(`${r.sectionId}:${r.start}`, `case ${c.index} #${s.index}`);
+    }
   }
 
   for (const c of a.cases) {

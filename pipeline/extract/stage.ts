@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ParsedArticle } from '../../schemas/article.ts';
 import { parseJats } from './jats.ts';
 import { processImage, findNearDuplicates } from './images.ts';
+import { detectCompound } from './compound.ts';
 
 export const EXTRACT_VERSION = '1';
 
@@ -57,6 +58,7 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
 
       const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
       const images: ExtractedImage[] = [];
+      const compound: Record<string, { compound: boolean; evidence: string[] }> = {};
       const o = config.extract.images;
       for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
         let ord = 0;
@@ -73,6 +75,9 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
             decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
             continue;
           }
+          // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
+          const c = await detectCompound({ panelLetters: fig.panels.map((p) => p.letter), image: m.placeholder === 1 ? undefined : res.normalised });
+          compound[imageId] = { compound: c.compound, evidence: c.evidence };
           images.push({
             imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
             normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
@@ -103,6 +108,7 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
           images: kept.length,
           image_dhash: Object.fromEntries(kept.map((i) => [i.imageId, i.dhash])),
           modality: Object.fromEntries(article.figures.map((f) => [f.id, f.modality])),
+          compound,
         },
       };
     },

@@ -209,3 +209,34 @@ describe('JATS structures', () => {
     expect(a.cases[0].sentences).toHaveLength(2);
   });
 });
+
+describe('formatArticle', () => {
+  it('prints the timeline with kinds and figure links, and figures with panels and citing sentences', async () => {
+    const { formatArticle } = await import('../../pipeline/extract/show.ts');
+    const r = parseJats(ART(`<body><sec><title>Case report</title><p>A 40-year-old man presented with cough. CT showed a mass (<xref ref-type="fig" rid="f1">Figure 1B</xref>).</p>
+      <fig id="f1"><label>Figure 1</label><caption><p>(A) Axial CT. (B) Coronal CT.</p></caption><graphic xlink:href="f1.jpg"/></fig></sec></body>`));
+    if (!r.ok) throw new Error(r.detail);
+    const text = formatArticle(r.article);
+    expect(text).toContain('NEVER MODEL-VISIBLE');
+    expect(text).toMatch(/CASE 1: Case report/);
+    expect(text).toMatch(/1 imaging\s+CT showed a mass \(Figure 1B\)\.\s+→ Figure 1 \[B\]/);
+    expect(text).toContain('panel A: Axial CT.');
+    expect(text).toContain('cited by case 1 #1: "Figure 1B" → panels B');
+    expect(text).toContain('modality=CT');
+  });
+});
+
+describe('run-in patient headings', () => {
+  it('paragraphs opened by "Case 1", "Case 2" in one section become two cases; the shared lead-in belongs to none', () => {
+    const r = parseJats(ART(`<body><sec><title>Case presentation</title><p>Two siblings were referred in 2015.</p>
+      <p><bold>Case 1.</bold> A 7-year-old boy presented with ataxia. MRI was normal.</p><p>He was treated with vitamin E.</p>
+      <p><bold>Case 2.</bold> His 5-year-old sister presented with tremor.</p></sec><sec><title>Discussion</title><p>D.</p></sec></body>`));
+    if (!r.ok) throw new Error(r.detail);
+    expect(r.article.cases.map((c) => [c.index, c.label, c.sentences.map((s) => s.index), c.sectionIds])).toEqual([
+      [1, 'Case 1', [0, 1, 2, 3], ['sec-1']],
+      [2, 'Case 2', [0, 1], ['sec-1']],
+    ]);
+    // the run-in heading "Case 1." is its own short sentence (digit + period + capital ends a sentence)
+    expect(r.article.cases[0].sentences.map((s) => s.text).slice(0, 2)).toEqual(['Case 1.', 'A 7-year-old boy presented with ataxia.']);
+  });
+});

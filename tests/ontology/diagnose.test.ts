@@ -66,6 +66,15 @@ describe('diagnoseArticle on real articles', () => {
     expect(d).toMatchObject({ orphaCode: null, status: 'no_match', reason: 'diagnosis_no_match', confidence: 0 });
   });
 
+  it('fuzzy hits on a diagnosis phrase are review candidates only (PMC4737013: "… determined to be Graves\' disease")', () => {
+    const r = diagnoseArticle(article('PMC4737013'), lexicon());
+    const fuzzy = r.mentions.filter((m) => m.method === 'fuzzy');
+    expect(fuzzy.length).toBeGreaterThan(0);
+    for (const m of fuzzy) { Mention.parse(m); expect(m.score).toBeLessThan(1); }
+    expect(r.diagnoses[0].status).not.toBe('accepted');
+    expect(r.diagnoses[0].runnersUp.map((x) => x.orphaCode)).toEqual(expect.arrayContaining([fuzzy[0].orphaCode]));
+  });
+
   it('minConfidence is configurable', () => {
     const d = diagnoseArticle(article('PMC6358581'), lexicon(), { minConfidence: 0.01 }).diagnoses[0];
     expect(d).toMatchObject({ orphaCode: '137839', status: 'accepted' });

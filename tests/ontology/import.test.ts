@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importOrphanet, loadLexicon, parseProduct1, resolveAnswer, serializeLexicon, isNonRareInEurope, DEFAULT_LEXICON_PATH } from '../../ontology/index.ts';
 import { parsePacket } from '../../ontology/import/packets.ts';
+import { decodeXml } from '../../ontology/import/product1.ts';
 import { readTar } from '../../ontology/import/tar.ts';
 import { DEFAULT_SOURCES } from '../../ontology/import/cli-import.ts';
 import { FIXTURES, SHARED_ORPHANET, lexicon, sharedAvailable } from './helpers.ts';
@@ -75,6 +76,10 @@ describe('Orphadata product1 parser', () => {
     expect(e.umls).toEqual(['C4304500']);
     expect(e.omim).toEqual(['607131']);
     expect(p1.entries.find((x) => x.code === '58')!.synonyms).toEqual(['AxD', 'Fibrinoid leukodystrophy']);
+  });
+
+  it('decodes XML entities by hand (the parser expands none)', () => {
+    expect(decodeXml('Crohn&apos;s &amp; Behçet &#233;&#x3b1;')).toBe("Crohn's & Behçet éα");
   });
 
   it('reads inactive entries: prefixes stripped, status from flags, moved-to targets', () => {

@@ -1,6 +1,7 @@
 // Each normalisation rule, on real sentences from the bundled case reports (samples/).
 import { describe, expect, it } from 'vitest';
 import { americanize, canonWord, foldChars, singular, tokenize } from '../../ontology/match/normalize.ts';
+import { sideVariants } from '../../ontology/match/trie.ts';
 import { matcher } from './helpers.ts';
 
 const codes = (text: string) => matcher().match(text).map((m) => m.orphaCode);
@@ -71,6 +72,19 @@ describe('normalisation', () => {
     expect(singular('fibrosis')).toBeNull();
     const [m] = matcher().match('Ectopic ACTH secreting tumours are rare with a reported prevalence of 8–18% of all the patients with CS');
     expect(m).toMatchObject({ orphaCode: '99889', text: 'Ectopic ACTH secreting tumours' });
+  });
+
+  it('side prefixes: "right ACAOS" (PMC4738734) == lexicon "R-ACAOS", both ways, only where the entry names the side', () => {
+    const s = 'Based on the diagnostic work-up, the patient was diagnosed as right ACAOS with interarterial course.';
+    const [m] = matcher().match(s);
+    expect(m).toMatchObject({ orphaCode: '541454', text: 'right ACAOS', matchedForm: 'right ACAOS', score: 0.8 });
+    expect(codes('Right ACAOS and L-ACAOS')).toEqual(['541454', '541443']);
+    expect(codes('right acaos')).toEqual([]);           // the acronym keeps its case-sensitive check
+    expect(codes('L-CMD')).toEqual(['157973']);         // L = LMNA-related, not "left"
+    expect(codes('left CMD')).toEqual([]);
+    expect(sideVariants('R-ACAOS', 'Anomalous aortic origin of the right coronary artery | R-ACAOS')).toEqual(['right ACAOS']);
+    expect(sideVariants('L-2-HGA', 'L-2-hydroxyglutaric aciduria | L-2-HGA')).toEqual([]);
+    expect(sideVariants('left ACAOS', 'x')).toEqual(['L-ACAOS']);
   });
 
   it('whole words only, longest match wins', () => {
