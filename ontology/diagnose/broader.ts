@@ -1,11 +1,13 @@
-// Links for a diagnosis that the lexicon does not name word for word. Both rules start from a diagnosis
-// statement ("was diagnosed as X", "diagnosis of X", "consistent with X", "a case of X", "revealed X")
-// whose noun phrase X holds no exact mention, take X's head noun, and link it only when Orphanet itself
-// says what the head stands for:
+// Links for a diagnosis that the lexicon does not name word for word. All three rules start from a
+// diagnosis phrase: the noun phrase X after a diagnosis cue ("was diagnosed as X", "diagnosis of X",
+// "consistent with X", "a case of X", "revealed X") or a phrase of the title. The first two take X's head
+// noun when X holds no exact mention, and link it only when Orphanet itself says what the head stands for:
 //
 // - head_noun_mapped_to_qualified_entry: the only disorder whose *preferred label* is "<qualifier> <head>"
 //   with a qualifier that names the usual form (infective, isolated, classic, non-syndromic), while no
-//   entry at all is named "<head>" ("endocarditis" -> Infective endocarditis). Not "primary",
+//   entry at all is named "<head>" and Orphanet lists no other plain form of the head (headNounIndex)
+//   ("endocarditis" -> Infective endocarditis; not "scleritis", which also has idiopathic and
+//   immune-mediated entries). Not "primary",
 //   "idiopathic", "essential" or "acquired": Orphanet lists those forms precisely because the bare
 //   condition is usually secondary and common (gastroparesis, thrombocytosis, hyperoxaluria,
 //   bronchiectasis), so a bare head says nothing about which form the patient has.
@@ -16,6 +18,9 @@
 //
 // Every occurrence of the head in the article (not inside an exact mention) then counts for the linked
 // entry at reduced weight, with the context rules (negation etc.) applied, like a mention.
+//
+// - modifier_inserted_before_head (insertedModifierMention): X equals a lexicon form of >= 3 words once
+//   one or two plain words before its head are left out; only X itself counts, at reduced weight.
 import type { Mention } from '../../schemas/alignment.ts';
 import { resolveAnswer, type RuleNote } from '../lexicon.ts';
 import type { DocMatch, DocPart, Matcher } from '../match/index.ts';
@@ -36,7 +41,7 @@ const NP_END = new Set(['in', 'on', 'at', 'with', 'without', 'from', 'by', 'base
   'who', 'whose', 'was', 'were', 'is', 'are', 'has', 'had', 'have', 'but', 'rather', 'than', 'secondary', 'involving', 'presenting',
   'causing', 'following', 'for', 'of', 'to', 'as', 'because', 'since', 'while', 'when', 'where', 'and', 'or', 'not', 'nor', 'versus', 'vs']);
 // Contrary qualifiers before the head: the phrase names another form than the usual one.
-const CONTRARY = /\b(?:secondary|acquired|syndromic|atypical|non-?infective|non-?bacterial|nonbacterial|marantic|aseptic|sterile|sporadic|familial|hereditary|induced|associated|related)\b/i;
+const CONTRARY = /\b(?:secondary|acquired|syndromic|atypical|non[- ]?infective|non[- ]?infectious|non[- ]?bacterial|marantic|aseptic|sterile|sporadic|familial|hereditary|induced|associated|related)\b/i;
 
 export interface DerivedLink { code: string; share: number; rule: RuleNote; head: string }
 
@@ -48,19 +53,38 @@ export interface DerivedMention {
 }
 
 const headIndexCache = new WeakMap<Lexicon, Map<string, LexEntry>>();
+const normCache = new WeakMap<Lexicon, Map<string, string[]>>();
 const allFormsCache = new WeakMap<Lexicon, Set<string>>();
+
+/** Every entry's names and synonyms in normalised form (name first), computed once per lexicon. */
+function normForms(lex: Lexicon): Map<string, string[]> {
+  let m = normCache.get(lex);
+  if (!m) {
+    const memo = new Map<string, string>();
+    const norm = (f: string) => memo.get(f) ?? (memo.set(f, normalizePhrase(f)), memo.get(f)!);
+    m = new Map(lex.entries.map((e) => [e.code, [e.name, ...e.synonyms].map(norm)]));
+    normCache.set(lex, m);
+  }
+  return m;
+}
 
 function allForms(lex: Lexicon): Set<string> {
   let s = allFormsCache.get(lex);
   if (!s) {
-    s = new Set();
-    for (const e of lex.entries) for (const f of [e.name, ...e.synonyms]) s.add(normalizePhrase(f));
+    s = new Set([...normForms(lex).values()].flat());
     allFormsCache.set(lex, s);
   }
   return s;
 }
 
-/** "<head phrase>" -> the single active disorder whose preferred label is "<qualifier> <head phrase>". */
+/**
+ * "<head phrase>" -> the single active disorder whose preferred label is "<qualifier> <head phrase>", when
+ * no entry is named "<head phrase>" and Orphanet lists no other plain form of the head: another active
+ * disorder or subtype whose label is the head with other common words and no eponym, acronym or
+ * "syndrome" ("Idiopathic scleritis" next to "Infectious scleritis", "Chronic relapsing inflammatory optic
+ * neuritis" next to "Isolated optic neuritis"). A form named after a person ("Loeffler endocarditis") or a
+ * syndrome that includes the head is a distinct entity the text would name, not another reading of it.
+ */
 export function headNounIndex(lex: Lexicon): Map<string, LexEntry> {
   let idx = headIndexCache.get(lex);
   if (idx) return idx;
@@ -68,15 +92,27 @@ export function headNounIndex(lex: Lexicon): Map<string, LexEntry> {
   const found = new Map<string, Set<LexEntry>>();
   for (const e of lex.entries) {
     if (e.level !== 'disorder' || e.status !== 'active') continue;
-    const n = normalizePhrase(e.name);
+    const n = normForms(lex).get(e.code)![0];
     for (const q of HEAD_QUALIFIERS) {
       if (!n.startsWith(`${q} `)) continue;
       const rest = n.slice(q.length + 1);
-      if (forms.has(rest) || rest.replace(/ /g, '').length < 5) continue; // the bare head is an entry, or too short
+      if (forms.has(rest) || rest.replace(/ /g, '').length < 5 || rest.startsWith('like ')) continue; // bare head is an entry / too short / "Classical-like"
       (found.get(rest) ?? found.set(rest, new Set()).get(rest)!).add(e);
     }
   }
-  idx = new Map([...found].filter(([, s]) => s.size === 1).map(([k, s]) => [k, [...s][0]]));
+  // plain words: written in lower case inside some label (so "idiopathic" is one, "Loeffler" or "HTLV" is not)
+  const plainWords = new Set<string>();
+  for (const e of lex.entries) for (const w of e.name.split(/[\s,/-]+/).slice(1)) if (/^[a-z]+$/.test(w)) plainWords.add(canonWord(w));
+  const plain = lex.entries.filter((e) => e.status === 'active' && e.level !== 'group' && !/syndrome/i.test(e.name))
+    .map((e) => ({ e, n: ` ${normForms(lex).get(e.code)![0]} ` }))
+    .filter(({ n }) => n.trim().split(' ').every((w) => plainWords.has(w) || /^\d+$/.test(w)));
+  idx = new Map();
+  for (const [rest, set] of found) {
+    if (set.size !== 1) continue;
+    const target = [...set][0];
+    const other = plain.some(({ e, n }) => e.code !== target.code && e.disorderParent !== target.code && !e.parents.includes(target.code) && n.includes(` ${rest} `));
+    if (!other) idx.set(rest, target);
+  }
   headIndexCache.set(lex, idx);
   return idx;
 }
@@ -116,9 +152,9 @@ export function headEntryCount(lex: Lexicon, word: string): number {
   let df = dfCache.get(lex);
   if (!df) {
     const sets = new Map<string, Set<string>>();
-    for (const e of lex.entries) for (const f of [e.name, ...e.synonyms]) for (const w of normalizePhrase(f).split(' ')) {
+    for (const [code, forms] of normForms(lex)) for (const f of forms) for (const w of f.split(' ')) {
       const k = singular(w) ?? w;
-      (sets.get(k) ?? sets.set(k, new Set()).get(k)!).add(e.code);
+      (sets.get(k) ?? sets.set(k, new Set()).get(k)!).add(code);
     }
     df = new Map([...sets].map(([k, v]) => [k, v.size]));
     dfCache.set(lex, df);
@@ -126,7 +162,26 @@ export function headEntryCount(lex: Lexicon, word: string): number {
   return df.get(word) ?? 0;
 }
 
+interface DefEntry { e: LexEntry; entryHead: string; names: string[]; sentences: { raw: string; norm: string }[] }
+const defEntriesCache = new WeakMap<Lexicon, DefEntry[]>();
 const defCache = new WeakMap<Lexicon, Map<string, { e: LexEntry; sentence: string }[]>>();
+
+/** Active disorders with definition sentences, prepared once per lexicon (about 90 in this release). */
+function defEntries(lex: Lexicon): DefEntry[] {
+  let out = defEntriesCache.get(lex);
+  if (!out) {
+    out = lex.entries.filter((e) => e.typeSentences?.length && e.level === 'disorder' && e.status === 'active').map((e) => {
+      const words = normForms(lex).get(e.code)![0].split(' ');
+      return {
+        e, entryHead: singular(words[words.length - 1]) ?? words[words.length - 1],
+        names: normForms(lex).get(e.code)!,
+        sentences: e.typeSentences.map((raw) => ({ raw, norm: definitionForm(raw) })),
+      };
+    });
+    defEntriesCache.set(lex, out);
+  }
+  return out;
+}
 
 /** Active disorders whose definition names `head` (one normalised word) as a type/form, not in their own name. */
 export function entriesNamingType(lex: Lexicon, head: string): { e: LexEntry; sentence: string }[] {
@@ -136,13 +191,10 @@ export function entriesNamingType(lex: Lexicon, head: string): { e: LexEntry; se
   if (hit) return hit;
   const out: { e: LexEntry; sentence: string }[] = [];
   const word = new RegExp(String.raw`\b${head}(?:s|es)?\b`);
-  for (const e of lex.entries) {
-    if (!e.typeSentences?.length || e.level !== 'disorder' || e.status !== 'active') continue;
-    if ([e.name, ...e.synonyms].some((f) => word.test(normalizePhrase(f)))) continue; // the entry itself is a type of something else
-    const words = normalizePhrase(e.name).split(' ');
-    const entryHead = singular(words[words.length - 1]) ?? words[words.length - 1];
-    const s = e.typeSentences.find((x) => namesAsType(definitionForm(x), head, entryHead));
-    if (s) out.push({ e, sentence: s });
+  for (const d of defEntries(lex)) {
+    const s = d.sentences.find((x) => x.norm.includes(head) && namesAsType(x.norm, head, d.entryHead));
+    if (!s || d.names.some((f) => word.test(f))) continue; // the entry itself is a type of something else
+    out.push({ e: d.e, sentence: s.raw });
   }
   cache.set(head, out);
   return out;
@@ -307,9 +359,26 @@ export const MAX_INSERTED = 2;
  * or spread, which the labelling guidelines allow as qualifiers. The inserted words must be plain
  * modifiers (no function word, negation or contrary qualifier). Reduced weight, like the other links.
  */
+const lastPairsCache = new WeakMap<Lexicon, Set<string>>();
+/** "<second-to-last> <last>" words of every lexicon form of >= 3 words (a cheap filter before matching). */
+function lastPairs(lex: Lexicon): Set<string> {
+  let s = lastPairsCache.get(lex);
+  if (!s) {
+    s = new Set();
+    for (const f of allForms(lex)) {
+      const w = f.split(' ');
+      if (w.length >= 3) s.add(`${w[w.length - 2]} ${w[w.length - 1]}`);
+    }
+    lastPairsCache.set(lex, s);
+  }
+  return s;
+}
+
 function insertedModifierMention(lex: Lexicon, matcher: Matcher, p: DocPart, k: number, np: Token[], sentence: [number, number], scopes: ReturnType<typeof contextScopes>): DerivedMention | null {
   const j = np.length - 1;
+  const pairs = lastPairs(lex);
   for (let g = 1; g <= MAX_INSERTED && j - g >= 2; g++) {
+    if (!pairs.has(`${np[j - g - 1].norm} ${np[j].norm}`) && !pairs.has(`${np[j - g - 1].norm} ${headNorm(np[j])}`)) continue;
     const inserted = np.slice(j - g, j);
     if (inserted.some((t) => !/^[a-z]+$/.test(t.norm) || CONTRARY.test(t.norm) || /^non/.test(t.norm))) continue;
     const kept = [...np.slice(0, j - g), np[j]];

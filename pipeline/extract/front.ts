@@ -1,6 +1,7 @@
 // Front matter of a JATS article: ids, publication year, licence, abstract. Pure helpers over the tree.
 import type { ParsedArticle } from '../../schemas/article.ts';
 import { attr, child, childrenNamed, hrefOf, kids, tagOf, textOf, type XNode } from './xml.ts';
+import { licenceCodeFromJats } from '../fetch/policy.ts';
 
 export function articleIds(meta: XNode | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -28,23 +29,6 @@ export function pubYear(meta: XNode | undefined): number | null {
   return null;
 }
 
-/** "CC BY-NC-ND" from a creativecommons URL or the licence wording. */
-export function licenceCode(url: string | null, text: string): string | null {
-  const u = (url ?? '').toLowerCase();
-  const m = /creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/.exec(u);
-  if (m) return m[1] === 'publicdomain' ? (m[2] === 'zero' ? 'CC0' : 'PD') : `CC ${m[2].toUpperCase()}`;
-  const t = text.toLowerCase();
-  if (/\bcc0\b|public domain dedication|creative commons zero/.test(t)) return 'CC0';
-  const cc = /\bcc[ -](by(?:[ -](?:nc|sa|nd))*)/i.exec(text);
-  if (cc) return `CC ${cc[1].toUpperCase().replace(/ /g, '-')}`;
-  if (!/creative commons|attribution/.test(t)) return null;
-  const parts = ['BY'];
-  if (/non-?commercial/.test(t)) parts.push('NC');
-  if (/share-?alike/.test(t)) parts.push('SA');
-  if (/no-?deriv|noderivatives|no derivative/.test(t)) parts.push('ND');
-  return `CC ${parts.join('-')}`;
-}
-
 export function licence(meta: XNode | undefined): ParsedArticle['license'] {
   const perms = meta ? child(meta, 'permissions') : undefined;
   const lic = perms ? child(perms, 'license') : undefined;
@@ -52,7 +36,7 @@ export function licence(meta: XNode | undefined): ParsedArticle['license'] {
   const ref = child(lic, 'ali:license_ref') ?? child(lic, 'license_ref');
   const url = hrefOf(lic) ?? (ref ? textOf(ref) : null) ?? null;
   const text = textOf(lic);
-  return { code: licenceCode(url, text), url: url || null, text };
+  return { code: licenceCodeFromJats(url, text), url: url || null, text };
 }
 
 export function abstractText(meta: XNode | undefined): string {

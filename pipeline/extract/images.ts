@@ -3,6 +3,7 @@
 // normalised file, the thumbnail and the dHash are all made from those pixels.
 import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo } from 'sharp';
+import { unsafeMediaNameReason } from '../fetch/media-name.ts';
 
 export type ImageFailureReason = 'image_decode_failed' | 'image_too_many_pixels' | 'image_not_an_image' | 'image_unsafe_name' | 'image_empty';
 export interface ImageFailure { ok: false; reason: ImageFailureReason; detail: string }
@@ -31,27 +32,10 @@ export interface ProcessImageOptions {
 
 export type SafeName = { ok: true; name: string } | ImageFailure;
 
-/**
- * A media name from `<graphic xlink:href>` or a bucket listing, accepted only as a plain relative name:
- * no "..", no absolute path or drive, no backslash, no NUL or control characters, no URL scheme,
- * no percent-encoded separators, and the same after Unicode compatibility folding ("．．／").
- */
+/** A media name from `<graphic xlink:href>` or a bucket listing, accepted only as a plain relative name. */
 export function safeMediaName(name: string): SafeName {
-  const bad = (detail: string): ImageFailure => ({ ok: false, reason: 'image_unsafe_name', detail });
-  if (typeof name !== 'string' || name.length === 0) return bad('empty name');
-  if (name.length > 255) return bad('name longer than 255 characters');
-  for (const form of [name, name.normalize('NFKC')]) {
-    // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(form)) return bad('control character in name');
-    if (form.includes('\\')) return bad('backslash in name');
-    if (form.startsWith('/') || form.startsWith('~')) return bad('absolute path');
-    if (form.includes(':')) return bad('drive letter or URL scheme');
-    if (/%(?:2e|2f|5c|00)/i.test(form)) return bad('percent-encoded path characters');
-    const segs = form.split('/');
-    if (segs.some((s) => s === '..' || s === '.' || s === '')) return bad('relative path segment');
-    if (/[\u202a-\u202e\u2066-\u2069]/.test(form)) return bad('bidirectional control character');
-  }
-  return { ok: true, name };
+  const why = unsafeMediaNameReason(name);
+  return why ? { ok: false, reason: 'image_unsafe_name', detail: why } : { ok: true, name };
 }
 
 // ---------------------------------------------------------------- sniffing

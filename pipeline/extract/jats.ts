@@ -11,7 +11,6 @@ import { parsePanels } from './panels.ts';
 import { guessModality } from './modality.ts';
 import { abstractText, articleIds, licence, pubYear } from './front.ts';
 
-export { licenceCode } from './front.ts';
 
 export interface ParseJatsOptions {
   maxBytes?: number;

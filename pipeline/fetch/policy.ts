@@ -33,22 +33,23 @@ export function admitArticle(meta: PmcMetadata, allowedLicences: readonly string
 }
 
 /**
- * Licence code from a JATS <license> element (href first, then the licence text), for sources
- * that carry no metadata JSON. Returns null when the text names no Creative Commons licence.
+ * Licence code from a JATS <license> element (its URL first, then the licence wording), for
+ * sources that carry no metadata JSON. Returns null when it names no Creative Commons licence.
  */
 export function licenceCodeFromJats(href: string | null, text: string): string | null {
-  const url = (href ?? '').toLowerCase();
-  const m = url.match(/creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/);
-  if (m) return m[1] === 'publicdomain' ? 'CC0' : `CC ${m[2].toUpperCase()}`;
+  for (const src of [(href ?? '').toLowerCase(), text.toLowerCase()]) {
+    const m = src.match(/creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/);
+    if (m) return m[1] === 'publicdomain' ? (m[2] === 'zero' ? 'CC0' : 'PD') : `CC ${m[2].toUpperCase()}`;
+  }
   const t = text.toLowerCase().replace(/\s+/g, ' ');
-  const urlInText = t.match(/creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)/);
-  if (urlInText) return urlInText[1] === 'publicdomain' ? 'CC0' : `CC ${urlInText[2].toUpperCase()}`;
-  if (/\bcc0\b|public domain dedication/.test(t)) return 'CC0';
-  if (!/creative commons|\bcc[- ]by\b/.test(t)) return null;
-  const parts = ['CC BY'];
-  if (/non-?commercial/.test(t)) parts.push('NC');
-  if (/no-?deriv|noderivatives|no derivatives/.test(t)) parts.push('ND');
-  if (/share-?alike/.test(t)) parts.push('SA');
+  if (/\bcc0\b|public domain dedication|creative commons zero/.test(t)) return 'CC0';
+  const written = /\bcc[ -](by(?:[ -](?:nc|sa|nd))*)\b/i.exec(text);
+  if (written) return `CC ${written[1].toUpperCase().replace(/ /g, '-')}`;
+  if (!/creative commons/.test(t)) return null;
   // CC orders the elements BY-NC-SA / BY-NC-ND
-  return parts.join('-').replace('CC BY-', 'CC BY-').replace('ND-SA', 'SA');
+  const parts = ['BY'];
+  if (/non-?commercial/.test(t)) parts.push('NC');
+  if (/share-?alike/.test(t)) parts.push('SA');
+  else if (/no-?deriv|noderivatives|no derivative/.test(t)) parts.push('ND');
+  return `CC ${parts.join('-')}`;
 }

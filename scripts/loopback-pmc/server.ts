@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { BUCKET, loadBucketDir, replicateCorpus, type Corpus, type CorpusArticle } from './corpus.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
 
 export interface FaultRates {
   http429?: number;        // 429 (E-utilities: NCBI JSON body; S3: 503 SlowDown)
@@ -66,17 +67,6 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** mulberry32: small, fast, seedable; fault sequences are reproducible per seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function maxArrivalsInWindow(times: readonly number[], windowMs = 1000): number {
   const t = [...times].sort((a, b) => a - b);

@@ -8,21 +8,13 @@ import { parseJats } from '../../pipeline/extract/jats.ts';
 import { processImage, safeMediaName } from '../../pipeline/extract/images.ts';
 import { casePmcids, readArticle } from './corpus.ts';
 import { fixtureImage } from './images-fixtures.ts';
+import { chunk, PNG_SIGNATURE } from './png-bytes.ts';
+import { seededRandom } from '../../scripts/lib/seeded-random.ts';
 
 const N = 1000;
 const PER_ITEM_MS = 2000;
 const REASONS = new Set(['xml_malformed', 'xml_entity_limit', 'xml_too_deep', 'article_restricted', 'not_jats', 'no_case_section', 'input_too_large']);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutator = (x: Buffer, r: () => number) => Buffer;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
@@ -87,7 +79,7 @@ describe('fuzz: mutated real JATS', () => {
   it(`${N} mutations: no throw, no hang, every failure a known reason`, () => {
     const ids = casePmcids();
     const sources = ids.map((id) => readArticle(id));
-    const r = mulberry32(20261125);
+    const r = seededRandom(20261125);
     const tally: Record<string, number> = {};
     let slowest = 0;
     for (let i = 0; i < N; i++) {
@@ -128,22 +120,11 @@ describe('fuzz: mutated real JATS', () => {
 
 // ---------------------------------------------------------------- hostile images
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-  return ~c >>> 0;
-}
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
 /** A valid-looking PNG header claiming width×height, with a tiny IDAT: a decompression-bomb shape. */
 export function pngClaiming(width: number, height: number): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4); ihdr[8] = 8; ihdr[9] = 2;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const OPTS = { maxSide: 1024, thumbSide: 128, limitInputPixels: 40_000_000 };
@@ -160,7 +141,7 @@ describe('fuzz: hostile images', () => {
   it('truncated, flipped, wrong-type and empty bytes are reasons, never throws', async () => {
     const jpeg = fixtureImage('chest-xray-a.jpg');
     const png = fixtureImage('ecg-trace.png');
-    const r = mulberry32(7);
+    const r = seededRandom(7);
     const cases: [string, Buffer][] = [
       ['empty', Buffer.alloc(0)],
       ['text', Buffer.from('<html>not an image</html>')],

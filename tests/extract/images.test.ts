@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findNearDuplicates, hamming, processImage, processImages, sniffImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
 import { detectCompound } from '../../pipeline/extract/compound.ts';
 import { fixtureImage } from './images-fixtures.ts';
+import { chunk, PNG_SIGNATURE } from './png-bytes.ts';
 
 const OPTS = { maxSide: 512, thumbSide: 128, limitInputPixels: 40_000_000 };
 
@@ -14,24 +15,13 @@ async function ok(bytes: Buffer, opts = OPTS): Promise<ProcessedImage> {
   return r;
 }
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-  return ~c >>> 0;
-}
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
 /** A real 16-bit greyscale PNG (a gradient), written by hand because sharp only writes 8-bit PNG from raw input. */
 function png16(w: number, h: number): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 16; ihdr[9] = 0;
   const rows = Buffer.alloc(h * (1 + w * 2));
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.writeUInt16BE(Math.round((x / (w - 1)) * 65535), y * (1 + w * 2) + 1 + x * 2);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 describe('processImage', () => {

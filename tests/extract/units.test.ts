@@ -7,7 +7,8 @@ import { parsePanels } from '../../pipeline/extract/panels.ts';
 import { classifySentence, titleRole } from '../../pipeline/extract/rules.ts';
 import { guessModality } from '../../pipeline/extract/modality.ts';
 import { decodeEntities, preScan } from '../../pipeline/extract/xml.ts';
-import { licenceCode, parseJats } from '../../pipeline/extract/jats.ts';
+import { parseJats } from '../../pipeline/extract/jats.ts';
+import { licenceCodeFromJats as licenceCode } from '../../pipeline/fetch/policy.ts';
 
 const sents = (t: string) => splitSentences(t).map((s) => t.slice(s.start, s.end));
 
@@ -122,6 +123,8 @@ describe('title roles and sentence kinds', () => {
     expect(licenceCode(null, 'distributed under the Creative Commons Attribution License')).toBe('CC BY');
     expect(licenceCode('https://creativecommons.org/publicdomain/zero/1.0/', '')).toBe('CC0');
     expect(licenceCode(null, 'All rights reserved')).toBeNull();
+    expect(licenceCode(null, 'This article is distributed under the terms of the CC BY-NC 4.0 licence')).toBe('CC BY-NC');
+    expect(licenceCode('https://creativecommons.org/publicdomain/mark/1.0/', '')).toBe('PD');
   });
 });
 

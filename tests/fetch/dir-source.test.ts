@@ -61,8 +61,8 @@ describe('licence policy (pure)', () => {
   });
 
   it('rejects unsafe media names', () => {
-    for (const bad of ['../etc/passwd', '/abs.jpg', 'a/b.jpg', 'a\\b.jpg', '..', 'x\u0000.jpg', 'C:evil.png', '']) expect(isSafeMediaName(bad), bad).toBe(false);
-    for (const ok of ['CRIC2016-3545480.001.png', 'fig 1.jpg', 'a..b.tif']) expect(isSafeMediaName(ok), ok).toBe(true);
+    for (const bad of ['../etc/passwd', '/abs.jpg', 'a/../../b.jpg', 'a\\b.jpg', '..', 'x\u0000.jpg', 'C:evil.png', '', '%2e%2e%2fx.png', '\uff0e\uff0e\uff0fx.png']) expect(isSafeMediaName(bad), bad).toBe(false);
+    for (const ok of ['CRIC2016-3545480.001.png', 'fig 1.jpg', 'a..b.tif', 'media/fig1.png']) expect(isSafeMediaName(ok), ok).toBe(true);
   });
 });
 

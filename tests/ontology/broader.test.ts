@@ -23,7 +23,11 @@ describe('head noun -> the only "<usual-form qualifier> <head>" entry', () => {
     const idx = headNounIndex(lexicon());
     expect(idx.get('endocarditis')?.code).toBe('570762');
     expect(idx.get('aniridia')?.code).toBe('250923');       // Isolated aniridia
+    // primary/idiopathic/essential forms are listed because the bare condition is usually secondary; synonyms do not count
     for (const h of ['gastroparesis', 'thrombocytosis', 'hyperoxaluria', 'bronchiectasis', 'perforation', 'hypogammaglobulinemia']) expect(idx.has(h)).toBe(false);
+    // Orphanet lists other plain forms of the head (Idiopathic / Immune-mediated scleritis; Cleft lip and alveolus)
+    expect(idx.has('scleritis')).toBe(false);
+    expect(idx.has('cleft lip')).toBe(false);
   });
 
   it('PMC4739210: "… consistent with endocarditis" and the title -> 570762 at reduced weight, with the rule recorded', () => {
