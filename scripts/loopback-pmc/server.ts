@@ -67,7 +67,6 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-
 export function maxArrivalsInWindow(times: readonly number[], windowMs = 1000): number {
   const t = [...times].sort((a, b) => a - b);
   let best = 0;
