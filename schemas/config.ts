@@ -23,7 +23,7 @@ export const ConfigSchema = z.object({
       thumbSide: z.number().int().min(32).default(256),
       limitInputPixels: z.number().int().positive().default(100_000_000),
       nearDuplicateMaxDistance: z.number().int().min(0).max(64).default(3),
-      concurrency: z.number().int().min(1).max(64).default(2),
+      concurrency: z.number().int().min(1).max(64).optional(), // default: the number of cores
     }).strict().prefault({}),
   }).strict().prefault({}),
   align: z.object({

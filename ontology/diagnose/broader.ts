@@ -31,6 +31,13 @@ import type { LexEntry, Lexicon } from '../types.ts';
 
 /** Qualifiers that name the usual form of a condition (see above for the ones left out). */
 export const HEAD_QUALIFIERS = ['infective', 'infectious', 'isolated', 'classic', 'classical', 'non syndromic', 'nonsyndromic'];
+// "Isolated"/"non-syndromic" name the default only for congenital anomalies (= not part of a syndrome, which
+// the text would name). For a disease, "isolated" means "without its usual associated disease"
+// (Isolated optic neuritis: not MS; Isolated pulmonary capillaritis: not lupus), which a bare head does not say.
+const NON_SYNDROMIC = new Set(['isolated', 'non syndromic', 'nonsyndromic']);
+const CONGENITAL_TYPES = new Set(['Morphological anomaly', 'Malformation syndrome']);
+// A phrase followed by its cause names a secondary form ("mesenteric vein thrombosis secondary to pancreatitis").
+const CAUSE_AFTER = /^[\s,]*(?:secondary to|due to|caused by|associated with|related to|induced by|in the (?:setting|context) of|complicating)\b/i;
 /** Weight of a head-noun or definition link, against 1 for an exact name. */
 export const DERIVED_WEIGHT = 0.7;
 
@@ -95,6 +102,7 @@ export function headNounIndex(lex: Lexicon): Map<string, LexEntry> {
     const n = normForms(lex).get(e.code)![0];
     for (const q of HEAD_QUALIFIERS) {
       if (!n.startsWith(`${q} `)) continue;
+      if (NON_SYNDROMIC.has(q) && !CONGENITAL_TYPES.has(e.type)) continue;
       const rest = n.slice(q.length + 1);
       if (forms.has(rest) || rest.replace(/ /g, '').length < 5 || rest.startsWith('like ')) continue; // bare head is an entry / too short / "Classical-like"
       (found.get(rest) ?? found.set(rest, new Set()).get(rest)!).add(e);
@@ -274,7 +282,7 @@ export function derivedMentions(lex: Lexicon, parts: DocPart[], doc: DocMatch, m
     for (let j = 0; j < np.length; j++) {
       if (j + 1 < np.length && !isParticiple(np[j + 1])) continue;
       if (statusOf(scopes, np[j].start - ss, np[j].end - ss).status !== 'affirmed') continue;
-      if (!np.slice(0, j + 1).some((t) => inExact(k, t.start, t.end))) {
+      if (!np.slice(0, j + 1).some((t) => inExact(k, t.start, t.end)) && !CAUSE_AFTER.test(p.text.slice(np[j].end, se))) {
         const found = linkPhrase(lex, np.slice(0, j + 1), j, `${siteBase}\n${p.text.slice(ss, se)}`);
         if (found.length) { if (!links.has(found[0].head)) links.set(found[0].head, found); break; }
       }

@@ -1,6 +1,7 @@
 // Wires the stages in order, records the run (config, hashes, versions, Orphanet release,
 // timings, counters) and returns the per-stage counts.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Store } from '../../db/store.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { Lexicon } from '../../ontology/types.ts';
@@ -71,7 +72,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const build = (name: StageName): Stage<any, any> | null => {
     switch (name) {
       case 'fetch': return opts.source ? createFetchStage(opts.source) : null;
-      case 'extract': return createExtractStage(config.extract.images.concurrency);
+      case 'extract': return createExtractStage(config.extract.images.concurrency ?? availableParallelism());
       case 'align': return createAlignStage(lexicon);
       case 'generate': return createGenerateStage(lexicon);
       case 'filter': return createFilterStage(lexicon, findCodes);

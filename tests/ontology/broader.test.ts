@@ -28,6 +28,9 @@ describe('head noun -> the only "<usual-form qualifier> <head>" entry', () => {
     // Orphanet lists other plain forms of the head (Idiopathic / Immune-mediated scleritis; Cleft lip and alveolus)
     expect(idx.has('scleritis')).toBe(false);
     expect(idx.has('cleft lip')).toBe(false);
+    // "isolated" is the default only for congenital anomalies: Isolated optic neuritis means "not MS"
+    expect(idx.has('optic neuritis')).toBe(false);
+    expect(idx.has('splenic vein thrombosis')).toBe(false);
   });
 
   it('PMC4739210: "… consistent with endocarditis" and the title -> 570762 at reduced weight, with the rule recorded', () => {
@@ -43,6 +46,7 @@ describe('head noun -> the only "<usual-form qualifier> <head>" entry', () => {
     expect(derived('The vegetations were consistent with nonbacterial thrombotic endocarditis.')).toEqual([]);
     expect(derived('The vegetations were consistent with non-infective endocarditis.')).toEqual([]);
     expect(derived('The findings were not consistent with endocarditis.')).toEqual([]);
+    expect(derived('The vegetations were consistent with endocarditis secondary to systemic lupus erythematosus.')).toEqual([]);
   });
 });
 

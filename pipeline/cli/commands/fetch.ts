@@ -18,7 +18,7 @@ export function createRemoteSource(values: Record<string, any>, config: Config, 
   const known = new Set(stored);
   return createPmcCloudSource({
     eutilsUrl: config.sources.eutilsUrl, s3Url: config.sources.s3Url, email, tool, apiKey: config.sources.apiKey ?? undefined,
-    query: values.query, limit, since: values.since, licences: config.policy.licences,
+    query: values.query, limit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency,
     skip: values['refetch'] ? undefined : (pmcid: string) => known.has(pmcid),
     progress: Boolean(process.stderr.isTTY),
   });
