@@ -18,7 +18,7 @@ function corpus(): { name: string; xml: string }[] {
     const f = `${samples}${d}/${d}.xml`;
     if (existsSync(f)) out.push({ name: d, xml: readFileSync(f, 'utf8') });
   }
-  const other = `${ROOT}../shared/data/pmc/articles-other/`;
+  const other = `${ROOT}tests/fixtures/jats-other/`; // the committed non-case articles
   if (existsSync(other)) for (const f of readdirSync(other).filter((x) => x.endsWith('.nxml')).sort()) out.push({ name: f, xml: readFileSync(other + f, 'utf8') });
   return out;
 }

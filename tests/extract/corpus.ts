@@ -1,17 +1,12 @@
-// Where the tests find real JATS: the bundled corpus (samples/pmc-oa-opendata/PMC<n>.1/PMC<n>.1.xml),
-// else the shared data folder; no test touches the network.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+// Where the tests find real JATS: the bundled corpus (samples/pmc-oa-opendata/PMC<n>.1/PMC<n>.1.xml) and
+// tests/fixtures/jats-other/ — both committed; no test reads outside the repository or touches the network.
+import { readFileSync, readdirSync } from 'node:fs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SAMPLES = `${ROOT}samples/pmc-oa-opendata/`;
-const SHARED = `${ROOT}../shared/data/pmc/`;
 
 export function articlePath(pmcid: string): string {
-  const s = `${SAMPLES}${pmcid}.1/${pmcid}.1.xml`;
-  if (existsSync(s)) return s;
-  const f = `${ROOT}tests/fixtures/extract/jats/${pmcid}.xml`;
-  if (existsSync(f)) return f;
-  return `${SHARED}articles/${pmcid}.nxml`;
+  return `${SAMPLES}${pmcid}.1/${pmcid}.1.xml`;
 }
 
 export function readArticle(pmcid: string): Buffer {
@@ -20,19 +15,11 @@ export function readArticle(pmcid: string): Buffer {
 
 /** The 48 case reports' ids. */
 export function casePmcids(): string[] {
-  if (existsSync(SAMPLES)) {
-    const ids = readdirSync(SAMPLES).filter((d) => /^PMC\d+\.1$/.test(d)).map((d) => d.replace(/\.1$/, ''));
-    if (ids.length) return ids.sort();
-  }
-  return readdirSync(`${SHARED}articles`).filter((f) => f.endsWith('.nxml')).map((f) => f.replace('.nxml', '')).sort();
+  return readdirSync(SAMPLES).filter((d) => /^PMC\d+\.1$/.test(d)).map((d) => d.replace(/\.1$/, '')).sort();
 }
 
-/** Non-case JATS (research, review, eLife) for robustness, when the shared folder is present. */
+/** Non-case JATS (research, review, correction, eLife with sub-articles), committed for robustness tests. */
 export function otherJatsPaths(): string[] {
-  const out: string[] = [];
-  const d = `${SHARED}articles-other/`;
-  if (existsSync(d)) out.push(...readdirSync(d).filter((f) => f.endsWith('.nxml')).sort().map((f) => d + f));
-  const e = `${SHARED}images/elife-30274-v1/main.jats.xml`;
-  if (existsSync(e)) out.push(e);
-  return out;
+  const d = `${ROOT}tests/fixtures/jats-other/`;
+  return readdirSync(d).filter((f) => f.endsWith('.nxml') || f.endsWith('.jats.xml')).sort().map((f) => d + f);
 }
