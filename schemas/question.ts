@@ -20,6 +20,8 @@ export const QuestionDraft = z.object({
   images: z.array(DraftImage).min(1),
   answer: z.string().min(1),
   answerAliases: z.array(z.string()),
+  // short forms the article defines for the answer or a parent ("Cushing's syndrome (CS)"): masked too
+  extraTerms: z.array(z.object({ form: z.string(), source: z.enum(['answer', 'alias', 'code', 'parent']) })),
   orphaCode: z.string().regex(/^\d+$/),
   orphaName: z.string().min(1),
   category: z.string(),

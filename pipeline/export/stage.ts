@@ -64,7 +64,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
           decisions: decisionsOf(ctx, r.id), imageBytes: (sha) => ctx.store.readBlob(sha),
         }, prov());
         const d = filtered.draft;
-        const terms = answerTerms(lexicon, d.orphaCode, d.answer, d.answerAliases);
+        const terms = answerTerms(lexicon, d.orphaCode, d.answer, d.answerAliases, d.extraTerms);
         const findings = scanRow(
           { question: built.row.question, context: built.row.context, ...Object.fromEntries(built.row.images.map((im) => [`image_label:${im.id}`, im.label])) },
           { name: d.answer, aliases: d.answerAliases, code: d.orphaCode, codes: terms.codes }, findCodes);

@@ -18,7 +18,7 @@ const REASON: Record<LeakHit['source'], string> = {
 
 /** All leak hits in one model-visible text: surface patterns plus normalised matcher hits. */
 export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): LeakHit[] {
-  const terms = answerTerms(lex, draft.orphaCode, draft.answer, draft.answerAliases);
+  const terms = answerTerms(lex, draft.orphaCode, draft.answer, draft.answerAliases, draft.extraTerms);
   const patterns = [...buildLeakPatterns(terms.terms), ...codeTerms(draft.orphaCode)];
   const hits = findLeaks(text, patterns);
   if (findCodes) {

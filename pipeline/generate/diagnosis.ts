@@ -3,7 +3,7 @@
 import type { Sentence } from '../../schemas/article.ts';
 import { findLeaks, type LeakPattern } from '../filter/leak.ts';
 
-export interface FigureInfo { id: string; label: string; panels: string[] }
+export interface FigureInfo { id: string; label: string; panels: string[]; kind: string }
 export interface ImageInfo { imageId: string; figureId: string; ord: number; width: number; height: number; normSha: string; format: string; placeholder: boolean; license: string }
 export interface MentionSpan { sectionId: string | null; start: number; end: number; orphaCode: string }
 
@@ -48,13 +48,20 @@ export function findDecisionPoint(input: DiagnosisInput): { index: number; reaso
   return stating ? { index: stating.index, reason: 'diagnosis_statement' } : null;
 }
 
-/** Replaces written figure references ("Figure 2(a)") by the images' neutral labels. */
-function relabelRefs(s: Sentence, labelOf: Map<string, string>): string {
+/**
+ * Replaces written figure references ("Figure 2(a)") by the images' neutral labels. A reference to
+ * something not shown (a table, a figure left out) is dropped when it stands alone in brackets
+ * ("(Table 1)"), and otherwise replaced by a neutral phrase, so "as shown in Table 1" stays a sentence.
+ */
+export function relabelRefs(s: Sentence, labelOf: Map<string, string>, kindOf: Map<string, string>): string {
   let text = s.text;
   const refs = [...s.figureRefs].filter((r) => text.includes(r.surface)).sort((a, b) => b.surface.length - a.surface.length);
   for (const r of refs) {
-    // a reference to a figure that is not shown (a table, a post-treatment image) is removed
-    text = text.split(r.surface).join(labelOf.get(r.figureId) ?? '');
+    const label = labelOf.get(r.figureId);
+    if (label) { text = text.split(r.surface).join(label); continue; }
+    const esc = r.surface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`\\s*\\(\\s*${esc}\\s*\\)`, 'g'), '');
+    text = text.split(r.surface).join(kindOf.get(r.figureId) === 'table' ? 'a table (not shown)' : 'an image (not shown)');
   }
   return text.replace(/\(\s*(?:[,;]\s*)*\)/g, '').replace(/\(\s*[,;]\s*/g, '(').replace(/\s*[,;]\s*\)/g, ')').replace(/\s+([.,;:])/g, '$1').replace(/ {2,}/g, ' ');
 }
@@ -75,8 +82,9 @@ export function buildDiagnosisDraft(input: DiagnosisInput): DraftResult {
   for (const s of input.sentences.slice(ctx.length)) {
     if (s.kind !== 'treatment' && s.kind !== 'outcome') for (const r of s.figureRefs) push(r.figureId);
   }
-  if (order.length === 0) for (const f of input.figures) push(f.id); // no references at all: the article's figures
+  if (order.length === 0) for (const f of input.figures) if (f.kind === 'figure') push(f.id); // no references at all: the article's figures
   const figById = new Map(input.figures.map((f) => [f.id, f]));
+  const kindOf = new Map(input.figures.map((f) => [f.id, f.kind]));
   const images: DraftImage[] = [];
   const labelOf = new Map<string, string>();
   for (const figId of order) {
@@ -96,7 +104,7 @@ export function buildDiagnosisDraft(input: DiagnosisInput): DraftResult {
   const parts: string[] = [];
   let prevSection: string | null = null;
   for (const s of ctx) {
-    const text = relabelRefs(s, labelOf);
+    const text = relabelRefs(s, labelOf, kindOf);
     parts.push(prevSection === null ? text : s.sectionId === prevSection ? ` ${text}` : `\n\n${text}`);
     prevSection = s.sectionId;
   }

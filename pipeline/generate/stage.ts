@@ -3,12 +3,12 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../runner/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
-import type { Sentence } from '../../schemas/article.ts';
+import type { ParsedArticle, Sentence } from '../../schemas/article.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { buildLeakPatterns } from '../filter/leak.ts';
 import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
 import { QuestionDraft } from '../../schemas/question.ts';
-import { answerTerms, categoryOf } from './answer.ts';
+import { answerTerms, categoryOf, definedShortForms } from './answer.ts';
 import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
 
 export const GENERATE_VERSION = '1';
@@ -60,20 +60,22 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       }
       const code = diag.orpha_code;
       const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
-      const terms = answerTerms(lexicon, code, name, JSON.parse(diag.aliases_json) as string[]);
+      const articleAliases = JSON.parse(diag.aliases_json) as string[];
+      const parsedArticle = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
+      const extraTerms = definedShortForms([parsedArticle.abstract, ...parsedArticle.sections.map((x) => x.text)], answerTerms(lexicon, code, name, articleAliases).terms);
+      const terms = answerTerms(lexicon, code, name, articleAliases, extraTerms);
       const sentences = (db.prepare('SELECT idx, section_id, start_offset, end_offset, text, kind FROM sentences WHERE pmcid = ? AND case_no = ? ORDER BY idx').all(pmcid, caseNo) as
         { idx: number; section_id: string; start_offset: number; end_offset: number; text: string; kind: Sentence['kind'] }[]);
-      const parsed = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json);
       const refsBySentence = new Map<number, Sentence['figureRefs']>();
-      for (const c of parsed.cases as { index: number; sentences: Sentence[] }[]) {
+      for (const c of parsedArticle.cases) {
         if (c.index === caseNo) for (const s of c.sentences) refsBySentence.set(s.index, s.figureRefs);
       }
       const timeline: Sentence[] = sentences.map((s) => ({
         index: s.idx, sectionId: s.section_id, start: s.start_offset, end: s.end_offset, text: s.text, kind: s.kind, figureRefs: refsBySentence.get(s.idx) ?? [],
       }));
-      const figures = (db.prepare(`SELECT figure_id, label, panels_json FROM figures WHERE pmcid = ? AND kind = 'figure' ORDER BY ord`).all(pmcid) as
-        { figure_id: string; label: string; panels_json: string }[])
-        .map((f): FigureInfo => ({ id: f.figure_id, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
+      const figures = (db.prepare('SELECT figure_id, kind, label, panels_json FROM figures WHERE pmcid = ? ORDER BY ord').all(pmcid) as
+        { figure_id: string; kind: string; label: string; panels_json: string }[])
+        .map((f): FigureInfo => ({ id: f.figure_id, kind: f.kind, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
       const images = (db.prepare('SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images WHERE pmcid = ? ORDER BY image_id').all(pmcid) as
         { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
         .filter((i) => !item.input.duplicates.some((d) => d.imageId === i.image_id))
@@ -93,7 +95,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       const id = questionId('diagnosis', pmcid, caseNo, code);
       const draft: QuestionDraft = {
         id, track: 'diagnosis', pmcid, caseNo, question: d.question, context: d.context, images: d.images,
-        answer: name, answerAliases: terms.terms.filter((t) => t.source === 'alias').map((t) => t.form),
+        answer: name, answerAliases: terms.terms.filter((t) => t.source === 'alias').map((t) => t.form), extraTerms,
         orphaCode: code, orphaName: name, category: categoryOf(lexicon, code),
         diagnosisStatements: (JSON.parse(diag.evidence_json) as QuestionDraft['diagnosisStatements']).map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
         contextSentences: d.contextSentences.map((s) => ({ sectionId: s.sectionId, start: s.start, end: s.end, text: s.text, index: s.index })),

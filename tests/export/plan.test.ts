@@ -17,7 +17,7 @@ function filtered(id: string, extra: Partial<FilteredQuestion['draft']> = {}): F
     question: 'Read the case description and examine Image 1. What is the most likely diagnosis?',
     context: 'A 33-year-old woman presented with gingival overgrowth.',
     images: [{ imageId: 'PMC4738710-fig1-1', figureId: 'fig1', ord: 1, width: 640, height: 400, normSha: sha, format: 'png', placeholder: true, license: 'CC BY', label: 'Image 1', figureLabel: 'Figure 1', panels: ['A', 'B'] }],
-    answer: 'Tuberous sclerosis complex', answerAliases: ['TSC', 'Bourneville syndrome'], orphaCode: '805', orphaName: 'Tuberous sclerosis complex', category: 'Neurocutaneous syndrome',
+    answer: 'Tuberous sclerosis complex', answerAliases: ['TSC', 'Bourneville syndrome'], extraTerms: [], orphaCode: '805', orphaName: 'Tuberous sclerosis complex', category: 'Neurocutaneous syndrome',
     diagnosisStatements: [{ sectionId: 'sec-2', start: 10, end: 40, text: 'the diagnosis of TSC was established' }],
     contextSentences: [{ sectionId: 'sec-2', start: 0, end: 56, text: 'A 33-year-old woman presented with gingival overgrowth.', index: 0 }],
     cut: { beforeSentence: 1, reason: 'sentence_names_answer', sentence: null },

@@ -1,0 +1,78 @@
+// The diagnosis-track builder on sentences from the bundled case reports.
+import { describe, it, expect } from 'vitest';
+import { buildDiagnosisDraft, findDecisionPoint, relabelRefs, type DiagnosisInput } from '../../pipeline/generate/diagnosis.ts';
+import { answerTerms, baseEntity, definedShortForms } from '../../pipeline/generate/answer.ts';
+import { buildLeakPatterns } from '../../pipeline/filter/leak.ts';
+import { loadLexicon } from '../../ontology/lexicon.ts';
+import type { Sentence } from '../../schemas/article.ts';
+
+const lex = loadLexicon();
+const sent = (index: number, text: string, kind: Sentence['kind'] = 'history', figureRefs: Sentence['figureRefs'] = []): Sentence =>
+  ({ index, sectionId: 'sec-2', start: index * 100, end: index * 100 + text.length, text, kind, figureRefs });
+
+// PMC4738733 (multiple myeloma): an earlier "diagnosis" sentence names another disease
+const MM: Sentence[] = [
+  sent(0, 'A 64-year-old female with past medical history of hyperlipidemia, osteoporosis, and diverticulosis presented to the emergency department with worsening abdominal pain.'),
+  sent(1, 'Further history revealed anorexia, low-grade fever, sweating, and shortness of breath for about 3 weeks and 10 pounds of weight loss.'),
+  sent(2, 'One month earlier, she visited the emergency department for right lower quadrant pain and was discharged with the diagnosis of diverticulitis.', 'diagnosis'),
+  sent(3, 'Laboratory test at that time did not reveal anemia, hypercalcemia, or decreased renal function.', 'laboratory'),
+  sent(4, 'An abdominal computed tomography revealed a retroperitoneal hematoma (Figure 1).', 'imaging', [{ figureId: 'fig1', panels: [], surface: 'Figure 1' }]),
+  sent(5, 'Microscopic evaluation confirmed the diagnosis of multiple myeloma.', 'diagnosis'),
+  sent(6, 'She received bortezomib.', 'treatment', [{ figureId: 'fig2', panels: [], surface: 'Figure 2' }]),
+];
+
+function input(sentences: Sentence[], code: string, name: string): DiagnosisInput {
+  const t = answerTerms(lex, code, name, []);
+  return {
+    pmcid: 'PMC4738733', caseNo: 1, sentences, mentions: [], answerCodes: t.codes,
+    answerPatterns: buildLeakPatterns(t.terms.filter((x) => x.source !== 'parent')),
+    figures: [{ id: 'fig1', label: 'Figure 1', panels: [], kind: 'figure' }, { id: 'fig2', label: 'Figure 2', panels: [], kind: 'figure' }, { id: 'tab1', label: 'Table 1', panels: [], kind: 'table' }],
+    images: ['fig1', 'fig2'].map((f) => ({ imageId: `PMC4738733-${f}-1`, figureId: f, ord: 1, width: 10, height: 10, normSha: 'a'.repeat(64), format: 'png', placeholder: true, license: 'CC BY' })),
+    diagnosisEvidence: [], minContextSentences: 3, maxImages: 12,
+  };
+}
+
+describe('diagnosis question builder', () => {
+  it('cuts before the first sentence naming the answer, not at an earlier diagnosis of something else', () => {
+    const i = input(MM, '29073', 'Multiple myeloma');
+    expect(findDecisionPoint(i)).toEqual({ index: 5, reason: 'sentence_names_answer' });
+    const r = buildDiagnosisDraft(i);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.draft.contextSentences.map((s) => s.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(r.draft.context).toContain('retroperitoneal hematoma (Image 1).');
+    expect(r.draft.context).not.toMatch(/myeloma/i);
+    // the figure cited only from a treatment sentence is left out
+    expect(r.draft.images.map((x) => x.figureId)).toEqual(['fig1']);
+    expect(r.draft.question).toContain('Image 1');
+  });
+
+  it('drops a case whose context before the cut is too short, and one without images', () => {
+    const short = buildDiagnosisDraft(input([MM[0], MM[5]], '29073', 'Multiple myeloma'));
+    expect(short).toMatchObject({ ok: false, reason: 'context_too_short' });
+    const noImages = buildDiagnosisDraft({ ...input(MM, '29073', 'Multiple myeloma'), images: [] });
+    expect(noImages).toMatchObject({ ok: false, reason: 'no_images' });
+  });
+
+  it('references to things not shown become neutral words, or vanish when they stand alone in brackets', () => {
+    const labels = new Map([['fig1', 'Image 1']]);
+    const kinds = new Map([['fig1', 'figure'], ['tab1', 'table'], ['fig9', 'figure']]);
+    // PMC4745306 wording
+    expect(relabelRefs(sent(0, 'Her initial investigations results were as shown in Table 1.', 'laboratory', [{ figureId: 'tab1', panels: [], surface: 'Table 1' }]), labels, kinds))
+      .toBe('Her initial investigations results were as shown in a table (not shown).');
+    expect(relabelRefs(sent(0, 'Renal and liver function tests were all normal (Table 1).', 'laboratory', [{ figureId: 'tab1', panels: [], surface: 'Table 1' }]), labels, kinds))
+      .toBe('Renal and liver function tests were all normal.');
+    expect(relabelRefs(sent(0, 'The lesions were widespread (Figures 1 and 9).', 'examination', [{ figureId: 'fig1', panels: [], surface: 'Figures 1 and 9' }]), labels, kinds))
+      .toBe('The lesions were widespread (Image 1).');
+  });
+
+  it('masks the entity a qualified answer is a form of, and short forms the article defines', () => {
+    expect(baseEntity('Cushing syndrome due to ectopic ACTH secretion')).toBe('Cushing syndrome');
+    expect(baseEntity('Pseudohypoaldosteronism type 1')).toBe('Pseudohypoaldosteronism');
+    expect(baseEntity('Sporotrichosis')).toBeNull();
+    const terms = answerTerms(lex, '99889', 'Cushing syndrome due to ectopic ACTH secretion', []).terms;
+    // PMC4745306: "... Cushing's syndrome (CS) ..."
+    const text = 'Ectopic adrenocorticotropic hormone secretion accounts for 10% of Cushing\'s syndrome (CS) cases.';
+    expect(definedShortForms([text], terms)).toEqual([{ form: 'CS', source: 'parent' }]);
+    expect(definedShortForms(['The computed tomography (CT) was normal.'], terms)).toEqual([]);
+  });
+});
