@@ -46,3 +46,10 @@ export type Config = z.infer<typeof ConfigSchema>;
 export function parseConfig(raw: unknown): Config {
   return ConfigSchema.parse(raw ?? {});
 }
+
+/** The config less the settings that change how fast, not what, is built (never hashed). */
+export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources'> & { sources: Omit<Config['sources'], 's3Concurrency'> } {
+  const { s3Concurrency: _s, ...sources } = config.sources;
+  const { concurrency: _c, ...images } = config.extract.images;
+  return { ...config, sources, extract: { ...config.extract, images } };
+}

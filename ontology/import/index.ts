@@ -9,8 +9,9 @@ import { parseProduct1 } from './product1.ts';
 import { isNonRareInEurope, NON_RARE_RULE } from './rarity.ts';
 import { parseSssom, xrefKind, type SssomSet } from './sssom.ts';
 import { readTar } from './tar.ts';
+import { byCodeUnit } from '../../pipeline/runner/hash.ts';
 
-const byNum = (a: string, b: string) => Number(a) - Number(b) || a.localeCompare(b);
+const byNum = (a: string, b: string) => Number(a) - Number(b) || byCodeUnit(a, b);
 const uniq = (xs: string[]) => [...new Set(xs)];
 const uniqSorted = (xs: string[]) => uniq(xs).sort(byNum);
 const uniqAlpha = (xs: string[]) => uniq(xs).sort();
@@ -131,11 +132,11 @@ export function importOrphanet(files: string[]): Lexicon {
   const fileInfo: { name: string; sha256: string }[] = [];
   // Packets first so product1 (authoritative for status) and SSSOM (xrefs) merge onto them.
   const rank = (f: string) => (/\.(tar\.gz|tgz|tar|json)$/i.test(f) ? 0 : /\.xml$/i.test(f) ? 1 : 2);
-  for (const file of [...files].sort((a, b) => rank(a) - rank(b) || basename(a).localeCompare(basename(b)))) {
+  for (const file of [...files].sort((a, b) => rank(a) - rank(b) || byCodeUnit(basename(a), basename(b)))) {
     const buf = readFileSync(file);
     fileInfo.push({ name: basename(file), sha256: sha256(buf) });
     if (/\.(tar\.gz|tgz|tar)$/i.test(file)) {
-      for (const f of readTar(buf).sort((a, b) => a.path.localeCompare(b.path))) {
+      for (const f of readTar(buf).sort((a, b) => byCodeUnit(a.path, b.path))) {
         if (f.path.endsWith('.json')) addPacketJson(st, JSON.parse(f.data.toString('utf8')));
       }
     } else if (/\.json$/i.test(file)) addPacketJson(st, JSON.parse(buf.toString('utf8')));

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, unlinkS
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type DiagnosisRow, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
+import { byCodeUnit } from '../runner/hash.ts';
 
 export interface RowSource {
   filtered: FilteredQuestion;
@@ -44,7 +45,7 @@ export function buildDiagnosisRow(src: RowSource, prov: ProvenanceBase): { row: 
     context: f.context,
     images: rowImages,
     answer: d.answer,
-    answer_aliases: [...d.answerAliases].sort((a, b) => a.localeCompare(b)),
+    answer_aliases: [...d.answerAliases].sort(byCodeUnit),
     orpha_code: d.orphaCode,
     orpha_name: d.orphaName,
     category: d.category,
@@ -77,7 +78,7 @@ export function buildExportPlan(track: Track, candidates: { row: DiagnosisRow; i
   const schema = EXPORT_SCHEMAS[track];
   const rows: DiagnosisRow[] = [];
   const files = new Map<string, PlannedFile>();
-  for (const c of [...candidates].sort((a, b) => a.row.id.localeCompare(b.row.id))) {
+  for (const c of [...candidates].sort((a, b) => byCodeUnit(a.row.id, b.row.id))) {
     const parsed = schema.safeParse(c.row);
     if (!parsed.success) {
       rejected.push({ questionId: c.row.id, reason: 'export_row_invalid', rule: 'export.schema', detail: { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } });
@@ -88,7 +89,7 @@ export function buildExportPlan(track: Track, candidates: { row: DiagnosisRow; i
   }
   const jsonl = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   files.set(`${track}.jsonl`, { path: `${track}.jsonl`, bytes: jsonl, sha256: sha(jsonl) });
-  const sorted = [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const sorted = [...files.values()].sort((a, b) => byCodeUnit(a.path, b.path));
   const manifest = Buffer.from(sorted.map((f) => `${f.sha256}  ${f.path}`).join('\n') + '\n');
   sorted.push({ path: `MANIFEST.${track}.sha256`, bytes: manifest, sha256: sha(manifest) });
   return { track, rows, files: sorted, rejected };

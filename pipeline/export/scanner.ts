@@ -2,14 +2,16 @@
 // answer, its aliases and its code with a method separate from the filter's patterns (plain
 // folded text search), plus the lexicon matcher when given. The release is refused while it finds any.
 import type { CodeFinder } from '../filter/stage.ts';
+import { isShortAbbreviation } from '../filter/leak.ts';
+import { americanize } from '../../ontology/match/normalize.ts';
 
 export interface ScanFinding { field: string; term: string; at: number }
 
+/** Lower case, NFKC, hyphens as spaces, no possessive, American spelling word by word. */
 function fold(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[\u2010-\u2015\-/]+/g, ' ').replace(/['’]s\b/g, '').replace(/\s+/g, ' ');
+  return s.normalize('NFKC').toLowerCase().replace(/[\u2010-\u2015\-/]+/g, ' ').replace(/['’]s\b/g, '').replace(/\s+/g, ' ')
+    .replace(/\p{L}+/gu, (w) => americanize(w));
 }
-
-const isAbbrev = (t: string): boolean => /^[A-Z0-9-]{2,5}$/.test(t.trim()) && /[A-Z]/.test(t);
 
 export function scanRow(
   fields: Record<string, string>,
@@ -21,7 +23,7 @@ export function scanRow(
   for (const [field, value] of Object.entries(fields)) {
     const folded = fold(value);
     for (const term of terms) {
-      if (isAbbrev(term)) {
+      if (isShortAbbreviation(term)) {
         const re = new RegExp(`(?<![A-Za-z0-9])${term.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`);
         const m = re.exec(value);
         if (m) findings.push({ field, term, at: m.index });
@@ -34,9 +36,11 @@ export function scanRow(
         if (i < 0) break;
         const before = i === 0 ? ' ' : folded[i - 1];
         const after = folded[i + t.length] ?? ' ';
-        // whole words; a plural "s"/"es" after the term still counts as the term
+        // whole words; a plural after the term, or any derived form of a long single word
+        // ("myxomatous"), still counts as the term
         const tail = folded.slice(i + t.length, i + t.length + 2);
-        if (!/[\p{L}\p{N}]/u.test(before) && (!/[\p{L}\p{N}]/u.test(after) || /^s\b|^es/u.test(tail))) {
+        const derived = !t.includes(' ') && t.length >= 6;
+        if (!/[\p{L}\p{N}]/u.test(before) && (derived || !/[\p{L}\p{N}]/u.test(after) || /^s\b|^es/u.test(tail))) {
           findings.push({ field, term, at: i });
           break;
         }

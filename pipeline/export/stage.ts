@@ -1,8 +1,7 @@
 // export: <workdir>/export/<track>.jsonl (rows sorted by id), images/, MANIFEST.<track>.sha256.
 // Item = one track. Every row passes the schema and the independent leak scanner, or is left out
 // with a decision.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../runner/hash.ts';
@@ -20,9 +19,28 @@ export const exportDir = (ctx: StageContext): string => join(ctx.store.workdir, 
 
 interface FilteredRow { id: string; pmcid: string; final_json: string }
 
+const NO_FILES = 'no-files';
+
+/** Size and mtime of every file the track's manifest lists (and of the manifest): cheap, catches deletes and edits. */
+export function diskFingerprint(dir: string, track: Track): string {
+  const manifest = join(dir, `MANIFEST.${track}.sha256`);
+  if (!existsSync(manifest)) return NO_FILES;
+  const paths = [manifest, ...readFileSync(manifest, 'utf8').split('\n').filter(Boolean).map((l) => join(dir, l.slice(66)))];
+  return hashOf(paths.map((p) => {
+    if (!existsSync(p)) return [p, 'missing'];
+    const st = statSync(p);
+    return [p, st.size, st.mtimeMs];
+  }));
+}
+
 export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null, prov: () => ProvenanceBase): Stage<{ track: Track }, ExportPlan> {
+  // Only rows filter made from the question as it stands now: after `mmrare generate` alone, a row
+  // filtered from an older draft is not exported until filter has run again.
   const rowsOf = (ctx: StageContext, track: string): FilteredRow[] =>
-    ctx.store.db.prepare('SELECT id, pmcid, final_json FROM filtered_questions WHERE track = ? ORDER BY id').all(track) as FilteredRow[];
+    (ctx.store.db.prepare(`SELECT f.id, f.pmcid, f.final_json, q.draft_json, p.input_hash FROM filtered_questions f
+        JOIN questions q ON q.id = f.id JOIN stage_progress p ON p.stage = 'filter' AND p.item_key = f.id AND p.status = 'done'
+        WHERE f.track = ? ORDER BY f.id`).all(track) as (FilteredRow & { draft_json: string; input_hash: string })[])
+      .filter((r) => r.input_hash === hashOf(r.draft_json));
   const decisionsOf = (ctx: StageContext, id: string): { reason: string; action: string }[] =>
     ctx.store.db.prepare(`SELECT reason_code AS reason, action FROM decisions WHERE question_id = ? AND stage != 'export' ORDER BY id`).all(id) as { reason: string; action: string }[];
 
@@ -35,13 +53,12 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
     items(ctx) {
       return ctx.config.generate.tracks.map((track) => {
         const rows = rowsOf(ctx, track);
-        const manifest = join(exportDir(ctx), `MANIFEST.${track}.sha256`);
-        const onDisk = existsSync(manifest) ? createHash('sha256').update(readFileSync(manifest)).digest('hex') : 'none';
-        const recorded = (ctx.store.db.prepare('SELECT sha256 FROM exports WHERE track = ? ORDER BY id DESC LIMIT 1').get(`${track}:manifest`) as { sha256: string } | undefined)?.sha256;
+        const recorded = (ctx.store.db.prepare('SELECT sha256 FROM exports WHERE track = ? ORDER BY id DESC LIMIT 1').get(`${track}:files`) as { sha256: string } | undefined)?.sha256;
+        const onDisk = diskFingerprint(exportDir(ctx), track);
         return {
           key: track,
-          // the files on disk are part of the input: a deleted or edited export is rewritten
-          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === (recorded ?? 'none') ? 'intact' : onDisk),
+          // the files on disk are part of the input: a deleted or edited export file is rewritten
+          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === (recorded ?? NO_FILES) ? 'intact' : onDisk),
           input: { track: track as Track },
         };
       });
@@ -90,6 +107,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
       const manifest = plan.files.find((f) => f.path.startsWith('MANIFEST.'))!;
       ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows.length, now);
       ins.run(ctx.runId, `${plan.track}:manifest`, join(dir, manifest.path), manifest.sha256, plan.files.length, now);
+      ins.run(ctx.runId, `${plan.track}:files`, dir, diskFingerprint(dir, plan.track), plan.files.length, now);
       ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed`);
       return manifest.sha256;
     },

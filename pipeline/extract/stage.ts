@@ -5,9 +5,10 @@ import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '
 import { hashOf } from '../runner/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import { z } from 'zod';
+import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
 import { parseJats } from './jats.ts';
-import { processImage, findNearDuplicates } from './images.ts';
+import { processImage, findNearDuplicates, safeMediaName } from './images.ts';
 import { detectCompound } from './compound.ts';
 
 export const EXTRACT_VERSION = '1';
@@ -37,7 +38,7 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
     concurrency,
     outputSchema: ExtractOutput,
     // concurrency changes how fast, not what: it is not part of the slice
-    configSlice: (c) => ({ ...c.extract, images: { ...c.extract.images, concurrency: undefined } }),
+    configSlice: (c) => withoutSpeedKnobs(c).extract,
 
     items(ctx) {
       return [...upstreamOutputs(ctx, 'fetch')].map(([pmcid, h]) => ({ key: pmcid, inputHash: h, input: { pmcid }, pmcid }));
@@ -56,6 +57,16 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
       const decisions: DecisionInput[] = article.warnings.map((w) => ({ action: 'flag', reason: w.code, rule: 'extract.jats.warning', detail: { detail: w.detail } }));
       if (article.cases.length === 0) return { kind: 'drop', reason: 'no_case_section', rule: 'extract.case.find', decisions };
 
+      // Figure ids key rows and image ids: a repeated <fig id> (seen in the wild) gets a suffix and a flag.
+      const seenIds = new Map<string, number>();
+      for (const f of article.figures) {
+        const n = (seenIds.get(f.id) ?? 0) + 1;
+        seenIds.set(f.id, n);
+        if (n > 1) {
+          decisions.push({ action: 'flag', reason: 'figure_id_duplicate', rule: 'extract.figure.id', detail: { id: f.id, renamed: `${f.id}-dup${n}` } });
+          f.id = `${f.id}-dup${n}`;
+        }
+      }
       const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
       const images: ExtractedImage[] = [];
       const compound: Record<string, { compound: boolean; evidence: string[] }> = {};
@@ -65,6 +76,11 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
         for (const g of fig.graphics) {
           ord++;
           const imageId = `${item.key}-${fig.id}-${ord}`;
+          const unsafe = safeMediaName(g.href);
+          if (!unsafe.ok) {
+            decisions.push({ action: 'drop', reason: unsafe.reason, rule: 'extract.image.href', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: unsafe.detail } });
+            continue;
+          }
           const m = resolveMedia(g.href, media);
           if (!m) {
             decisions.push({ action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } });
@@ -88,9 +104,11 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
       // Near-duplicates within the article (placeholders are generated cards, so they are skipped):
       // the later image of each pair is dropped, the pair recorded.
       const real = images.filter((i) => !i.placeholder);
+      const order = new Map(images.map((im, i) => [im.imageId, i]));
       const dropped = new Set<string>();
       for (const pair of findNearDuplicates(real.map((i) => ({ id: i.imageId, dhash: i.dhash })), o.nearDuplicateMaxDistance)) {
-        const [keep, drop] = [pair.a, pair.b].sort();
+        // the image that comes first in the article is kept
+        const [keep, drop] = order.get(pair.a)! < order.get(pair.b)! ? [pair.a, pair.b] : [pair.b, pair.a];
         if (dropped.has(keep) || dropped.has(drop)) continue;
         dropped.add(drop);
         decisions.push({ action: 'drop', reason: 'image_near_duplicate', rule: 'extract.image.dhash', detail: { imageId: drop, duplicateOf: keep, distance: pair.distance } });

@@ -7,6 +7,7 @@ import { PmcMetadata } from '../../schemas/pmc-metadata.ts';
 import { InputError } from '../errors.ts';
 import { isSafeMediaName, parseS3Url } from './media-name.ts';
 import type { ArticlePackage, ArticleSource, LoadResult, MediaFile, SourceItem } from './source.ts';
+import { byCodeUnit } from '../runner/hash.ts';
 
 const PREFIX_RE = /^(PMC\d+)\.(\d+)$/;
 
@@ -37,7 +38,7 @@ export function createDirSource(dir: string, opts: DirSourceOptions = {}): Artic
     async *list(): AsyncIterable<SourceItem> {
       const all = latest();
       if (all.size === 0) throw new InputError(`--from-dir ${dir}: no PMC<n>.<v>/ article folders found (expected the PMC Cloud bucket layout)`);
-      for (const [pmcid, { prefix }] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [pmcid, { prefix }] of [...all].sort(([a], [b]) => byCodeUnit(a, b))) {
         // The metadata file pins every file's md5, so its hash is a cheap fingerprint of the package.
         const metaPath = join(root, 'metadata', `${prefix}.json`);
         const fp = existsSync(metaPath) ? createHash('sha256').update(readFileSync(metaPath)).digest('hex').slice(0, 16) : 'no-metadata';

@@ -210,7 +210,7 @@ export class PmcCloudSource implements ArticleSource {
       if (e instanceof RemoteError && e.code === 'md5_mismatch') {
         return drop('md5_mismatch', 'fetch.s3.md5', { url: e.url, message: e.message });
       }
-      if (e instanceof RemoteError && e.code === 'not_found' && /\/metadata\//.test(e.url ?? '')) return transient(e);
+      // everything else (a metadata 404 right after a listing included) may pass: retried next run
       return transient(e);
     }
   }

@@ -2,7 +2,7 @@
 // verified (md5 from the metadata) and stored as content-addressed blobs.
 import { createHash } from 'node:crypto';
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf, byCodeUnit } from '../runner/hash.ts';
 import { admitArticle, normaliseLicenceCode } from './policy.ts';
 import { isSafeMediaName } from './media-name.ts';
 import type { ArticlePackage, ArticleSource, SourceItem } from './source.ts';
@@ -33,7 +33,7 @@ export function createFetchStage(source: ArticleSource): Stage<SourceItem, Artic
     reconcile: false, // a source may list a subset (--limit, --since): unlisted articles stay stored
     concurrency: 4,
     ownProgress: source.drawsProgress ?? false,
-    configSlice: (c) => ({ licences: [...c.policy.licences].map(normaliseLicenceCode).sort() }),
+    configSlice: (c) => ({ licences: [...c.policy.licences].map(normaliseLicenceCode).sort(), maxXmlBytes: c.extract.maxXmlBytes }),
 
     async *items() {
       for await (const it of source.list()) yield { key: it.key, inputHash: hashOf(source.name, it.hint ?? it.key), input: it, pmcid: it.key };
@@ -82,7 +82,7 @@ export function createFetchStage(source: ArticleSource): Stage<SourceItem, Artic
       const placeholders = new Set(pkg.metadata.mmrare_placeholder_media ?? []);
       const ins = db.prepare('INSERT INTO media (pmcid, name, blob_sha256, md5, placeholder, source_url) VALUES (?, ?, ?, ?, ?, ?)');
       const mediaHashes: string[] = [];
-      for (const m of [...pkg.media].sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const m of [...pkg.media].sort((a, b) => byCodeUnit(a.name, b.name))) {
         const sha = store.putBlob(m.bytes, 'application/octet-stream');
         ins.run(pkg.pmcid, m.name, sha, md5(m.bytes), placeholders.has(m.name) ? 1 : 0, m.sourceUrl);
         mediaHashes.push(`${m.name}:${sha}:${placeholders.has(m.name) ? 1 : 0}`);

@@ -1,7 +1,9 @@
 // Answer-in-context leak finding and masking (pure). A leak term is matched as a whole word,
-// case-insensitively, with hyphen/space variants, possessives and plurals; short all-capital
-// abbreviations ("MM", "TSC") match case-sensitively so that units and words ("mm") survive.
+// case-insensitively, with hyphen/space variants, possessives and plurals, British and American
+// spellings (both ways), and derived forms of long single words ("myxoma" → "myxomatous"); short
+// all-capital abbreviations ("MM", "TSC") match case-sensitively so that units and words ("mm") survive.
 import { americanize } from '../../ontology/match/normalize.ts';
+import { byCodeUnit } from '../runner/hash.ts';
 
 export type LeakSource = 'answer' | 'alias' | 'code' | 'parent';
 
@@ -41,14 +43,16 @@ export function buildLeakPatterns(terms: LeakTerm[]): LeakPattern[] {
       if (seen.has(key)) continue;
       seen.add(key);
       const words = form.split(/[\s\u00a0\u2010-\u2015\-/]+/).filter(Boolean).map((w) => escape(w.replace(/['’]s$/i, '')));
-      // possessive or plural on any word ("Wilson's disease", "myxomas", "Crohn disease's")
-      const body = words.map((w) => `${w}(?:['’]s|es|s)?`).join(SEP);
+      // possessive or plural on any word ("Wilson's disease", "myxomas", "Crohn disease's"); a long
+      // single word also covers its derived forms ("myxomatous", "sarcoidotic")
+      const derived = words.length === 1 && !caseSensitive && form.length >= 6;
+      const body = derived ? `${words[0]}\\p{L}*(?:['’]s)?` : words.map((w) => `${w}(?:['’]s|es|s)?`).join(SEP);
       const re = new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, caseSensitive ? 'gu' : 'giu');
       out.push({ ...t, form, re, caseSensitive });
     }
   }
   // longest first, so "cardiac myxoma" wins over "myxoma" when both match the same place
-  return out.sort((a, b) => b.form.length - a.form.length || a.form.localeCompare(b.form));
+  return out.sort((a, b) => b.form.length - a.form.length || byCodeUnit(a.form, b.form));
 }
 
 export function codeTerms(orphaCode: string): LeakPattern[] {
@@ -56,13 +60,55 @@ export function codeTerms(orphaCode: string): LeakPattern[] {
   return [{ form: `ORPHA:${orphaCode}`, source: 'code', re, caseSensitive: false }];
 }
 
-/** Non-overlapping hits; at a given place the longest pattern wins. */
-export function findLeaks(text: string, patterns: LeakPattern[]): LeakHit[] {
+interface Piece { newStart: number; newEnd: number; origStart: number; origEnd: number; same: boolean }
+
+/** The text with every word in American spelling, and the pieces that map its offsets back. */
+export function americanizeText(text: string): { text: string; pieces: Piece[] } {
+  let out = '';
+  const pieces: Piece[] = [];
+  let last = 0;
+  const push = (orig: string, origStart: number, repl: string) => {
+    pieces.push({ newStart: out.length, newEnd: out.length + repl.length, origStart, origEnd: origStart + orig.length, same: orig === repl });
+    out += repl;
+  };
+  for (const m of text.matchAll(/\p{L}+/gu)) {
+    const us = americanize(m[0].toLowerCase());
+    if (us === m[0].toLowerCase()) continue;
+    if (m.index! > last) push(text.slice(last, m.index!), last, text.slice(last, m.index!));
+    push(m[0], m.index!, us);
+    last = m.index! + m[0].length;
+  }
+  if (last < text.length) push(text.slice(last), last, text.slice(last));
+  return { text: out, pieces };
+}
+
+function toOriginal(pieces: Piece[], pos: number, isEnd: boolean): number {
+  const p = pieces.find((x) => (isEnd ? pos > x.newStart && pos <= x.newEnd : pos >= x.newStart && pos < x.newEnd)) ?? pieces[pieces.length - 1];
+  if (p.same) return p.origStart + (pos - p.newStart);
+  return isEnd ? p.origEnd : p.origStart;
+}
+
+function rawHits(text: string, patterns: LeakPattern[]): LeakHit[] {
   const hits: LeakHit[] = [];
   for (const p of patterns) {
     p.re.lastIndex = 0;
     for (const m of text.matchAll(p.re)) {
       hits.push({ start: m.index!, end: m.index! + m[0].length, text: m[0], form: p.form, source: p.source });
+    }
+  }
+  return hits;
+}
+
+/** Non-overlapping hits; at a given place the longest pattern wins. */
+export function findLeaks(text: string, patterns: LeakPattern[]): LeakHit[] {
+  const hits = rawHits(text, patterns);
+  // British spellings in the text against American terms (the lexicon's): search an American copy
+  const us = americanizeText(text);
+  if (us.pieces.some((p) => !p.same)) {
+    for (const h of rawHits(us.text, patterns)) {
+      const start = toOriginal(us.pieces, h.start, false);
+      const end = toOriginal(us.pieces, h.end, true);
+      hits.push({ ...h, start, end, text: text.slice(start, end) });
     }
   }
   hits.sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));

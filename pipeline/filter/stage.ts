@@ -7,7 +7,7 @@ import { FilteredQuestion, type QuestionDraft } from '../../schemas/question.ts'
 import { answerTerms } from '../generate/answer.ts';
 import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, type LeakHit } from './leak.ts';
 
-export const FILTER_VERSION = '1';
+export const FILTER_VERSION = '2';
 
 /** A normalising matcher over the lexicon (ontology/): finds spellings the patterns miss. */
 export type CodeFinder = (text: string) => { start: number; end: number; text: string; orphaCode: string }[];
@@ -22,21 +22,23 @@ export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findC
   const patterns = [...buildLeakPatterns(terms.terms), ...codeTerms(draft.orphaCode)];
   const hits = findLeaks(text, patterns);
   if (findCodes) {
+    // every matcher hit on the answer; overlaps with pattern hits are merged into one span below
     for (const m of findCodes(text)) {
-      if (!terms.codes.has(m.orphaCode)) continue;
-      if (hits.some((h) => h.start < m.end && h.end > m.start)) continue;
-      hits.push({ start: m.start, end: m.end, text: m.text, form: m.text, source: 'alias' });
+      if (terms.codes.has(m.orphaCode)) hits.push({ start: m.start, end: m.end, text: m.text, form: m.text, source: 'alias' });
     }
   }
-  return mergeOverlaps(hits);
+  return mergeOverlaps(hits, text);
 }
 
-function mergeOverlaps(hits: LeakHit[]): LeakHit[] {
+function mergeOverlaps(hits: LeakHit[], text: string): LeakHit[] {
   const sorted = [...hits].sort((a, b) => a.start - b.start || b.end - a.end);
   const out: LeakHit[] = [];
   for (const h of sorted) {
     const last = out[out.length - 1];
-    if (last && h.start < last.end) { if (h.end > last.end) last.end = h.end; continue; }
+    if (last && h.start < last.end) {
+      if (h.end > last.end) { last.end = h.end; last.text = text.slice(last.start, last.end); }
+      continue;
+    }
     out.push({ ...h });
   }
   return out;

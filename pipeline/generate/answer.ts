@@ -43,7 +43,8 @@ export function answerTerms(lex: Lexicon, code: string, name: string, articleAli
  * the context gives most of the answer away, like a parent group's name.
  */
 export function baseEntity(name: string): string | null {
-  const m = /^(.+?)\s+(?:due to|secondary to|caused by|associated with|with|type)\b/i.exec(name);
+  // not "with": "X with Y" names X as a finding ("brachydactyly with …"), and masking findings guts contexts
+  const m = /^(.+?)\s+(?:due to|secondary to|caused by|type)\b/i.exec(name);
   const base = m?.[1].trim();
   return base && base.length >= 4 && base.toLowerCase() !== name.toLowerCase() ? base : null;
 }

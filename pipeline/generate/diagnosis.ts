@@ -11,6 +11,7 @@ export interface DiagnosisInput {
   pmcid: string;
   caseNo: number;
   sentences: Sentence[];              // the case timeline, in order
+  refSpans: Map<number, RefSpan[]>;   // per sentence index: written references, offsets relative to the sentence
   figures: FigureInfo[];              // document order
   images: ImageInfo[];
   answerCodes: Set<string>;           // the answer and any code that was mapped onto it
@@ -48,22 +49,45 @@ export function findDecisionPoint(input: DiagnosisInput): { index: number; reaso
   return stating ? { index: stating.index, reason: 'diagnosis_statement' } : null;
 }
 
+/** A written figure/table reference inside one sentence, with offsets relative to the sentence. */
+export interface RefSpan { figureId: string; start: number; end: number }
+
 /**
- * Replaces written figure references ("Figure 2(a)") by the images' neutral labels. A reference to
- * something not shown (a table, a figure left out) is dropped when it stands alone in brackets
- * ("(Table 1)"), and otherwise replaced by a neutral phrase, so "as shown in Table 1" stays a sentence.
+ * Replaces written figure references ("Figure 2(a)") by the images' neutral labels, by offset (a
+ * reference such as "3" must not touch the "3" of "3 prior operations"). A reference to something
+ * not shown (a table, a figure left out) is dropped when it stands alone in brackets ("(Table 1)"),
+ * and otherwise becomes a neutral phrase, so "as shown in Table 1" stays a sentence.
  */
-export function relabelRefs(s: Sentence, labelOf: Map<string, string>, kindOf: Map<string, string>): string {
-  let text = s.text;
-  const refs = [...s.figureRefs].filter((r) => text.includes(r.surface)).sort((a, b) => b.surface.length - a.surface.length);
+export function relabelRefs(text: string, refs: RefSpan[], labelOf: Map<string, string>, kindOf: Map<string, string>): string {
+  const spans = new Map<string, { start: number; end: number; ids: string[] }>();
   for (const r of refs) {
-    const label = labelOf.get(r.figureId);
-    if (label) { text = text.split(r.surface).join(label); continue; }
-    const esc = r.surface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    text = text.replace(new RegExp(`\\s*\\(\\s*${esc}\\s*\\)`, 'g'), '');
-    text = text.split(r.surface).join(kindOf.get(r.figureId) === 'table' ? 'a table (not shown)' : 'an image (not shown)');
+    if (r.start < 0 || r.end > text.length || r.start >= r.end) continue;
+    const k = `${r.start}:${r.end}`;
+    const sp = spans.get(k) ?? { start: r.start, end: r.end, ids: [] };
+    sp.ids.push(r.figureId);
+    spans.set(k, sp);
   }
-  return text.replace(/\(\s*(?:[,;]\s*)*\)/g, '').replace(/\(\s*[,;]\s*/g, '(').replace(/\s*[,;]\s*\)/g, ')').replace(/\s+([.,;:])/g, '$1').replace(/ {2,}/g, ' ');
+  // right to left, so earlier offsets stay valid; overlapping spans keep the first one seen from the right
+  let out = text;
+  let limit = Infinity;
+  for (const sp of [...spans.values()].sort((x, y) => y.start - x.start)) {
+    if (sp.end > limit) continue;
+    const labels = [...new Set(sp.ids.map((id) => labelOf.get(id)).filter((l): l is string => Boolean(l)))];
+    let replacement: string;
+    if (labels.length) replacement = labels.length === 1 ? labels[0] : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
+    else replacement = sp.ids.every((id) => kindOf.get(id) === 'table') ? 'a table (not shown)' : 'an image (not shown)';
+    let start = sp.start;
+    let end = sp.end;
+    if (!labels.length && /\(\s*$/.test(out.slice(0, start)) && /^\s*\)/.test(out.slice(end))) {
+      // "(Table 1)" alone in brackets: remove the brackets too
+      start = out.slice(0, start).search(/\s*\(\s*$/);
+      end += out.slice(end).indexOf(')') + 1;
+      replacement = '';
+    }
+    out = out.slice(0, start) + replacement + out.slice(end);
+    limit = start;
+  }
+  return out.replace(/\(\s*(?:[,;]\s*)*\)/g, '').replace(/\(\s*[,;]\s*/g, '(').replace(/\s*[,;]\s*\)/g, ')').replace(/\s+([.,;:])/g, '$1').replace(/ {2,}/g, ' ');
 }
 
 export function buildDiagnosisDraft(input: DiagnosisInput): DraftResult {
@@ -104,7 +128,7 @@ export function buildDiagnosisDraft(input: DiagnosisInput): DraftResult {
   const parts: string[] = [];
   let prevSection: string | null = null;
   for (const s of ctx) {
-    const text = relabelRefs(s, labelOf, kindOf);
+    const text = relabelRefs(s.text, input.refSpans.get(s.index) ?? [], labelOf, kindOf);
     parts.push(prevSection === null ? text : s.sectionId === prevSection ? ` ${text}` : `\n\n${text}`);
     prevSection = s.sectionId;
   }

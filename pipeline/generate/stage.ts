@@ -6,12 +6,12 @@ import { upstreamOutputs } from '../runner/runner.ts';
 import type { ParsedArticle, Sentence } from '../../schemas/article.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { buildLeakPatterns } from '../filter/leak.ts';
-import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan } from './diagnosis.ts';
+import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan, type RefSpan } from './diagnosis.ts';
 import { QuestionDraft } from '../../schemas/question.ts';
 import { answerTerms, categoryOf, definedShortForms } from './answer.ts';
 import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
 
-export const GENERATE_VERSION = '1';
+export const GENERATE_VERSION = '2';
 
 interface CaseInput { pmcid: string; caseNo: number; duplicates: CrossDuplicate[] }
 
@@ -64,15 +64,15 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       const parsedArticle = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
       const extraTerms = definedShortForms([parsedArticle.abstract, ...parsedArticle.sections.map((x) => x.text)], answerTerms(lexicon, code, name, articleAliases).terms);
       const terms = answerTerms(lexicon, code, name, articleAliases, extraTerms);
-      const sentences = (db.prepare('SELECT idx, section_id, start_offset, end_offset, text, kind FROM sentences WHERE pmcid = ? AND case_no = ? ORDER BY idx').all(pmcid, caseNo) as
-        { idx: number; section_id: string; start_offset: number; end_offset: number; text: string; kind: Sentence['kind'] }[]);
-      const refsBySentence = new Map<number, Sentence['figureRefs']>();
-      for (const c of parsedArticle.cases) {
-        if (c.index === caseNo) for (const s of c.sentences) refsBySentence.set(s.index, s.figureRefs);
+      const timeline: Sentence[] = parsedArticle.cases.find((c) => c.index === caseNo)?.sentences ?? [];
+      // written references with their section offsets, made relative to each sentence
+      const refSpans = new Map<number, RefSpan[]>();
+      for (const s of timeline) {
+        const spans = parsedArticle.figures.flatMap((f) => f.references
+          .filter((r) => r.sectionId === s.sectionId && r.start >= s.start && r.end <= s.end)
+          .map((r) => ({ figureId: f.id, start: r.start - s.start, end: r.end - s.start })));
+        refSpans.set(s.index, spans);
       }
-      const timeline: Sentence[] = sentences.map((s) => ({
-        index: s.idx, sectionId: s.section_id, start: s.start_offset, end: s.end_offset, text: s.text, kind: s.kind, figureRefs: refsBySentence.get(s.idx) ?? [],
-      }));
       const figures = (db.prepare('SELECT figure_id, kind, label, panels_json FROM figures WHERE pmcid = ? ORDER BY ord').all(pmcid) as
         { figure_id: string; kind: string; label: string; panels_json: string }[])
         .map((f): FigureInfo => ({ id: f.figure_id, kind: f.kind, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
@@ -85,7 +85,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
         .map((m): MentionSpan => ({ sectionId: m.section_id, start: m.start_offset, end: m.end_offset, orphaCode: m.orpha_code }));
 
       const res = buildDiagnosisDraft({
-        pmcid, caseNo, sentences: timeline, figures, images, mentions,
+        pmcid, caseNo, sentences: timeline, refSpans, figures, images, mentions,
         answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms.filter((t) => t.source !== 'parent')),
         diagnosisEvidence: JSON.parse(diag.evidence_json),
         minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,

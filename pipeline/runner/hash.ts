@@ -24,4 +24,6 @@ export function hashOf(...parts: unknown[]): string {
   return h.digest('hex');
 }
 
-export const shortHash = (...parts: unknown[]): string => hashOf(...parts).slice(0, 12);
+
+/** Code-unit order: unlike localeCompare, the same on every machine whatever its locale. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Store } from '../../db/store.ts';
-import type { Config } from '../../schemas/config.ts';
+import { withoutSpeedKnobs, type Config } from '../../schemas/config.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { loadLexicon } from '../../ontology/lexicon.ts';
 import { createCodeFinder } from '../align/code-finder.ts';
@@ -30,8 +30,9 @@ export const PIPELINE_VERSION: string = JSON.parse(readFileSync(new URL('../../p
 
 /** The hashed part of the config: secrets, contact details and speed knobs never change what is built. */
 export function hashedConfig(config: Config): unknown {
-  const { apiKey: _k, email: _e, tool: _t, s3Concurrency: _c, ...sources } = config.sources;
-  return { ...config, sources, extract: { ...config.extract, images: { ...config.extract.images, concurrency: undefined } } };
+  const fast = withoutSpeedKnobs(config);
+  const { apiKey: _k, email: _e, tool: _t, ...sources } = fast.sources;
+  return { ...fast, sources };
 }
 export const configHash = (config: Config): string => hashOf(hashedConfig(config));
 

@@ -2,7 +2,7 @@
 // hashes, processes the rest with bounded concurrency, and commits each item's writes in one
 // transaction, so a crash (even SIGKILL) loses at most the items in flight.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
-import { hashOf } from './hash.ts';
+import { hashOf, byCodeUnit } from './hash.ts';
 import { ProgressLine } from './progress.ts';
 
 export interface StageCounts {
@@ -62,12 +62,22 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
           detail: { issues: check.error.issues.slice(0, 8).map((i) => `${i.path.join('.')}: ${i.message}`) } };
       }
     }
-    const status = commit(stage, ctx, cfgHash, item, result, attempts);
+    let status: string;
+    try {
+      status = commit(stage, ctx, cfgHash, item, result, attempts);
+    } catch (err) {
+      // A write that fails (a constraint the stage did not foresee) is recorded like a bug in process:
+      // the item is dropped with the error, its transaction rolled back, and the run goes on.
+      ctx.log.debug(`${stage.name} ${item.key}: write failed: ${(err as Error).stack ?? err}`);
+      result = { kind: 'drop', reason: 'internal_error', rule: `${stage.name}.write`, detail: { error: String((err as Error)?.message ?? err) } };
+      status = commit(stage, ctx, cfgHash, item, result, attempts);
+    }
     tally(status, result.kind === 'drop' ? result.reason : null);
     progress.tick(`${item.key}`);
   };
 
   for await (const item of rawItems) {
+    if (opts.shouldStop?.()) break; // Ctrl-C: stop listing too (a remote source pages and lists lazily)
     if (listed.has(item.key)) continue; // a source listing the same key twice must not double-process it
     listed.add(item.key);
     counts.seen++;
@@ -78,7 +88,6 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
       progress.tick(item.key);
       continue;
     }
-    if (opts.shouldStop?.()) { counts.pending++; continue; }
     counts.new++;
     const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -116,9 +125,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
   }
 
   ctx.store.tx(() => {
-    stage.clear(ctx, item.key);
-    db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, item.key);
-    db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, item.key);
+    clearItem(stage, ctx, item.key);
     const decisions: DecisionInput[] = [...(result.decisions ?? [])];
     let outHash: string | null = null;
     if (result.kind === 'output') {
@@ -128,7 +135,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
     }
     insertDecisions(ctx, stage, cfgHash, item, decisions, now);
     const putAttr = db.prepare('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
-    for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => byCodeUnit(a, b))) {
       putAttr.run(stage.name, item.key, name, JSON.stringify(value));
     }
     upsert.run({ ...base, input: item.inputHash, cfg: cfgHash, status: result.kind === 'output' ? 'done' : 'dropped', out: outHash, reason: result.kind === 'drop' ? result.reason : null, error: null });
@@ -147,24 +154,34 @@ function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: s
   }
 }
 
+/** Removes the stage's rows, decisions and attributes for one item (inside the caller's transaction). */
+function clearItem<I, O>(stage: Stage<I, O>, ctx: StageContext, key: string): void {
+  stage.clear(ctx, key);
+  ctx.store.db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
+  ctx.store.db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
+}
+
 function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<string>): number {
   const db = ctx.store.db;
   const keys = (db.prepare('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
     .map((r) => r.item_key).filter((k) => !listed.has(k));
   for (const key of keys) {
     ctx.store.tx(() => {
-      stage.clear(ctx, key);
-      db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
-      db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
+      clearItem(stage, ctx, key);
       db.prepare('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
     });
   }
   return keys.length;
 }
 
-/** The output hash an upstream stage recorded for an item: downstream input hashes build on it. */
+/**
+ * The output hash an upstream stage recorded for each item: downstream input hashes build on it.
+ * An item whose retry is pending still has its earlier good output, so it stays listed: a network
+ * blip upstream must not clear finished downstream work.
+ */
 export function upstreamOutputs(ctx: StageContext, stage: string): Map<string, string> {
-  const rows = ctx.store.db.prepare(`SELECT item_key, output_hash FROM stage_progress WHERE stage = ? AND status = 'done' ORDER BY item_key`)
+  const rows = ctx.store.db.prepare(`SELECT item_key, output_hash FROM stage_progress
+      WHERE stage = ? AND (status = 'done' OR (status = 'pending' AND output_hash IS NOT NULL)) ORDER BY item_key`)
     .all(stage) as { item_key: string; output_hash: string }[];
   return new Map(rows.map((r) => [r.item_key, r.output_hash]));
 }

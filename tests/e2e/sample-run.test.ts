@@ -1,6 +1,6 @@
 // The slice on real files: the bundled corpus through every stage, as `npm start` runs it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../../db/store.ts';
@@ -87,6 +87,18 @@ describe('end to end on the bundled real corpus', () => {
     for (const c of again.counts) expect(c.new, c.stage).toBe(0);
     expect(sha(exportFile())).toBe(before);
     expect(sha(join(work.dir, 'export', 'MANIFEST.diagnosis.sha256'))).toBe(manifest);
+  }, 120_000);
+
+  it('a deleted or edited export file is restored by the next run, and only export re-runs', async () => {
+    const before = readFileSync(exportFile());
+    const img = join(work.dir, 'export', rows()[0].images[0].file);
+    const imgBytes = readFileSync(img);
+    rmSync(exportFile());
+    writeFileSync(img, 'x');
+    const again = await runOnce(work.dir);
+    for (const c of again.counts) expect(c.new, c.stage).toBe(c.stage === 'export' ? 1 : 0);
+    expect(readFileSync(exportFile()).equals(before)).toBe(true);
+    expect(readFileSync(img).equals(imgBytes)).toBe(true);
   }, 120_000);
 
   it('the same inputs in another work directory give byte-identical exports', async () => {

@@ -24,10 +24,22 @@ describe('leak patterns', () => {
     expect(findLeaks(s, p).map((h) => h.text)).toEqual(['MM']);
   });
 
-  it('British and American spellings of a term both match', () => {
+  it('British and American spellings match both ways, with offsets into the original text', () => {
     const p = buildLeakPatterns([{ form: 'haemolytic anaemia', source: 'answer' }]);
     expect(findLeaks('signs of hemolytic anemia were absent', p)).toHaveLength(1);
     expect(findLeaks('signs of haemolytic anaemia were absent', p)).toHaveLength(1);
+    // the lexicon's American name against British text
+    const us = buildLeakPatterns([{ form: 'Hemolytic uremic syndrome', source: 'parent' }]);
+    const text = 'She had haemolytic uraemic syndrome.';
+    const hits = findLeaks(text, us);
+    expect(hits.map((h) => h.text)).toEqual(['haemolytic uraemic syndrome']);
+    expect(maskSpans(text, hits, '[MASKED]')).toBe('She had [MASKED].');
+  });
+
+  it('a long single-word term also covers its derived forms (PMC4737441: "a necrotic myxomatous tumor")', () => {
+    const p = buildLeakPatterns([{ form: 'Myxoma', source: 'alias' }]);
+    expect(findLeaks('suggesting a necrotic myxomatous tumor; two myxomas', p).map((h) => h.text)).toEqual(['myxomatous', 'myxomas']);
+    expect(findLeaks('a myxoid stroma', p)).toEqual([]);
   });
 
   it('the longest term wins where two overlap, and masking keeps the rest of the text', () => {
@@ -54,6 +66,16 @@ describe('leak patterns', () => {
   });
 });
 
+describe('filter leak hits on a question draft', () => {
+  it('merges a matcher hit with a shorter pattern hit instead of masking half a name', async () => {
+    const { leakHits } = await import('../../pipeline/filter/stage.ts');
+    const draft = { orphaCode: '756', answer: 'Pseudohypoaldosteronism type 1', answerAliases: [], extraTerms: [] } as never;
+    const text = 'Pseudohypoaldosteronism type I was suspected.';
+    const hits = leakHits(text, draft, lex, createCodeFinder(lex));
+    expect(maskSpans(text, hits, '[MASKED]')).toBe('[MASKED] was suspected.');
+  });
+});
+
 describe('the independent export scanner', () => {
   const answer = { name: 'Tuberous sclerosis complex', aliases: ['TSC', 'Bourneville disease'], code: '805', codes: new Set(['805']) };
   it('finds what the filter should have masked, in any model-visible field', () => {
@@ -69,6 +91,10 @@ describe('the independent export scanner', () => {
     const row = { context: 'The patient had Bourneville\'s syndrome.' };
     expect(scanRow(row, { ...answer, aliases: [] }, null)).toEqual([]);
     expect(scanRow(row, { ...answer, aliases: [] }, find).length).toBeGreaterThan(0);
+  });
+  it('catches derived forms and British spellings too', () => {
+    expect(scanRow({ context: 'a necrotic myxomatous tumor' }, { name: 'Primary adult heart tumor', aliases: ['Myxoma'], code: '874', codes: new Set(['874']) }, null)).toHaveLength(1);
+    expect(scanRow({ context: 'She had haemolytic uraemic syndrome.' }, { name: 'Hemolytic uremic syndrome', aliases: [], code: '1', codes: new Set(['1']) }, null)).toHaveLength(1);
   });
   it('a masked context is clean', () => {
     expect(scanRow({ context: 'The diagnosis of [MASKED] was established.' }, answer, createCodeFinder(lex))).toEqual([]);

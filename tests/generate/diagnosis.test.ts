@@ -1,6 +1,6 @@
 // The diagnosis-track builder on sentences from the bundled case reports.
 import { describe, it, expect } from 'vitest';
-import { buildDiagnosisDraft, findDecisionPoint, relabelRefs, type DiagnosisInput } from '../../pipeline/generate/diagnosis.ts';
+import { buildDiagnosisDraft, findDecisionPoint, relabelRefs, type DiagnosisInput, type RefSpan } from '../../pipeline/generate/diagnosis.ts';
 import { answerTerms, baseEntity, definedShortForms } from '../../pipeline/generate/answer.ts';
 import { buildLeakPatterns } from '../../pipeline/filter/leak.ts';
 import { loadLexicon } from '../../ontology/lexicon.ts';
@@ -21,10 +21,13 @@ const MM: Sentence[] = [
   sent(6, 'She received bortezomib.', 'treatment', [{ figureId: 'fig2', panels: [], surface: 'Figure 2' }]),
 ];
 
+/** Reference spans as the extractor records them (here: where each surface stands in the sentence). */
+const spansOf = (s: Sentence): RefSpan[] => s.figureRefs.map((r) => ({ figureId: r.figureId, start: s.text.indexOf(r.surface), end: s.text.indexOf(r.surface) + r.surface.length }));
+
 function input(sentences: Sentence[], code: string, name: string): DiagnosisInput {
   const t = answerTerms(lex, code, name, []);
   return {
-    pmcid: 'PMC4738733', caseNo: 1, sentences, mentions: [], answerCodes: t.codes,
+    pmcid: 'PMC4738733', caseNo: 1, sentences, refSpans: new Map(sentences.map((s) => [s.index, spansOf(s)])), mentions: [], answerCodes: t.codes,
     answerPatterns: buildLeakPatterns(t.terms.filter((x) => x.source !== 'parent')),
     figures: [{ id: 'fig1', label: 'Figure 1', panels: [], kind: 'figure' }, { id: 'fig2', label: 'Figure 2', panels: [], kind: 'figure' }, { id: 'tab1', label: 'Table 1', panels: [], kind: 'table' }],
     images: ['fig1', 'fig2'].map((f) => ({ imageId: `PMC4738733-${f}-1`, figureId: f, ord: 1, width: 10, height: 10, normSha: 'a'.repeat(64), format: 'png', placeholder: true, license: 'CC BY' })),
@@ -53,16 +56,19 @@ describe('diagnosis question builder', () => {
     expect(noImages).toMatchObject({ ok: false, reason: 'no_images' });
   });
 
-  it('references to things not shown become neutral words, or vanish when they stand alone in brackets', () => {
-    const labels = new Map([['fig1', 'Image 1']]);
-    const kinds = new Map([['fig1', 'figure'], ['tab1', 'table'], ['fig9', 'figure']]);
+  it('references are replaced by offset; things not shown become neutral words, or vanish alone in brackets', () => {
+    const labels = new Map([['fig1', 'Image 1'], ['fig2', 'Image 2']]);
+    const kinds = new Map([['fig1', 'figure'], ['fig2', 'figure'], ['tab1', 'table'], ['fig9', 'figure']]);
     // PMC4745306 wording
-    expect(relabelRefs(sent(0, 'Her initial investigations results were as shown in Table 1.', 'laboratory', [{ figureId: 'tab1', panels: [], surface: 'Table 1' }]), labels, kinds))
-      .toBe('Her initial investigations results were as shown in a table (not shown).');
-    expect(relabelRefs(sent(0, 'Renal and liver function tests were all normal (Table 1).', 'laboratory', [{ figureId: 'tab1', panels: [], surface: 'Table 1' }]), labels, kinds))
-      .toBe('Renal and liver function tests were all normal.');
-    expect(relabelRefs(sent(0, 'The lesions were widespread (Figures 1 and 9).', 'examination', [{ figureId: 'fig1', panels: [], surface: 'Figures 1 and 9' }]), labels, kinds))
-      .toBe('The lesions were widespread (Image 1).');
+    const t1 = 'Her initial investigations results were as shown in Table 1.';
+    expect(relabelRefs(t1, [{ figureId: 'tab1', start: 52, end: 59 }], labels, kinds)).toBe('Her initial investigations results were as shown in a table (not shown).');
+    const t2 = 'Renal and liver function tests were all normal (Table 1).';
+    expect(relabelRefs(t2, [{ figureId: 'tab1', start: 48, end: 55 }], labels, kinds)).toBe('Renal and liver function tests were all normal.');
+    // PMC4736760's "(Figures 1, 2, and 3)": the reference "3" must not touch the other 3s
+    const t3 = 'A 23-year-old man had a 13 cm cyst and 3 prior operations (Figures 1, 2, and 3).';
+    const open = t3.indexOf('Figures');
+    const refs = [{ figureId: 'fig1', start: open, end: open + 12 }, { figureId: 'fig2', start: open, end: open + 12 }, { figureId: 'fig9', start: t3.lastIndexOf('3'), end: t3.lastIndexOf('3') + 1 }];
+    expect(relabelRefs(t3, refs, labels, kinds)).toBe('A 23-year-old man had a 13 cm cyst and 3 prior operations (Image 1 and Image 2, and an image (not shown)).');
   });
 
   it('masks the entity a qualified answer is a form of, and short forms the article defines', () => {

@@ -113,6 +113,26 @@ describe('runner', () => {
     expect(outputs(ctx)).toEqual([{ item_key: 'good', value_json: '"good"' }]);
   });
 
+  it('a write that throws (a constraint the stage did not foresee) is an internal_error drop; the run goes on', async () => {
+    const ctx = ctxFor();
+    const base = wordStage(() => ['a', 'dup', 'b'], (w) => ({ kind: 'output', output: w }));
+    const stage = {
+      ...base,
+      write(c: StageContext, item: Parameters<typeof base.write>[1], out: string) {
+        const h = base.write(c, item, out);
+        if (item.key === 'dup') base.write(c, item, out); // the same row twice: UNIQUE constraint
+        return h;
+      },
+    };
+    const c = await runStage(stage, ctx);
+    expect(c).toMatchObject({ kept: 2, dropped: { internal_error: 1 } });
+    const d = ctx.store.db.prepare(`SELECT rule, detail_json FROM decisions WHERE item_key = 'dup'`).get() as { rule: string; detail_json: string };
+    expect(d.rule).toBe('words.write');
+    expect(JSON.parse(d.detail_json).error).toMatch(/UNIQUE/);
+    // the failed item's partial write was rolled back
+    expect(outputs(ctx)).toEqual([{ item_key: 'a', value_json: '"a"' }, { item_key: 'b', value_json: '"b"' }]);
+  });
+
   it('a transient failure keeps earlier good output of the item', async () => {
     const ctx = ctxFor();
     let mode: 'ok' | 'fail' = 'ok';
@@ -127,13 +147,12 @@ describe('runner', () => {
     expect(ctx.store.db.prepare(`SELECT status FROM stage_progress WHERE item_key = 'keep'`).pluck().get()).toBe('pending');
   });
 
-  it('stops scheduling new items when asked (Ctrl-C) and leaves them pending for the next run', async () => {
+  it('stops listing and scheduling when asked (Ctrl-C); the next run does the rest', async () => {
     const ctx = ctxFor();
     let processed = 0;
     const stage = wordStage(() => ['a', 'b', 'c', 'd', 'e', 'f'], (w) => { processed++; return { kind: 'output', output: w }; });
     const c = await runStage({ ...stage, concurrency: 1 }, ctx, { shouldStop: () => processed >= 2 });
-    expect(c.new).toBe(2);
-    expect(c.pending).toBe(4);
+    expect(c).toMatchObject({ new: 2, seen: 2, orphaned: 0 });
     const again = await runStage(stage, ctx);
     expect(again).toMatchObject({ new: 4, skipped: 2, kept: 6 });
   });

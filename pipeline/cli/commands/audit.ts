@@ -29,7 +29,9 @@ export function auditQuestion(store: Store, id: string): QuestionAudit {
     return { question: null, diagnosis: null, decisions: any };
   }
   const draft = JSON.parse(q.draft_json) as { answer: string; orphaCode: string };
-  const exported = Boolean(db.prepare('SELECT 1 FROM filtered_questions WHERE id = ?').get(id));
+  // exported: it passed leak control and the export's schema and scanner checks did not reject it
+  const exported = Boolean(db.prepare('SELECT 1 FROM filtered_questions WHERE id = ?').get(id))
+    && !db.prepare(`SELECT 1 FROM decisions WHERE stage = 'export' AND question_id = ? AND action = 'drop'`).get(id);
   const diag = db.prepare('SELECT orpha_code, orpha_name, confidence, status, evidence_json, runners_up_json, rules_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
     .get(q.pmcid, q.case_no) as { orpha_code: string | null; orpha_name: string | null; confidence: number; status: string; evidence_json: string; runners_up_json: string; rules_json: string } | undefined;
   // Everything behind the question: its own decisions (cut, masks, export checks), its case's

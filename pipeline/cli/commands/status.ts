@@ -8,7 +8,7 @@ export interface StatusReport {
   orphanet_release: string | null;
   last_run: { id: number; command: string; status: string; started_at: string; finished_at: string | null; config_hash: string } | null;
   stages: { stage: string; done: number; dropped: number; pending: number; dropped_by_reason: Record<string, number> }[];
-  questions: { generated: number; kept: number };
+  questions: { generated: number; kept: number; exported: number };
 }
 
 export function statusReport(store: Store): StatusReport {
@@ -34,6 +34,7 @@ export function statusReport(store: Store): StatusReport {
     questions: {
       generated: (db.prepare('SELECT COUNT(*) FROM questions').pluck().get() as number),
       kept: (db.prepare('SELECT COUNT(*) FROM filtered_questions').pluck().get() as number),
+      exported: (db.prepare(`SELECT COALESCE(SUM(rows), 0) FROM exports e WHERE e.id IN (SELECT MAX(id) FROM exports WHERE track NOT LIKE '%:%' GROUP BY track)`).pluck().get() as number),
     },
   };
 }
@@ -57,7 +58,7 @@ export const statusCommand: Command = {
         io.out(`${s.stage.padEnd(9)} ${String(s.done).padStart(6)} ${String(s.dropped).padStart(8)} ${String(s.pending).padStart(8)}`);
         for (const [reason, n] of Object.entries(s.dropped_by_reason)) io.out(`    ${reason} ${n}`);
       }
-      io.out(`\nquestions: ${r.questions.generated} generated, ${r.questions.kept} kept after leak control`);
+      io.out(`\nquestions: ${r.questions.generated} generated, ${r.questions.kept} kept after leak control, ${r.questions.exported} in the last export`);
       return 0;
     } finally { store.close(); }
   },
