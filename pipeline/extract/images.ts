@@ -234,35 +234,3 @@ export function findNearDuplicates(items: { id: string; dhash: string }[], maxDi
   }
   return out.sort((p, q) => p.distance - q.distance || (p.a < q.a ? -1 : p.a > q.a ? 1 : p.b < q.b ? -1 : p.b > q.b ? 1 : 0));
 }
-
-// ---------------------------------------------------------------- streaming helper
-
-/**
- * Processes images with at most `concurrency` in flight, pulling lazily from `items` (so a large
- * corpus is never held in memory) and yielding results as they complete.
- */
-export async function* processImages(
-  items: Iterable<{ id: string; bytes: Buffer }> | AsyncIterable<{ id: string; bytes: Buffer }>,
-  opts: ProcessImageOptions,
-  concurrency: number,
-): AsyncGenerator<{ id: string; result: ImageResult }> {
-  const it = (Symbol.asyncIterator in items ? (items as AsyncIterable<{ id: string; bytes: Buffer }>)[Symbol.asyncIterator]() : (items as Iterable<{ id: string; bytes: Buffer }>)[Symbol.iterator]()) as AsyncIterator<{ id: string; bytes: Buffer }> | Iterator<{ id: string; bytes: Buffer }>;
-  const running = new Map<number, Promise<{ slot: number; id: string; result: ImageResult }>>();
-  let slot = 0;
-  let done = false;
-  const pull = async () => {
-    if (done) return;
-    const n = await it.next();
-    if (n.done) { done = true; return; }
-    const s = slot++;
-    const { id, bytes } = n.value;
-    running.set(s, processImage(bytes, opts).then((result) => ({ slot: s, id, result })));
-  };
-  while (running.size < Math.max(1, concurrency) && !done) await pull();
-  while (running.size) {
-    const r = await Promise.race(running.values());
-    running.delete(r.slot);
-    yield { id: r.id, result: r.result };
-    if (!done) await pull();
-  }
-}

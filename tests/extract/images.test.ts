@@ -2,7 +2,7 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { findNearDuplicates, hamming, processImage, processImages, sniffImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
+import { findNearDuplicates, hamming, processImage, sniffImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
 import { detectCompound } from '../../pipeline/extract/compound.ts';
 import { fixtureImage } from './images-fixtures.ts';
 import { chunk, PNG_SIGNATURE } from './png-bytes.ts';
@@ -95,16 +95,7 @@ describe('near-duplicates (threshold checked against the marked sets in shared/d
   });
 });
 
-describe('processImages and compound detection', () => {
-  it('streams with bounded concurrency', async () => {
-    const names = ['chest-xray-a.jpg', 'chest-xray-b.jpg', 'ecg-trace.png', 'fundus.jpg', 'derm-lesion.png'];
-    const out: string[] = [];
-    for await (const r of processImages(names.map((n) => ({ id: n, bytes: fixtureImage(n) })), OPTS, 2)) {
-      expect(r.result.ok).toBe(true);
-      out.push(r.id);
-    }
-    expect(out.sort()).toEqual([...names].sort());
-  });
+describe('compound detection', () => {
   it('compound: caption letters and white gutters', async () => {
     const fig = fixtureImage('pmc-figure-f0004.jpg');
     const single = await detectCompound({ panelLetters: [], image: fixtureImage('fundus.jpg') });
