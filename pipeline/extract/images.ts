@@ -230,7 +230,16 @@ export function findNearDuplicates(items: { id: string; dhash: string }[], maxDi
       }
     }
   } else {
-    for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) consider(items[i], items[j]);
+    // every pair once: no de-duplication set needed (it would hold n² keys)
+    for (let i = 0; i < items.length; i++) {
+      for (let j = i + 1; j < items.length; j++) {
+        const x = items[i];
+        const y = items[j];
+        if (x.id === y.id) continue;
+        const d = hamming(x.dhash, y.dhash);
+        if (d <= maxDistance) out.push(x.id < y.id ? { a: x.id, b: y.id, distance: d } : { a: y.id, b: x.id, distance: d });
+      }
+    }
   }
   return out.sort((p, q) => p.distance - q.distance || (p.a < q.a ? -1 : p.a > q.a ? 1 : p.b < q.b ? -1 : p.b > q.b ? 1 : 0));
 }
