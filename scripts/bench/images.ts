@@ -9,6 +9,9 @@ import { processImage, sniffImage } from '../../pipeline/extract/images.ts';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const rounds = Number(process.argv[2] ?? 5);
 if (process.env.VIPS_THREADS) sharp.concurrency(Number(process.env.VIPS_THREADS));
+// libvips' operation cache would let later rounds of the same pipeline on the same bytes hit the cache:
+// off, so every round measures decoding and encoding work.
+sharp.cache(false);
 const concurrency = Number(process.argv[3] ?? availableParallelism());
 const OPTS = { maxSide: 2048, thumbSide: 256, limitInputPixels: 100_000_000 };
 
