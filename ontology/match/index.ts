@@ -54,34 +54,57 @@ interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; 
 
 const CACHE_LIMIT = 500_000;
 
-interface CacheEntry { raw: string; word: Word }
-
 // Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a
-// substring nor hashes a string for words it has seen before (nearly all of them).
+// substring nor hashes a string for words it has seen before (nearly all of them). An
+// open-addressing table over typed arrays: one probe and one short compare per word, no Map.
 class WordTable {
-  private buckets = new Map<number, CacheEntry[]>();
-  private size = 0;
+  private slots = new Int32Array(1 << 16).fill(-1);
+  private hashes: number[] = [];
+  private raws: string[] = [];
+  private words: Word[] = [];
   private romanCache = new Map<string, Word>();
   constructor(private trie: TokenTrie) {}
 
   lookup(text: string, s: number, e: number, h: number): Word {
-    const bucket = this.buckets.get(h);
-    if (bucket !== undefined) {
-      const len = e - s;
-      for (let b = 0; b < bucket.length; b++) {
-        const raw = bucket[b].raw;
-        if (raw.length !== len) continue;
-        let k = 0;
-        while (k < len && raw.charCodeAt(k) === text.charCodeAt(s + k)) k++;
-        if (k === len) return bucket[b].word;
+    const len = e - s;
+    const mask = this.slots.length - 1;
+    let i = h & mask;
+    for (let k = this.slots[i]; k !== -1; k = this.slots[i]) {
+      if (this.hashes[k] === h) {
+        const raw = this.raws[k];
+        if (raw.length === len) {
+          let j = 0;
+          while (j < len && raw.charCodeAt(j) === text.charCodeAt(s + j)) j++;
+          if (j === len) return this.words[k];
+        }
       }
+      i = (i + 1) & mask;
     }
-    if (this.size > CACHE_LIMIT) { this.buckets.clear(); this.size = 0; }
+    if (this.raws.length >= CACHE_LIMIT) return this.reset(text, s, e, h);
     const raw = text.slice(s, e);
     const word = this.fromNorm(canonWord(raw));
-    if (bucket) bucket.push({ raw, word }); else this.buckets.set(h, [{ raw, word }]);
-    this.size++;
+    const k = this.raws.length;
+    this.hashes.push(h); this.raws.push(raw); this.words.push(word);
+    this.slots[i] = k;
+    if (this.raws.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return word;
+  }
+
+  private reset(text: string, s: number, e: number, h: number): Word {
+    this.hashes = []; this.raws = []; this.words = [];
+    this.slots = new Int32Array(1 << 16).fill(-1);
+    return this.lookup(text, s, e, h);
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    for (let k = 0; k < this.hashes.length; k++) {
+      let i = this.hashes[k] & mask;
+      while (slots[i] !== -1) i = (i + 1) & mask;
+      slots[i] = k;
+    }
+    this.slots = slots;
   }
 
   fromNorm(norm: string): Word {
