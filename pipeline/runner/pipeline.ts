@@ -19,8 +19,9 @@ import { runStage, type StageCounts } from './runner.ts';
 import type { Stage, StageContext } from './stage.ts';
 import type { Logger } from './log.ts';
 
-export const STAGE_NAMES = ['fetch', 'extract', 'align', 'generate', 'filter', 'export'] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+import { STAGE_NAMES, type StageName } from './stage-names.ts';
+
+export { STAGE_NAMES, type StageName };
 
 export const STAGE_VERSIONS: Record<StageName, string> = {
   fetch: FETCH_VERSION, extract: EXTRACT_VERSION, align: ALIGN_VERSION, generate: GENERATE_VERSION, filter: FILTER_VERSION, export: EXPORT_VERSION,

@@ -3,12 +3,11 @@ import type { Config } from '../../../schemas/config.ts';
 import type { Store } from '../../../db/store.ts';
 import type { ArticleSource } from '../../fetch/source.ts';
 import { ConfigError, InputError } from '../../errors.ts';
-import { createPmcCloudSource } from '../../fetch/pmc-cloud-source.ts';
 import { SOURCE_OPTIONS } from '../globals.ts';
 import { runStages } from './run.ts';
 import type { Command } from './index.ts';
 
-export function createRemoteSource(values: Record<string, any>, config: Config, store: Store): ArticleSource {
+export async function createRemoteSource(values: Record<string, any>, config: Config, store: Store): Promise<ArticleSource> {
   const { email, tool } = config.sources;
   if (!email || !tool) throw new ConfigError('live fetches need --email and --tool (NCBI asks every client to identify itself)');
   const limit = values.limit === undefined ? undefined : Number(values.limit);
@@ -16,6 +15,7 @@ export function createRemoteSource(values: Record<string, any>, config: Config, 
   if (values.since && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new InputError(`--since ${values.since}: expected YYYY-MM-DD`);
   const stored = store.db.prepare(`SELECT item_key FROM stage_progress WHERE stage = 'fetch' AND status IN ('done', 'dropped')`).pluck().all() as string[];
   const known = new Set(stored);
+  const { createPmcCloudSource } = await import('../../fetch/pmc-cloud-source.ts');
   return createPmcCloudSource({
     eutilsUrl: config.sources.eutilsUrl, s3Url: config.sources.s3Url, email, tool, apiKey: config.sources.apiKey ?? undefined,
     query: values.query, limit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency,

@@ -1,5 +1,4 @@
 // `mmrare ontology …`: import, lookup, info, diagnose (implemented in ontology/cli.ts).
-import { ontologyCommand } from '../../../ontology/cli.ts';
 import type { Command } from './index.ts';
 
 export const ontologyCommandEntry: Command = {
@@ -8,5 +7,5 @@ export const ontologyCommandEntry: Command = {
   usage: 'mmrare ontology <import|lookup|info|diagnose> ... (mmrare ontology --help)',
   examples: ['mmrare ontology lookup "Marfan\'s syndrome"', 'mmrare ontology info ORPHA:558', 'mmrare ontology diagnose samples/pmc-oa-opendata/PMC4738710.1/PMC4738710.1.xml --json'],
   run: async () => 2,
-  passthrough: (argv, io) => ontologyCommand(argv, io),
+  passthrough: async (argv, io) => (await import('../../../ontology/cli.ts')).ontologyCommand(argv, io),
 };

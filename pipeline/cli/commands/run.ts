@@ -1,8 +1,8 @@
 // `mmrare run` (all stages) and one command per stage.
 import { resolve } from 'node:path';
-import { runPipeline, STAGE_NAMES, type StageName } from '../../runner/pipeline.ts';
+// The stages load lazily, so `--help`, `status` and `audit` start fast.
+import { STAGE_NAMES, type StageName } from '../../runner/stage-names.ts';
 import { stderrLogger } from '../../runner/log.ts';
-import { createDirSource } from '../../fetch/dir-source.ts';
 import type { ArticleSource } from '../../fetch/source.ts';
 import type { Config } from '../../../schemas/config.ts';
 import type { Store } from '../../../db/store.ts';
@@ -13,9 +13,12 @@ import { createRemoteSource } from './fetch.ts';
 import type { CliIo } from '../io.ts';
 import type { Command } from './index.ts';
 
-export function sourceFrom(values: Record<string, any>, config: Config, store: Store): ArticleSource | null {
+export async function sourceFrom(values: Record<string, any>, config: Config, store: Store): Promise<ArticleSource | null> {
   if (values['from-dir'] && values.query) throw new InputError('give either --from-dir or --query, not both');
-  if (values['from-dir']) return createDirSource(values['from-dir'], { maxXmlBytes: config.extract.maxXmlBytes });
+  if (values['from-dir']) {
+    const { createDirSource } = await import('../../fetch/dir-source.ts');
+    return createDirSource(values['from-dir'], { maxXmlBytes: config.extract.maxXmlBytes });
+  }
   if (values.query) return createRemoteSource(values, config, store);
   return null;
 }
@@ -24,8 +27,9 @@ export async function runStages(stages: readonly StageName[], command: string, v
   const config = loadConfig(values);
   const store = openStore(values);
   try {
-    const source = sourceFrom(values, config, store);
+    const source = await sourceFrom(values, config, store);
     const log = stderrLogger({ debug: values.debug });
+    const { runPipeline } = await import('../../runner/pipeline.ts');
     const res = await runPipeline({ store, config, command, stages, source, log, shouldStop: io.shouldStop });
     const summary = (source as { summary?: () => Record<string, unknown> } | null)?.summary?.();
     if (summary && !values.json) {
