@@ -3,7 +3,7 @@
 // Never throws: every problem becomes a ParseFailure with a reason code.
 import type { ParseFailure, ParseResult, ParsedArticle, Sentence, SentenceKind } from '../../schemas/article.ts';
 import { attr, child, childrenNamed, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
-import { splitSentences } from './sentences.ts';
+import { joinRunInHeadings, splitSentences } from './sentences.ts';
 import { classifySentence, titlePrior } from './rules.ts';
 import { planCases, type SectionHead } from './cases.ts';
 import { findMentions, labelKey } from './figrefs.ts';
@@ -518,7 +518,7 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
       const text = texts.get(sid) ?? '';
       const refs = refsBySection.get(sid) ?? [];
       const prior: SentenceKind | null = titlePrior(titleOf.get(sid) ?? '');
-      for (const sp of splitSentences(text)) {
+      for (const sp of joinRunInHeadings(text, splitSentences(text))) {
         const st = text.slice(sp.start, sp.end);
         const figureRefs = refs.filter((r) => r.start >= sp.start && r.start < sp.end).map((r) => ({ figureId: r.figureId, panels: r.panels, surface: r.surface }));
         for (const r of figureRefs) citing.set(r.figureId, [...(citing.get(r.figureId) ?? []), st]);

@@ -2,6 +2,8 @@
 // SentenceTokenizer: natural returns strings without offsets (re-finding them is fragile with repeated
 // sentences) and splits after "Fig." and "i.v."; clinical text needs a medical abbreviation list.
 
+import { CASE_N_RE } from './rules.ts';
+
 export interface Span { start: number; end: number }
 
 // Tokens (lower-cased, without the final period) after which a period never ends a sentence.
@@ -98,4 +100,29 @@ export function splitSentences(text: string): Span[] {
   }
   push(start, n);
   return spans;
+}
+
+const RUN_IN_WORD = /^(?:[A-Z0-9][\w'’()-]*|of|the|and|or|in|on|at|to|for|with|a|an|&)$/;
+
+/**
+ * A paragraph that opens with a run-in heading ("<italic>Histopathology</italic>. Biopsy of …")
+ * splits into a one-line heading and the sentence it introduces; the heading is merged into that
+ * sentence, so the timeline has no heading-only "sentences". A heading: at the start of a paragraph,
+ * at most 6 words, each capitalised (or a short function word), ending with "." or ":".
+ */
+export function joinRunInHeadings(text: string, spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    const sp = spans[i];
+    const next = spans[i + 1];
+    const atParagraph = sp.start === 0 || /\n\s*\n\s*$/.test(text.slice(Math.max(0, sp.start - 4), sp.start));
+    const body = text.slice(sp.start, sp.end);
+    const words = body.replace(/[.:]$/, '').split(/[\s/]+/).filter(Boolean);
+    // "Case 1." / "Patient 2:" stay apart: they open a patient's timeline (see cases.ts)
+    const heading = atParagraph && /[.:]$/.test(body) && words.length > 0 && words.length <= 6 && words.every((w) => RUN_IN_WORD.test(w))
+      && !CASE_N_RE.test(body.replace(/[.:]$/, ''));
+    const sameParagraph = next !== undefined && !/\n\s*\n/.test(text.slice(sp.end, next.start));
+    if (heading && sameParagraph) { out.push({ start: sp.start, end: next.end }); i++; } else out.push(sp);
+  }
+  return out;
 }

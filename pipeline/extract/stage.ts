@@ -11,7 +11,7 @@ import { parseJats } from './jats.ts';
 import { processImage, findNearDuplicates, safeMediaName } from './images.ts';
 import { detectCompound } from './compound.ts';
 
-export const EXTRACT_VERSION = '1';
+export const EXTRACT_VERSION = '2';
 
 interface MediaRow { name: string; blob_sha256: string; placeholder: number }
 

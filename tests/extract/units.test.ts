@@ -243,3 +243,20 @@ describe('run-in patient headings', () => {
     expect(r.article.cases[0].sentences.map((s) => s.text).slice(0, 2)).toEqual(['Case 1.', 'A 7-year-old boy presented with ataxia.']);
   });
 });
+
+describe('run-in headings', () => {
+  it('join the sentence they introduce (PMC4745306), but "Case 1." stays apart', async () => {
+    const { joinRunInHeadings, splitSentences } = await import('../../pipeline/extract/sentences.ts');
+    const text = 'She underwent further tests.\n\nMagnetic Resonance Image of the Pituitary. It showed normal pituitary gland.\n\n' +
+      'Histopathology. Biopsy of ischial lesion showed metastatic carcinoma. It was positive for ACTH.\n\nCase 1. A 53-year-old man presented.';
+    const spans = joinRunInHeadings(text, splitSentences(text)).map((s) => text.slice(s.start, s.end));
+    expect(spans).toEqual([
+      'She underwent further tests.',
+      'Magnetic Resonance Image of the Pituitary. It showed normal pituitary gland.',
+      'Histopathology. Biopsy of ischial lesion showed metastatic carcinoma.',
+      'It was positive for ACTH.',
+      'Case 1.',
+      'A 53-year-old man presented.',
+    ]);
+  });
+});
