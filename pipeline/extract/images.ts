@@ -128,7 +128,10 @@ export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImag
     const kind = sniffImage(buf);
     if (kind === null) return failure('image_not_an_image', 'no image signature');
     if (kind === 'dicom' || kind === 'bmp') return failure('image_decode_failed', `${kind} is not decoded by this build (convert upstream)`);
-    const input = { limitInputPixels: opts.limitInputPixels, failOn: 'warning' as const, pages: 1, page: 0, sequentialRead: true };
+    // Page options only for formats that have pages: on a JPEG they cost time and change nothing.
+    const input = kind === 'jpeg'
+      ? { limitInputPixels: opts.limitInputPixels, failOn: 'warning' as const }
+      : { limitInputPixels: opts.limitInputPixels, failOn: 'warning' as const, pages: 1, page: 0, sequentialRead: true };
     // Header only: refuse bombs before any pixel is decoded.
     const meta = await sharp(buf, input).metadata();
     const w = meta.width ?? 0;
