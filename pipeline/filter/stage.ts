@@ -16,18 +16,28 @@ const REASON: Record<LeakHit['source'], string> = {
   answer: 'leak_answer_in_context', alias: 'leak_synonym_in_context', code: 'leak_code_in_context', parent: 'leak_parent_group_in_context',
 };
 
-/** All leak hits in one model-visible text: surface patterns plus normalised matcher hits. */
-export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): LeakHit[] {
+/**
+ * A leak finder for one question: its terms and patterns are built once, then every model-visible
+ * text (question, context, image labels) is searched with surface patterns plus normalised matcher hits.
+ */
+export function leakFinder(draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): (text: string) => LeakHit[] {
   const terms = answerTerms(lex, draft.orphaCode, draft.answer, draft.answerAliases, draft.extraTerms);
   const patterns = [...buildLeakPatterns(terms.terms), ...codeTerms(draft.orphaCode)];
-  const hits = findLeaks(text, patterns);
-  if (findCodes) {
-    // every matcher hit on the answer; overlaps with pattern hits are merged into one span below
-    for (const m of findCodes(text)) {
-      if (terms.codes.has(m.orphaCode)) hits.push({ start: m.start, end: m.end, text: m.text, form: m.text, source: 'alias' });
+  return (text) => {
+    const hits = findLeaks(text, patterns);
+    if (findCodes) {
+      // every matcher hit on the answer; overlaps with pattern hits are merged into one span below
+      for (const m of findCodes(text)) {
+        if (terms.codes.has(m.orphaCode)) hits.push({ start: m.start, end: m.end, text: m.text, form: m.text, source: 'alias' });
+      }
     }
-  }
-  return mergeOverlaps(hits, text);
+    return mergeOverlaps(hits, text);
+  };
+}
+
+/** All leak hits in one model-visible text of a question. */
+export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): LeakHit[] {
+  return leakFinder(draft, lex, findCodes)(text);
 }
 
 function mergeOverlaps(hits: LeakHit[], text: string): LeakHit[] {
@@ -61,11 +71,12 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
       const draft = JSON.parse(item.input.draftJson) as QuestionDraft;
       const token = ctx.config.filter.maskToken;
       const decisions: DecisionInput[] = [];
+      const find = leakFinder(draft, lexicon, findCodes);
       const fields: Record<'question' | 'context', string> = { question: draft.question, context: draft.context };
       let masked = 0;
       let maskedChars = 0;
       for (const field of ['question', 'context'] as const) {
-        const hits = leakHits(fields[field], draft, lexicon, findCodes);
+        const hits = find(fields[field]);
         for (const h of hits) {
           decisions.push({
             action: 'mask', reason: REASON[h.source], rule: `filter.leak.${h.source}`, questionId: draft.id, field,
@@ -78,7 +89,7 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
       }
       // Image labels are generated ("Image 3"), but check them: a label must never carry the answer.
       for (const im of draft.images) {
-        if (leakHits(im.label, draft, lexicon, findCodes).length > 0) {
+        if (find(im.label).length > 0) {
           return { kind: 'drop', reason: 'leak_in_image_label', rule: 'filter.leak.image_label', detail: { image: im.imageId, label: im.label }, decisions };
         }
       }

@@ -17,7 +17,6 @@ export interface DiagnosisInput {
   answerCodes: Set<string>;           // the answer and any code that was mapped onto it
   mentions: MentionSpan[];            // body mentions of any code (from align)
   answerPatterns: LeakPattern[];      // answer name + aliases
-  diagnosisEvidence: { sectionId: string | null; start: number; end: number; text: string }[];
   minContextSentences: number;
   maxImages: number;
 }

@@ -61,6 +61,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       const code = diag.orpha_code;
       const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
       const articleAliases = JSON.parse(diag.aliases_json) as string[];
+      const evidence = JSON.parse(diag.evidence_json) as QuestionDraft['diagnosisStatements'];
       const parsedArticle = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
       const extraTerms = definedShortForms([parsedArticle.abstract, ...parsedArticle.sections.map((x) => x.text)], answerTerms(lexicon, code, name, articleAliases).terms);
       const terms = answerTerms(lexicon, code, name, articleAliases, extraTerms);
@@ -73,9 +74,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
           .map((r) => ({ figureId: f.id, start: r.start - s.start, end: r.end - s.start })));
         refSpans.set(s.index, spans);
       }
-      const figures = (db.prepare('SELECT figure_id, kind, label, panels_json FROM figures WHERE pmcid = ? ORDER BY ord').all(pmcid) as
-        { figure_id: string; kind: string; label: string; panels_json: string }[])
-        .map((f): FigureInfo => ({ id: f.figure_id, kind: f.kind, label: f.label, panels: (JSON.parse(f.panels_json) as { letter: string }[]).map((p) => p.letter) }));
+      const figures = parsedArticle.figures.map((f): FigureInfo => ({ id: f.id, kind: f.kind, label: f.label, panels: f.panels.map((p) => p.letter) }));
       const images = (db.prepare('SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images WHERE pmcid = ? ORDER BY image_id').all(pmcid) as
         { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
         .filter((i) => !item.input.duplicates.some((d) => d.imageId === i.image_id))
@@ -87,7 +86,6 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       const res = buildDiagnosisDraft({
         pmcid, caseNo, sentences: timeline, refSpans, figures, images, mentions,
         answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms.filter((t) => t.source !== 'parent')),
-        diagnosisEvidence: JSON.parse(diag.evidence_json),
         minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,
       });
       if (!res.ok) return { kind: 'drop', reason: res.reason, rule: res.rule, detail: res.detail };
@@ -97,7 +95,7 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
         id, track: 'diagnosis', pmcid, caseNo, question: d.question, context: d.context, images: d.images,
         answer: name, answerAliases: terms.terms.filter((t) => t.source === 'alias').map((t) => t.form), extraTerms,
         orphaCode: code, orphaName: name, category: categoryOf(lexicon, code),
-        diagnosisStatements: (JSON.parse(diag.evidence_json) as QuestionDraft['diagnosisStatements']).map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
+        diagnosisStatements: evidence.map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
         contextSentences: d.contextSentences.map((s) => ({ sectionId: s.sectionId, start: s.start, end: s.end, text: s.text, index: s.index })),
         cut: { beforeSentence: d.cut.beforeSentence, reason: d.cut.reason, sentence: d.cut.sentence && { sectionId: d.cut.sentence.sectionId, start: d.cut.sentence.start, end: d.cut.sentence.end, text: d.cut.sentence.text } },
       };

@@ -31,7 +31,7 @@ function input(sentences: Sentence[], code: string, name: string): DiagnosisInpu
     answerPatterns: buildLeakPatterns(t.terms.filter((x) => x.source !== 'parent')),
     figures: [{ id: 'fig1', label: 'Figure 1', panels: [], kind: 'figure' }, { id: 'fig2', label: 'Figure 2', panels: [], kind: 'figure' }, { id: 'tab1', label: 'Table 1', panels: [], kind: 'table' }],
     images: ['fig1', 'fig2'].map((f) => ({ imageId: `PMC4738733-${f}-1`, figureId: f, ord: 1, width: 10, height: 10, normSha: 'a'.repeat(64), format: 'png', placeholder: true, license: 'CC BY' })),
-    diagnosisEvidence: [], minContextSentences: 3, maxImages: 12,
+    minContextSentences: 3, maxImages: 12,
   };
 }
 
