@@ -2,11 +2,12 @@
 // black gutters that cross the whole image. Detection only; splitting is a documented plan
 // (docs/extraction.md) until it is reliable on real figures.
 import sharp from 'sharp';
+import type { GreyImage } from './images.ts';
 
 export interface Gutters { vertical: [number, number][]; horizontal: [number, number][] } // fractions of width/height
 export interface CompoundResult { compound: boolean; evidence: string[]; gutters: Gutters; panelsFromGutters: number }
 
-const SIDE = 256;           // analysis size: gutters are a few px wide even after downscaling
+const SIDE = 256;           // analysis size when decoding here (the stage passes its thumbnail: thumbSide, default 256)
 const MIN_RUN = 2;          // px at analysis size
 const MIN_PART = 0.12;      // each side of a gutter keeps ≥ 12 % of the image
 const UNIFORM = 0.985;      // share of a line's pixels that must match the gutter tone
@@ -37,13 +38,17 @@ export function gutterRuns(grey: Uint8Array, width: number, height: number, axis
   return runs;
 }
 
-/** Decides whether a figure is compound. `image` is optional: caption letters alone also count. Never throws. */
-export async function detectCompound(input: { panelLetters: string[]; image?: Buffer; limitInputPixels?: number }): Promise<CompoundResult> {
+/**
+ * Decides whether a figure is compound. Caption letters alone count. Gutters are looked for in `preview`
+ * (the image stage's thumbnail luma, so no second decode) or, when only bytes are at hand, in `image`.
+ * Never throws.
+ */
+export async function detectCompound(input: { panelLetters: string[]; preview?: GreyImage; image?: Buffer; limitInputPixels?: number }): Promise<CompoundResult> {
   const evidence: string[] = [];
   const letters = [...new Set(input.panelLetters)];
   if (letters.length >= 2) evidence.push(`caption panel letters ${letters.join(', ')}`);
-  let gutters: Gutters = { vertical: [], horizontal: [] };
-  if (input.image) {
+  let grey = input.preview;
+  if (!grey && input.image) {
     try {
       const { data, info } = await sharp(input.image, { limitInputPixels: input.limitInputPixels ?? 100_000_000, pages: 1 })
         .rotate()
@@ -52,11 +57,15 @@ export async function detectCompound(input: { panelLetters: string[]; image?: Bu
         .resize({ width: SIDE, height: SIDE, fit: 'inside' })
         .raw()
         .toBuffer({ resolveWithObject: true });
-      gutters = { vertical: gutterRuns(data, info.width, info.height, 'x'), horizontal: gutterRuns(data, info.width, info.height, 'y') };
-      if (gutters.vertical.length || gutters.horizontal.length) evidence.push(`${gutters.vertical.length} vertical and ${gutters.horizontal.length} horizontal gutters`);
+      grey = { data, width: info.width, height: info.height };
     } catch (e) {
       evidence.push(`image not analysed: ${e instanceof Error ? e.message.slice(0, 80) : 'error'}`);
     }
+  }
+  let gutters: Gutters = { vertical: [], horizontal: [] };
+  if (grey) {
+    gutters = { vertical: gutterRuns(grey.data, grey.width, grey.height, 'x'), horizontal: gutterRuns(grey.data, grey.width, grey.height, 'y') };
+    if (gutters.vertical.length || gutters.horizontal.length) evidence.push(`${gutters.vertical.length} vertical and ${gutters.horizontal.length} horizontal gutters`);
   }
   const panelsFromGutters = (gutters.vertical.length + 1) * (gutters.horizontal.length + 1);
   return { compound: letters.length >= 2 || panelsFromGutters > 1, evidence, gutters, panelsFromGutters };

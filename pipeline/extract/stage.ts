@@ -11,7 +11,7 @@ import { parseJats } from './jats.ts';
 import { processImage, findNearDuplicates, safeMediaName } from './images.ts';
 import { detectCompound } from './compound.ts';
 
-export const EXTRACT_VERSION = '2';
+export const EXTRACT_VERSION = '3';
 
 interface MediaRow { name: string; blob_sha256: string; placeholder: number }
 
@@ -19,6 +19,7 @@ export const ExtractedImage = z.object({
   imageId: z.string(), figureId: z.string(), ord: z.number().int().min(1), href: z.string(), mediaName: z.string(),
   sourceSha: z.string().regex(/^[0-9a-f]{64}$/), normalised: z.instanceof(Buffer), thumbnail: z.instanceof(Buffer),
   width: z.number().int().positive(), height: z.number().int().positive(), format: z.string(), dhash: z.string().regex(/^[0-9a-f]{16}$/), placeholder: z.boolean(),
+  keptAsPublished: z.boolean(),
 });
 export type ExtractedImage = z.infer<typeof ExtractedImage>;
 export const ExtractOutput = z.object({ article: ParsedArticle, images: z.array(ExtractedImage), licence: z.string() });
@@ -92,12 +93,12 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
             continue;
           }
           // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
-          const c = await detectCompound({ panelLetters: fig.panels.map((p) => p.letter), image: m.placeholder === 1 ? undefined : res.normalised });
+          const c = await detectCompound({ panelLetters: fig.panels.map((p) => p.letter), preview: m.placeholder === 1 ? undefined : res.preview });
           compound[imageId] = { compound: c.compound, evidence: c.evidence };
           images.push({
             imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
             normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
-            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1,
+            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished,
           });
         }
       }
@@ -125,6 +126,8 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
           figures: article.figures.length,
           images: kept.length,
           image_dhash: Object.fromEntries(kept.map((i) => [i.imageId, i.dhash])),
+          // how each image was normalised: kept as published (metadata stripped) or decoded and re-encoded
+          image_normalisation: Object.fromEntries(kept.map((i) => [i.imageId, i.keptAsPublished ? 'kept_as_published' : 're_encoded'])),
           modality: Object.fromEntries(article.figures.map((f) => [f.id, f.modality])),
           compound,
         },

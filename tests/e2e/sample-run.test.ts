@@ -89,6 +89,19 @@ describe('end to end on the bundled real corpus', () => {
     }
   });
 
+  it('records per image whether it was kept as published or re-encoded, for every stored image', () => {
+    const store = new Store(work.dir);
+    try {
+      const images = store.db.prepare('SELECT image_id, pmcid FROM images ORDER BY image_id').all() as { image_id: string; pmcid: string }[];
+      expect(images.length).toBeGreaterThan(40);
+      const attr = new Map<string, string>();
+      for (const r of store.db.prepare("SELECT value_json FROM attributes WHERE stage = 'extract' AND name = 'image_normalisation'").all() as { value_json: string }[]) {
+        for (const [k, v] of Object.entries(JSON.parse(r.value_json) as Record<string, string>)) attr.set(k, v);
+      }
+      for (const im of images) expect(['kept_as_published', 're_encoded']).toContain(attr.get(im.image_id));
+    } finally { store.close(); }
+  });
+
   it('a second run does no repeated work and leaves the export byte-identical', async () => {
     const before = sha(exportFile());
     const manifest = sha(join(work.dir, 'export', 'MANIFEST.diagnosis.sha256'));

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ParsedArticle } from '../../schemas/article.ts';
 import { parseJats } from '../../pipeline/extract/jats.ts';
 import { processImage, safeMediaName } from '../../pipeline/extract/images.ts';
+import { stripJpegMetadata, stripPngMetadata } from '../../pipeline/extract/image-passthrough.ts';
+import sharp from 'sharp';
 import { casePmcids, readArticle } from './corpus.ts';
 import { fixtureImage } from './images-fixtures.ts';
 import { chunk, PNG_SIGNATURE } from './png-bytes.ts';
@@ -162,6 +164,33 @@ describe('fuzz: hostile images', () => {
     expect(await processImage(Buffer.alloc(0), OPTS)).toMatchObject({ ok: false, reason: 'image_empty' });
     expect(await processImage(Buffer.from('%PDF-1.4'), OPTS)).toMatchObject({ ok: false, reason: 'image_not_an_image' });
     expect(await processImage(jpeg.subarray(0, 2000), OPTS)).toMatchObject({ ok: false, reason: 'image_decode_failed' });
+  });
+  it('metadata stripping on 1,000 mutated real JPEG/PNG files: never throws; output is well-framed; a kept image decodes', async () => {
+    const sources = [fixtureImage('chest-xray-a.jpg'), fixtureImage('pmc-figure-f0004.jpg'), fixtureImage('ecg-trace.png'), fixtureImage('ecg-alpha.png')];
+    const r = seededRandom(11);
+    let kept = 0;
+    for (let k = 0; k < 1000; k++) {
+      const src = sources[k % sources.length];
+      const b = Buffer.from(src);
+      const mode = k % 4;
+      let bytes: Buffer = b;
+      if (mode === 0) bytes = b.subarray(0, 2 + int(r, b.length - 2));
+      else if (mode === 1) for (let j = 0; j < 1 + int(r, 8); j++) b[int(r, Math.min(b.length, 4000))] = int(r, 256); // headers and segment lengths
+      else if (mode === 2) for (let j = 0; j < 1 + int(r, 8); j++) b[int(r, b.length)] = int(r, 256);
+      else bytes = Buffer.concat([b, Buffer.from(Array.from({ length: int(r, 64) }, () => int(r, 256)))]);
+      const isJpeg = bytes[0] === 0xff;
+      const out = isJpeg ? stripJpegMetadata(bytes, { srgbProfile: true }) : stripPngMetadata(bytes, { srgbProfile: true });
+      if (out) {
+        expect(out.length).toBeLessThanOrEqual(bytes.length);
+        if (isJpeg) expect([out[0], out[1], out[out.length - 2], out[out.length - 1]]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+        else expect(out.subarray(out.length - 8, out.length - 4).toString('latin1')).toBe('IEND');
+      }
+      if (k % 7 === 0) { // every mode and source in turn
+        const res = await processImage(bytes, OPTS);
+        if (res.ok && res.keptAsPublished) { kept++; await sharp(res.normalised, { failOn: 'warning' }).raw().toBuffer(); }
+      }
+    }
+    expect(kept).toBeGreaterThan(5); // the mutations that leave a valid file are still kept
   });
   it('traversal and hostile names are refused', () => {
     const bad = ['../etc/passwd', 'a/../../b.jpg', '/abs.jpg', 'C:\\x.jpg', 'c:x.jpg', 'a\\b.jpg', 'a\u0000.jpg', 'a\nb.jpg', '', '..', './a.jpg', 'a//b.jpg', '%2e%2e%2fx.jpg', 'file:///x', '\uff0e\uff0e\uff0fx.jpg', 'x\u202ejpg.exe', '~/x.jpg', 'a'.repeat(300)];
