@@ -24,6 +24,14 @@ function isJfif(b: Uint8Array, at: number, len: number): boolean {
   return len >= 7 && startsWith(b, at + 4, 'JFIF\u0000');
 }
 
+/** A JFIF APP0 (16 bytes) with the same version, units and density and no thumbnail. */
+function jfifWithoutThumbnail(b: Uint8Array, at: number): Uint8Array {
+  const seg = Buffer.from(b.subarray(at, at + 18));
+  seg[2] = 0; seg[3] = 16; // length
+  seg[16] = 0; seg[17] = 0; // thumbnail width, height
+  return seg;
+}
+
 function isIccSegment(b: Uint8Array, at: number, len: number): boolean {
   return len >= 14 && startsWith(b, at + 4, 'ICC_PROFILE\u0000');
 }
@@ -77,7 +85,8 @@ export function stripJpegMetadata(b: Uint8Array, opts: StripOptions = {}): Buffe
       i = j;
       continue;
     } else if (m === 0xe0) {
-      if (isJfif(b, at, len)) parts.push(b.subarray(at, end)); // JFXX (an embedded thumbnail) goes
+      // JFIF is kept without its optional embedded thumbnail (which can show an uncropped picture); JFXX goes
+      if (isJfif(b, at, len)) parts.push(len === 16 || len < 16 ? b.subarray(at, end) : jfifWithoutThumbnail(b, at));
     } else if (JPEG_KEEP.has(m)) {
       parts.push(b.subarray(at, end));
     } else if (m === 0xe2 && !opts.srgbProfile && isIccSegment(b, at, len)) {
@@ -95,10 +104,10 @@ const PNG_SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const PNG_KEEP = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
 
 /**
- * The PNG with only IHDR, PLTE, tRNS, IDAT and IEND: text, EXIF, time, physical size, gamma/chromaticity
- * (which our decoder ignores too) and APNG frames after the default image go, as do bytes after IEND.
- * Null for 16-bit samples, an embedded ICC profile not known to be sRGB (needs a colour conversion),
- * unknown critical chunks, or malformed chunk structure.
+ * The PNG with only IHDR, PLTE, tRNS, IDAT and IEND: text, EXIF, time, physical size, an sRGB gamma,
+ * chromaticities and APNG frames after the default image go, as do bytes after IEND. Null for 16-bit
+ * samples, an embedded ICC profile not known to be sRGB (needs a colour conversion), a gamma other than
+ * sRGB's 1/2.2, cICP (HDR / wide gamut), unknown critical chunks, or malformed chunk structure.
  */
 export function stripPngMetadata(b: Uint8Array, opts: StripOptions = {}): Buffer | null {
   if (b.length < 8 || PNG_SIG.some((v, k) => b[k] !== v)) return null;
@@ -106,7 +115,7 @@ export function stripPngMetadata(b: Uint8Array, opts: StripOptions = {}): Buffer
   let i = 8;
   let first = true;
   while (i + 12 <= b.length) {
-    const len = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    const len = u32(b, i);
     const end = i + 12 + len;
     if (end > b.length) return null;
     const type = String.fromCharCode(b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
@@ -117,6 +126,8 @@ export function stripPngMetadata(b: Uint8Array, opts: StripOptions = {}): Buffer
       first = false;
     }
     if (type === 'iCCP' && !opts.srgbProfile) return null;
+    if (type === 'cICP') return null; // coding-independent code points (HDR, wide gamut): not sRGB
+    if (type === 'gAMA' && (len !== 4 || Math.abs(u32(b, i + 8) - 45455) > 500)) return null; // not the sRGB 1/2.2
     if (PNG_KEEP.has(type)) parts.push(b.subarray(i, end));
     else if (type[0] >= 'A' && type[0] <= 'Z') return null; // unknown critical chunk
     i = end;
@@ -125,40 +136,83 @@ export function stripPngMetadata(b: Uint8Array, opts: StripOptions = {}): Buffer
   return null; // no IEND
 }
 
-/** The profile's description ('desc' tag: ICC v2 textDescriptionType or v4 multiLocalizedUnicodeType). */
-export function iccDescription(icc: Uint8Array): string | null {
+const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+const s15f16 = (b: Uint8Array, at: number): number => (u32(b, at) | 0) / 65536;
+
+/** Where a tag's data lies in an ICC profile, or null. */
+function iccTag(icc: Uint8Array, sig: string): { off: number; size: number } | null {
   if (icc.length < 132) return null;
-  const u32 = (at: number) => ((icc[at] << 24) | (icc[at + 1] << 16) | (icc[at + 2] << 8) | icc[at + 3]) >>> 0;
-  const tags = Math.min(u32(128), 100);
-  for (let t = 0; t < tags; t++) {
+  const count = Math.min(u32(icc, 128), 200);
+  for (let t = 0; t < count; t++) {
     const e = 132 + t * 12;
     if (e + 12 > icc.length) return null;
-    if (!startsWith(icc, e, 'desc')) continue;
-    const off = u32(e + 4);
-    const size = u32(e + 8);
-    if (off + size > icc.length || size < 12) return null;
-    if (startsWith(icc, off, 'desc')) {
-      const n = Math.min(u32(off + 8), size - 12);
-      return Buffer.from(icc.subarray(off + 12, off + 12 + n)).toString('latin1').replace(/\u0000+$/, '');
-    }
-    if (startsWith(icc, off, 'mluc') && size >= 28) {
-      const len = u32(off + 20);
-      const at = off + u32(off + 24);
-      if (at + len > off + size) return null;
-      let out = '';
-      for (let k = 0; k + 1 < len; k += 2) out += String.fromCharCode((icc[at + k] << 8) | icc[at + k + 1]);
-      return out.replace(/\u0000+$/, '');
-    }
-    return null;
+    if (!startsWith(icc, e, sig)) continue;
+    const off = u32(icc, e + 4);
+    const size = u32(icc, e + 8);
+    return off + size <= icc.length && size >= 12 ? { off, size } : null;
   }
   return null;
 }
 
+/** An XYZ tag's first value, or null. */
+function iccXyz(icc: Uint8Array, sig: string): [number, number, number] | null {
+  const t = iccTag(icc, sig);
+  if (!t || t.size < 20 || !startsWith(icc, t.off, 'XYZ ')) return null;
+  return [s15f16(icc, t.off + 8), s15f16(icc, t.off + 12), s15f16(icc, t.off + 16)];
+}
+
+/** A tone curve (curv or para) evaluated at x ∈ [0, 1], or NaN when it cannot be read. */
+function iccCurveAt(icc: Uint8Array, sig: string, x: number): number {
+  const t = iccTag(icc, sig);
+  if (!t) return NaN;
+  if (startsWith(icc, t.off, 'curv')) {
+    const n = u32(icc, t.off + 8);
+    if (t.size < 12 + 2 * n) return NaN;
+    if (n === 0) return x;
+    const at = (k: number) => ((icc[t.off + 12 + 2 * k] << 8) | icc[t.off + 13 + 2 * k]);
+    if (n === 1) return x ** (at(0) / 256);
+    const pos = x * (n - 1);
+    const k = Math.min(n - 2, Math.floor(pos));
+    return (at(k) + (at(k + 1) - at(k)) * (pos - k)) / 65535;
+  }
+  if (startsWith(icc, t.off, 'para')) {
+    const fn = (icc[t.off + 8] << 8) | icc[t.off + 9];
+    const need = [1, 3, 4, 5, 7][fn];
+    if (need === undefined || t.size < 12 + 4 * need) return NaN;
+    const [g, a, b, c, d, e, f] = Array.from({ length: need }, (_, k) => s15f16(icc, t.off + 12 + 4 * k));
+    switch (fn) {
+      case 0: return x ** g;
+      case 1: return x >= -b / a ? (a * x + b) ** g : 0;
+      case 2: return x >= -b / a ? (a * x + b) ** g + c : c;
+      case 3: return x >= d ? (a * x + b) ** g : c * x;
+      default: return x >= d ? (a * x + b) ** g + e : c * x + f;
+    }
+  }
+  return NaN;
+}
+
+/** sRGB's red, green and blue colorants adapted to D50 (as an ICC profile stores them). */
+const SRGB_COLORANTS: [string, [number, number, number]][] = [
+  ['rXYZ', [0.4361, 0.2225, 0.0139]], ['gXYZ', [0.3851, 0.7169, 0.0971]], ['bXYZ', [0.1431, 0.0606, 0.7141]],
+];
+const srgbCurve = (x: number): number => (x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+
 /**
- * An RGB profile that describes itself as sRGB (e.g. "sRGB IEC61966-2.1", the profile many publisher
- * pipelines embed, PMC's included): decoding with it or without it gives the same colours, so the file
- * is in normal form and the profile can simply go.
+ * An RGB display profile that *is* sRGB — its colorants and tone curves match sRGB's, whatever it is called —
+ * such as the "sRGB IEC61966-2.1" profile PMC's figures carry. Decoding with it or without it gives the same
+ * colours, so the file is in normal form and the profile can simply go. Linear or wide-gamut profiles fail.
  */
 export function isSrgbProfile(icc: Uint8Array): boolean {
-  return icc.length >= 132 && startsWith(icc, 16, 'RGB ') && /^sRGB\b/.test(iccDescription(icc) ?? '');
+  if (icc.length < 132 || !startsWith(icc, 16, 'RGB ') || !startsWith(icc, 20, 'XYZ ')) return false;
+  for (const [sig, want] of SRGB_COLORANTS) {
+    const got = iccXyz(icc, sig);
+    if (!got || got.some((v, k) => Math.abs(v - want[k]) > 0.003)) return false;
+  }
+  for (const sig of ['rTRC', 'gTRC', 'bTRC']) {
+    for (const x of [0.02, 0.2, 0.5, 0.8]) {
+      const y = iccCurveAt(icc, sig, x);
+      if (!(Math.abs(y - srgbCurve(x)) <= 0.004)) return false;
+    }
+  }
+  return true;
 }

@@ -210,7 +210,7 @@ export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImag
       thumbRaw = small ? dec : await sharp(dec.data, rawInput(dec)).resize(tcap).raw().toBuffer({ resolveWithObject: true });
       png = surelyPng || looksLineArt(thumbRaw.data, thumbRaw.info.channels);
       // a truecolour PNG found to be line art, already in normal form, is kept as published too
-      normalised = png && kind === 'png' && normalForm ? stripPngMetadata(buf, { srgbProfile }) : null;
+      normalised = png && kind === 'png' && normalForm && !surelyPng ? stripPngMetadata(buf, { srgbProfile }) : null;
       kept = normalised !== null;
       if (!normalised) {
         normalised = await (png ? sharp(dec.data, rawInput(dec)).png(pngOpts) : sharp(dec.data, rawInput(dec)).jpeg(jpegOpts)).toBuffer();

@@ -93,7 +93,10 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
             continue;
           }
           // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
-          const c = await detectCompound({ panelLetters: fig.panels.map((p) => p.letter), preview: m.placeholder === 1 ? undefined : res.preview });
+          const letters = fig.panels.map((p) => p.letter);
+          const c = m.placeholder === 1
+            ? await detectCompound({ panelLetters: letters })
+            : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
           compound[imageId] = { compound: c.compound, evidence: c.evidence };
           images.push({
             imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,

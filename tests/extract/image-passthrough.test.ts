@@ -2,7 +2,7 @@
 // processImage's choice between keeping and re-encoding, on real images (tests/fixtures/extract/images).
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { iccDescription, isSrgbProfile, stripJpegMetadata, stripPngMetadata } from '../../pipeline/extract/image-passthrough.ts';
+import { isSrgbProfile, stripJpegMetadata, stripPngMetadata } from '../../pipeline/extract/image-passthrough.ts';
 import { processImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
 import { detectCompound } from '../../pipeline/extract/compound.ts';
 import { fixtureImage } from './images-fixtures.ts';
@@ -71,6 +71,17 @@ describe('stripJpegMetadata', () => {
     expect(jpegMarkers(prog).length).toBeGreaterThan(3);
     expect(await pixels(out)).toEqual(await pixels(prog));
   });
+  it('keeps JFIF but not the thumbnail JFIF may embed', async () => {
+    const j = fixtureImage('ihc-colon.jpg');
+    const app0Len = j.readUInt16BE(4);
+    expect([j[3], j.toString('latin1', 6, 10)]).toEqual([0xe0, 'JFIF']);
+    const payload = Buffer.concat([j.subarray(6, 6 + 12), Buffer.from([2, 2]), Buffer.from('Jane Doe RGB', 'latin1')]);
+    const withThumb = Buffer.concat([j.subarray(0, 2), segment(0xe0, payload), j.subarray(4 + app0Len)]);
+    const out = stripJpegMetadata(withThumb)!;
+    expect(out.includes(Buffer.from('Jane Doe'))).toBe(false);
+    expect([out.readUInt16BE(4), out[18], out[19], out.toString('latin1', 6, 10)]).toEqual([16, 0, 0, 'JFIF']);
+    expect(await pixels(out)).toEqual(await pixels(j));
+  });
   it('refuses what it should not keep: other frame types, 12-bit, truncation, no SOI', () => {
     const j = fixtureImage('ihc-colon.jpg');
     const sof = j.indexOf(Buffer.from([0xff, 0xc0]));
@@ -88,14 +99,32 @@ describe('stripJpegMetadata', () => {
 });
 
 describe('ICC profiles', () => {
-  it('reads v2 and v4 profile descriptions; only an sRGB one counts as normal form', async () => {
-    const pmc = (await sharp(fixtureImage('pmc-figure-f0004.jpg')).metadata()).icc!; // as PMC serves it
-    expect(iccDescription(pmc)).toBe('sRGB IEC61966-2.1');
+  /** The profile embedded in a small JPEG sharp writes with libvips' built-in profile `name`. */
+  async function builtIn(name: string): Promise<Buffer> {
+    const j = await sharp(fixtureImage('fundus.jpg')).resize(64).withIccProfile(name).jpeg().toBuffer();
+    return (await sharp(j).metadata()).icc!;
+  }
+  /** The offset of a tag's data in a profile. */
+  function tagOffset(icc: Buffer, sig: string): number {
+    for (let t = 0; t < icc.readUInt32BE(128); t++) if (icc.toString('latin1', 132 + t * 12, 136 + t * 12) === sig) return icc.readUInt32BE(136 + t * 12);
+    throw new Error(`no ${sig}`);
+  }
+  it('an sRGB profile is recognised by its colorants and curves (v2 curv and v4 para); others are not', async () => {
+    const pmc = (await sharp(fixtureImage('pmc-figure-f0004.jpg')).metadata()).icc!; // as PMC serves it (v2, 1024-point curves)
+    expect(pmc.toString('latin1')).toContain('sRGB IEC61966-2.1');
     expect(isSrgbProfile(pmc)).toBe(true);
-    const p3 = (await sharp(await sharp(fixtureImage('fundus.jpg')).resize(64).withIccProfile('p3').jpeg().toBuffer()).metadata()).icc!;
-    expect(iccDescription(p3)).toMatch(/P3/);
-    expect(isSrgbProfile(p3)).toBe(false);
-    expect(iccDescription(pmc.subarray(0, 100))).toBeNull();
+    expect(isSrgbProfile(await builtIn('srgb'))).toBe(true);
+    expect(isSrgbProfile(await builtIn('p3'))).toBe(false); // wide gamut: other colorants
+    // the same profile with linear tone curves (count 0 = identity), still called sRGB: not sRGB
+    const linear = Buffer.from(pmc);
+    for (const sig of ['rTRC', 'gTRC', 'bTRC']) linear.writeUInt32BE(0, tagOffset(linear, sig) + 8);
+    expect(linear.toString('latin1')).toContain('sRGB IEC61966-2.1');
+    expect(isSrgbProfile(linear)).toBe(false);
+    const shifted = Buffer.from(pmc); // red primary moved
+    shifted.writeInt32BE(shifted.readInt32BE(tagOffset(shifted, 'rXYZ') + 8) + 2000, tagOffset(shifted, 'rXYZ') + 8);
+    expect(isSrgbProfile(shifted)).toBe(false);
+    expect(isSrgbProfile(pmc.subarray(0, 100))).toBe(false);
+    expect(isSrgbProfile(pmc.subarray(0, 400))).toBe(false);
   });
   it('a JPEG with an embedded profile is stripped only when the caller has checked it is sRGB', async () => {
     const fig = fixtureImage('pmc-figure-f0004.jpg');
@@ -144,6 +173,9 @@ describe('stripPngMetadata', () => {
     expect(stripPngMetadata(tagged)).toBeNull();
     expect(stripPngMetadata(tagged, { srgbProfile: true })).toEqual(stripPngMetadata(rebuild(c)));
     expect(stripPngMetadata(rebuild([c[0], ['ABCD', Buffer.alloc(4)], ...c.slice(1)]))).toBeNull();
+    const linearGamma = Buffer.alloc(4); linearGamma.writeUInt32BE(100000);
+    expect(stripPngMetadata(rebuild([c[0], ['gAMA', linearGamma], ...c.slice(1)]))).toBeNull();
+    expect(stripPngMetadata(rebuild([c[0], ['cICP', Buffer.from([9, 16, 0, 1])], ...c.slice(1)]))).toBeNull(); // BT.2020 PQ
     const ihdr16 = Buffer.from(c[0][1]); ihdr16[8] = 16;
     expect(stripPngMetadata(rebuild([['IHDR', ihdr16], ...c.slice(1)]))).toBeNull();
     const whole = rebuild(c);
@@ -211,6 +243,17 @@ describe('processImage: keep as published or re-encode', () => {
     const fromBytes = await detectCompound({ panelLetters: [], image: joined });
     expect(fromPreview.compound).toBe(true);
     expect(fromPreview.gutters.vertical.length).toBe(fromBytes.gutters.vertical.length);
+    // a small figure, analysed at its own size: a 1-px gutter between two 25-px panels is found
+    const tiny = async (side: number, gap: number) => {
+      const [pa, pb] = await Promise.all(['chest-xray-a.jpg', 'chest-xray-b.jpg'].map((n) => sharp(fixtureImage(n)).resize(side, side, { fit: 'fill' }).toBuffer()));
+      return sharp({ create: { width: 2 * side + gap, height: side, channels: 3, background: '#ffffff' } }).composite([{ input: pa, left: 0, top: 0 }, { input: pb, left: side + gap, top: 0 }]).png().toBuffer();
+    };
+    const small = await ok(await tiny(25, 1), { ...OPTS, thumbSide: 256 });
+    expect((await detectCompound({ panelLetters: [], preview: small.preview, image: small.normalised, imageSide: 51 })).gutters.vertical).toHaveLength(1);
+    // a thumbnail configured below the analysis size blurs a 6-px gutter away: the bytes are decoded instead
+    const wide = await ok(await tiny(300, 6), { ...OPTS, thumbSide: 64 });
+    expect((await detectCompound({ panelLetters: [], preview: wide.preview })).gutters.vertical).toHaveLength(0);
+    expect((await detectCompound({ panelLetters: [], preview: wide.preview, image: wide.normalised, imageSide: wide.width })).gutters.vertical).toHaveLength(1);
     const alpha = await ok(fixtureImage('ecg-alpha.png'));
     const flat = await ok(await sharp(fixtureImage('ecg-alpha.png')).flatten({ background: '#ffffff' }).png().toBuffer());
     expect(alpha.dhash).toBe(flat.dhash);
