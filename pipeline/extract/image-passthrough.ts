@@ -15,6 +15,9 @@ export interface StripOptions {
   srgbProfile?: boolean;
 }
 
+const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+const s15f16 = (b: Uint8Array, at: number): number => (u32(b, at) | 0) / 65536;
+
 function startsWith(b: Uint8Array, at: number, ascii: string): boolean {
   for (let k = 0; k < ascii.length; k++) if (b[at + k] !== ascii.charCodeAt(k)) return false;
   return true;
@@ -86,7 +89,7 @@ export function stripJpegMetadata(b: Uint8Array, opts: StripOptions = {}): Buffe
       continue;
     } else if (m === 0xe0) {
       // JFIF is kept without its optional embedded thumbnail (which can show an uncropped picture); JFXX goes
-      if (isJfif(b, at, len)) parts.push(len === 16 || len < 16 ? b.subarray(at, end) : jfifWithoutThumbnail(b, at));
+      if (isJfif(b, at, len)) parts.push(len <= 16 ? b.subarray(at, end) : jfifWithoutThumbnail(b, at));
     } else if (JPEG_KEEP.has(m)) {
       parts.push(b.subarray(at, end));
     } else if (m === 0xe2 && !opts.srgbProfile && isIccSegment(b, at, len)) {
@@ -136,8 +139,6 @@ export function stripPngMetadata(b: Uint8Array, opts: StripOptions = {}): Buffer
   return null; // no IEND
 }
 
-const u32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-const s15f16 = (b: Uint8Array, at: number): number => (u32(b, at) | 0) / 65536;
 
 /** Where a tag's data lies in an ICC profile, or null. */
 function iccTag(icc: Uint8Array, sig: string): { off: number; size: number } | null {
