@@ -64,7 +64,7 @@ const mb = images.reduce((n, i) => n + i.bytes.length, 0) / 1e6;
 /** What the extract stage does per image. */
 async function stage(bytes: Buffer): Promise<void> {
   const r = await processImage(bytes, OPTS);
-  if (r.ok) await detectCompound({ panelLetters: [], preview: r.preview });
+  if (r.ok) await detectCompound({ panelLetters: [], preview: r.preview, image: r.normalised, imageSide: Math.max(r.width, r.height) });
 }
 const runs: Record<string, () => Promise<void>> = {
   'bare sharp decode+resize+encode': () => pool(images, concurrency, (i) => bare(i.bytes, i.format)),
