@@ -1,11 +1,8 @@
-// Loading the committed lexicon and the rules that turn any matched code into an answer code.
+// Loading a compiled lexicon and the rules that turn any matched code into an answer code.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { hydrateEntry } from './import/index.ts';
 import type { LexEntry, Lexicon } from './types.ts';
-
-export const DEFAULT_LEXICON_PATH = fileURLToPath(new URL('./data/orphanet-lexicon.json.gz', import.meta.url));
 
 export function parseLexicon(buf: Buffer): Lexicon {
   const raw = JSON.parse((buf[0] === 0x1f ? gunzipSync(buf) : buf).toString('utf8')) as Record<string, any>;
@@ -17,7 +14,8 @@ export function parseLexicon(buf: Buffer): Lexicon {
   };
 }
 
-export function loadLexicon(path: string = DEFAULT_LEXICON_PATH): Lexicon {
+/** A compiled lexicon file (see lexicon-cache.ts for where the pipeline gets one). */
+export function loadLexicon(path: string): Lexicon {
   return parseLexicon(readFileSync(path));
 }
 

@@ -2,9 +2,19 @@
 // Runtime-only settings (work directory, source folder, debug) are kept out of the hashed
 // part, so the same build in another folder has the same config hash and the same export.
 import { z } from 'zod';
-import { LICENCE_PRESETS } from '../pipeline/fetch/policy.ts';
+import { LICENCE_PRESETS } from '../pipeline/core/licence.ts';
+import { hashOf } from '../pipeline/core/hash.ts';
+
+const Path = z.string().min(1).nullable().optional();
 
 export const ConfigSchema = z.object({
+  // Where the third-party data is read from (pipeline/core/data-locations.ts): not hashed, since a
+  // path changes nothing that is built; what the data is (the Orphanet release, lexicon versions) is.
+  dataDir: z.string().min(1).nullable().default(null),
+  data: z.object({
+    articles: Path, orphanet: Path, mondo: Path, lexicons: Path, labels: Path, europepmc: Path,
+    lexicon: Path,   // a compiled lexicon file (mmrare ontology import --out FILE), used as is
+  }).strict().prefault({}),
   sources: z.object({
     eutilsUrl: z.string().url().default('https://eutils.ncbi.nlm.nih.gov/entrez/eutils'),
     s3Url: z.string().url().default('https://pmc-oa-opendata.s3.amazonaws.com'),
@@ -52,4 +62,16 @@ export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources'> & { s
   const { s3Concurrency: _s, ...sources } = config.sources;
   const { concurrency: _c, ...images } = config.extract.images;
   return { ...config, sources, extract: { ...config.extract, images } };
+}
+
+/** The hashed part of the config: secrets, contact details, data paths and speed knobs never change what is built. */
+export function hashedConfig(config: Config): unknown {
+  const { dataDir: _d, data: _p, ...fast } = withoutSpeedKnobs(config);
+  const { apiKey: _k, email: _e, tool: _t, ...sources } = fast.sources;
+  return { ...fast, sources };
+}
+export const configHash = (config: Config): string => hashOf(hashedConfig(config));
+
+export function redactedConfig(config: Config): Config {
+  return { ...config, sources: { ...config.sources, apiKey: config.sources.apiKey ? '***' : null } };
 }

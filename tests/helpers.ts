@@ -1,12 +1,23 @@
-// Shared test helpers: temp work directories and the bundled corpus.
+// Shared test helpers: temp work directories, the sample corpus, and the CLI as a user runs it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ensureSampleCorpus } from '../pipeline/fetch/sample-corpus.ts';
+import { sharedPath } from './shared-data.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
-export const SAMPLES = join(REPO, 'samples', 'pmc-oa-opendata');
 export const BIN = join(REPO, 'pipeline', 'cli', 'bin.mjs');
+/** Where tests keep derived files between runs (vitest.config.ts points XDG_CACHE_HOME here too). */
+export const TEST_CACHE = join(tmpdir(), 'mmrare-test-cache');
+
+/**
+ * The sample corpus: ../shared/data/pmc/articles in the PMC bucket layout, built once into the test cache
+ * (rebuilt when the articles change) exactly as `mmrare run --sample` builds it into a workdir.
+ */
+export async function sampleCorpus(): Promise<string> {
+  return (await ensureSampleCorpus(sharedPath('pmc/articles'), join(TEST_CACHE, 'sample-corpus'))).dir;
+}
 
 export function tempDir(prefix = 'mmrare-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -14,7 +25,7 @@ export function tempDir(prefix = 'mmrare-test-'): { dir: string; cleanup: () => 
 }
 
 /** Runs the real CLI in a child process (as a user would). */
-export function cli(args: string[], opts: { cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 240_000 });
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, encoding: 'utf8', env: { ...process.env, CI: '1', ...opts.env }, timeout: 240_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

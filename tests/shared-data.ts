@@ -29,13 +29,14 @@ export const caseReportPath = (pmcid: string): string => sharedPath(`pmc/article
 
 /**
  * A piece of real text located by file and character offset: the characters [start, end) of the file,
- * with XML tags removed, the five XML entities decoded and whitespace collapsed. Tests use it to take
+ * with XML tags removed, character references and the five XML entities decoded and whitespace collapsed. Tests use it to take
  * real sentences as inputs without quoting them in the repository.
  */
 export function sharedSlice(rel: string, start: number, end: number): string {
   const raw = readSharedText(rel).slice(start, end);
   if (raw.length !== end - start) throw new Error(`${rel}: [${start}, ${end}) is outside the file`);
   return raw.replace(/<[^>]*>/g, '')
+    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ').trim();
 }

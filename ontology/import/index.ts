@@ -9,7 +9,7 @@ import { parseProduct1 } from './product1.ts';
 import { isNonRareInEurope, NON_RARE_RULE } from './rarity.ts';
 import { parseSssom, xrefKind, type SssomSet } from './sssom.ts';
 import { readTar } from './tar.ts';
-import { byCodeUnit } from '../../pipeline/runner/hash.ts';
+import { byCodeUnit } from '../../pipeline/core/hash.ts';
 
 const byNum = (a: string, b: string) => Number(a) - Number(b) || byCodeUnit(a, b);
 const uniq = (xs: string[]) => [...new Set(xs)];

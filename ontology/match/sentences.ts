@@ -1,6 +1,6 @@
 // Sentence spans for prose the extractor did not split (title, abstract, discussion): the same
 // splitter as the case timeline (pipeline/extract/sentences.ts), as [start, end) pairs.
-import { splitSentences as splitSpans } from '../../pipeline/extract/sentences.ts';
+import { splitSentences as splitSpans } from '../../pipeline/core/sentences.ts';
 
 export function splitSentences(text: string): [number, number][] {
   return splitSpans(text).map((s) => [s.start, s.end]);

@@ -1,7 +1,7 @@
 // align: links each case to its primary Orphanet diagnosis (ontology/ does the matching and the
 // choice; this file reads the parsed article and writes mentions, diagnoses and decisions).
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import type { ParsedArticle } from '../../schemas/article.ts';
 import { z } from 'zod';

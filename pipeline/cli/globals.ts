@@ -4,18 +4,23 @@ import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { Store } from '../../db/store.ts';
 import { parseConfig, type Config } from '../../schemas/config.ts';
-import { ConfigError, InputError } from '../errors.ts';
-import { LICENCE_PRESETS } from '../fetch/policy.ts';
+import { ConfigError, InputError } from '../core/errors.ts';
+import { resolveDataLocations, type DataLocations } from '../core/data-locations.ts';
+import type { Logger } from '../runner/log.ts';
+import type { LexiconHandle } from '../../ontology/lexicon-cache.ts';
+import { LICENCE_PRESETS } from '../core/licence.ts';
 
 export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   workdir: { type: 'string', default: './mmrare-data' },
   config: { type: 'string' },
+  'data-dir': { type: 'string' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
 /** Source flags shared by `run` and `fetch`; they override the config file. */
 export const SOURCE_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  sample: { type: 'boolean', default: false },
   'from-dir': { type: 'string' },
   query: { type: 'string' },
   limit: { type: 'string' },
@@ -59,4 +64,18 @@ export function openStore(values: Record<string, any>, { mustExist = false } = {
   const dir = resolve(values.workdir ?? './mmrare-data');
   if (mustExist && !existsSync(resolve(dir, 'mmrare.db'))) throw new InputError(`no mmrare store in ${dir} (run \`mmrare run --workdir ${values.workdir}\` first)`);
   return new Store(dir);
+}
+
+/** The data locations for this command: --data-dir > $MMRARE_DATA_DIR > config dataDir > ../shared/data. */
+export function dataLocations(values: Record<string, any>, config: Config): DataLocations {
+  return resolveDataLocations({ flag: values['data-dir'] ?? null, config });
+}
+
+/** The Orphanet lexicon for this command (compiled from the release on first use, then cached). */
+export async function openCommandLexicon(values: Record<string, any>, config: Config, log: Logger): Promise<LexiconHandle> {
+  const { openLexicon } = await import('../../ontology/lexicon-cache.ts');
+  const h = openLexicon(dataLocations(values, config), { warn: (m) => log.warn(m) });
+  if (h.built) log.info(`Orphanet lexicon ${h.lexicon.release} compiled from ${h.sources.length} files in ${h.ms} ms (cached for next time${h.file ? `: ${h.file}` : ''})`);
+  else log.debug(`Orphanet lexicon ${h.lexicon.release} (${h.origin}) loaded in ${h.ms} ms from ${h.file}`);
+  return h;
 }

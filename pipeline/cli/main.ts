@@ -1,7 +1,7 @@
 // `mmrare`: one small module per command (after citty). Errors end as one clear line and a
 // non-zero exit code; stack traces only with --debug.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MmrareError } from '../errors.ts';
+import { MmrareError } from '../core/errors.ts';
 import { processIo, type CliIo } from './io.ts';
 import { COMMANDS, type Command } from './commands/index.ts';
 import { GLOBAL_OPTIONS } from './globals.ts';
@@ -18,11 +18,12 @@ function topHelp(): string {
     'Global options:',
     '  --workdir DIR   the store (default ./mmrare-data)',
     '  --config FILE   a JSON config file (see docs/configuration.md)',
+    '  --data-dir DIR  third-party data (sample corpus, Orphanet, lexicons); default ../shared/data beside the project',
     '  --debug         stack traces and debug logs',
     '  --help          help for any command: mmrare <command> --help',
     '',
     'Example:',
-    '  mmrare run --workdir W --from-dir samples/pmc-oa-opendata',
+    '  mmrare run --workdir W --sample',
   ];
   return lines.join('\n');
 }
@@ -32,14 +33,14 @@ export function commandHelp(c: Command): string {
   return [
     `mmrare ${c.name} — ${c.summary}`, '', `Usage: ${c.usage}`, '', c.description ?? '',
     opts.length ? 'Options:' : '', ...opts,
-    '  (global) --workdir DIR, --config FILE, --debug, --help', '', 'Example:', ...c.examples.map((e) => `  ${e}`),
+    '  (global) --workdir DIR, --config FILE, --data-dir DIR, --debug, --help', '', 'Example:', ...c.examples.map((e) => `  ${e}`),
   ].filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n');
 }
 
 export async function main(argv: string[], io: CliIo = processIo(installStop())): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') { io.out(topHelp()); return name ? 0 : 1; }
-  if (name === '--version') { io.out((await import('../runner/pipeline.ts')).PIPELINE_VERSION); return 0; }
+  if (name === '--version') { io.out((await import('../core/version.ts')).PIPELINE_VERSION); return 0; }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) { io.err(`mmrare: unknown command "${name}" (try: mmrare --help)`); return 2; }
   const debug = rest.includes('--debug');

@@ -3,7 +3,7 @@
 // for the next run" or "record a permanent drop" from `retryable` and `code` alone, never by
 // parsing messages.
 
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../core/errors.ts';
 
 export type RemoteErrorCode =
   | 'rate_limited'     // HTTP 429

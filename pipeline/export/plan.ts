@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, unlinkS
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type DiagnosisRow, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
-import { byCodeUnit } from '../runner/hash.ts';
+import { byCodeUnit } from '../core/hash.ts';
 
 export interface RowSource {
   filtered: FilteredQuestion;

@@ -1,8 +1,8 @@
 // The independent leak scanner: re-checks every exported row's model-visible fields for the
 // answer, its aliases and its code with a method separate from the filter's patterns (plain
 // folded text search), plus the lexicon matcher when given. The release is refused while it finds any.
-import type { CodeFinder } from '../filter/stage.ts';
-import { isShortAbbreviation } from '../filter/leak.ts';
+import type { CodeFinder } from '../leakage/code-finder.ts';
+import { isShortAbbreviation } from '../leakage/patterns.ts';
 import { americanize } from '../../ontology/match/normalize.ts';
 
 export interface ScanFinding { field: string; term: string; at: number }

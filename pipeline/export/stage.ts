@@ -4,12 +4,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import type { Track } from '../../schemas/export.ts';
-import type { CodeFinder } from '../filter/stage.ts';
+import type { CodeFinder } from '../leakage/code-finder.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
-import { answerTerms } from '../generate/answer.ts';
+import { answerTerms } from '../leakage/terms.ts';
 import { scanRow } from './scanner.ts';
 import { applyExportPlan, buildDiagnosisRow, buildExportPlan, previousManifestImages, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
 

@@ -1,7 +1,7 @@
 // Front matter of a JATS article: ids, publication year, licence, abstract. Pure helpers over the tree.
 import type { ParsedArticle } from '../../schemas/article.ts';
 import { attr, child, childrenNamed, hrefOf, kids, tagOf, textOf, type XNode } from './xml.ts';
-import { licenceCodeFromJats } from '../fetch/policy.ts';
+import { licenceCodeFromJats } from '../core/licence.ts';
 
 export function articleIds(meta: XNode | undefined): Record<string, string> {
   const out: Record<string, string> = {};

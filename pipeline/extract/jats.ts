@@ -3,7 +3,7 @@
 // Never throws: every problem becomes a ParseFailure with a reason code.
 import type { ParseFailure, ParseResult, ParsedArticle, Sentence, SentenceKind } from '../../schemas/article.ts';
 import { attr, child, childrenNamed, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
-import { joinRunInHeadings, splitSentences } from './sentences.ts';
+import { joinRunInHeadings, splitSentences } from '../core/sentences.ts';
 import { classifySentence, titlePrior } from './rules.ts';
 import { planCases, type SectionHead } from './cases.ts';
 import { findMentions, labelKey } from './figrefs.ts';

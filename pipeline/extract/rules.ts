@@ -14,10 +14,8 @@ export function normTitle(title: string): string {
     .toLowerCase();
 }
 
-const NUM = String.raw`(?:#\s*)?(?:no\.?\s*)?(?:\d+|[ivx]+|one|two|three|four|five|[a-e])`;
-
-/** A title naming one patient among several: "Case 1", "Case II", "Clinical Case #1", "Patient 2", "Case report 1". */
-export const CASE_N_RE = new RegExp(String.raw`^(?:(?:clinical|illustrative)\s+)?(?:case|patient|proband)(?:\s+(?:report|presentation|description))?\s*${NUM}\b`, 'i');
+export { CASE_N_RE } from '../core/sentences.ts';
+import { CASE_N_RE } from '../core/sentences.ts';
 
 /** A title opening a case narrative. */
 const CASE_TITLE_RE = new RegExp([

@@ -2,13 +2,14 @@
 // The parsing and image work are pure functions (jats.ts, images.ts); this file only reads the
 // fetched blobs, calls them, and writes the rows.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import { z } from 'zod';
 import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
 import { parseJats } from './jats.ts';
-import { processImage, findNearDuplicates, safeMediaName } from './images.ts';
+import { processImage, safeMediaName } from './images.ts';
+import { findNearDuplicates } from '../core/near-duplicates.ts';
 import { detectCompound } from './compound.ts';
 
 export const EXTRACT_VERSION = '3';

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PmcMetadata } from '../../schemas/pmc-metadata.ts';
-import { InputError } from '../errors.ts';
-import { isSafeMediaName, parseS3Url } from './media-name.ts';
+import { InputError } from '../core/errors.ts';
+import { isSafeMediaName, parseS3Url } from '../core/media-name.ts';
 import type { ArticlePackage, ArticleSource, LoadResult, MediaFile, SourceItem } from './source.ts';
-import { byCodeUnit } from '../runner/hash.ts';
+import { byCodeUnit } from '../core/hash.ts';
 
 const PREFIX_RE = /^(PMC\d+)\.(\d+)$/;
 

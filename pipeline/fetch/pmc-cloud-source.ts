@@ -3,7 +3,8 @@
 // the bucket lacks it. Policy decisions come from policy.ts (admitArticle); this file only maps
 // outcomes onto LoadResult: 'package' | 'drop' (permanent, reason code) | 'transient' (next run).
 import { PmcMetadata } from '../../schemas/pmc-metadata.ts';
-import { admitArticle, LICENCE_PRESETS } from './policy.ts';
+import { admitArticle } from './policy.ts';
+import { LICENCE_PRESETS } from '../core/licence.ts';
 import type { ArticlePackage, ArticleSource, LoadResult, MediaFile, SourceItem } from './source.ts';
 import { RemoteError } from '../client/errors.ts';
 import { HttpClient, type Clock, type HttpClientOptions } from '../client/http.ts';

@@ -2,9 +2,10 @@
 // verified (md5 from the metadata) and stored as content-addressed blobs.
 import { createHash } from 'node:crypto';
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf, byCodeUnit } from '../runner/hash.ts';
-import { admitArticle, normaliseLicenceCode } from './policy.ts';
-import { isSafeMediaName } from './media-name.ts';
+import { hashOf, byCodeUnit } from '../core/hash.ts';
+import { admitArticle } from './policy.ts';
+import { normaliseLicenceCode } from '../core/licence.ts';
+import { isSafeMediaName } from '../core/media-name.ts';
 import type { ArticlePackage, ArticleSource, SourceItem } from './source.ts';
 
 export const FETCH_VERSION = '1';

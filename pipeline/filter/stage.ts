@@ -1,16 +1,15 @@
 // filter: answer-in-context leak control. Every masked span is a decision row (rule, span,
 // matched text); a question whose leaks cannot be removed without gutting it is dropped.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { FilteredQuestion, type QuestionDraft } from '../../schemas/question.ts';
-import { answerTerms } from '../generate/answer.ts';
-import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, type LeakHit } from './leak.ts';
+import { answerTerms } from '../leakage/terms.ts';
+import type { CodeFinder } from '../leakage/code-finder.ts';
+import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, type LeakHit } from '../leakage/patterns.ts';
 
 export const FILTER_VERSION = '2';
 
-/** A normalising matcher over the lexicon (ontology/): finds spellings the patterns miss. */
-export type CodeFinder = (text: string) => { start: number; end: number; text: string; orphaCode: string }[];
 
 const REASON: Record<LeakHit['source'], string> = {
   answer: 'leak_answer_in_context', alias: 'leak_synonym_in_context', code: 'leak_code_in_context', parent: 'leak_parent_group_in_context',

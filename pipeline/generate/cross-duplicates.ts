@@ -1,6 +1,6 @@
 // Near-duplicate images across articles (the same figure republished, a thumbnail of another
 // article's image): the copy in the article with the higher PMCID is left out of questions.
-import { findNearDuplicates } from '../extract/images.ts';
+import { findNearDuplicates } from '../core/near-duplicates.ts';
 
 export interface ImageHash { imageId: string; pmcid: string; dhash: string }
 export interface CrossDuplicate { imageId: string; duplicateOf: string; distance: number }

@@ -1,7 +1,7 @@
 // Rule-based diagnosis-track question builder (pure). The model sees the case narrative cut
 // before the first sentence that states the diagnosis, and the case's images under neutral labels.
 import type { Sentence } from '../../schemas/article.ts';
-import { findLeaks, type LeakPattern } from '../filter/leak.ts';
+import { findLeaks, type LeakPattern } from '../leakage/patterns.ts';
 
 export interface FigureInfo { id: string; label: string; panels: string[]; kind: string }
 export interface ImageInfo { imageId: string; figureId: string; ord: number; width: number; height: number; normSha: string; format: string; placeholder: boolean; license: string }

@@ -1,14 +1,14 @@
 // generate: one diagnosis-track draft question per case with an accepted rare diagnosis.
 // Item = one case ("PMC123#c1"), so drops are counted and explained per case.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
 import type { ParsedArticle, Sentence } from '../../schemas/article.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import { buildLeakPatterns } from '../filter/leak.ts';
+import { buildLeakPatterns } from '../leakage/patterns.ts';
 import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan, type RefSpan } from './diagnosis.ts';
 import { QuestionDraft } from '../../schemas/question.ts';
-import { answerTerms, categoryOf, definedShortForms } from './answer.ts';
+import { answerTerms, categoryOf, definedShortForms } from '../leakage/terms.ts';
 import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
 
 export const GENERATE_VERSION = '2';

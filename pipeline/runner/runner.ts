@@ -2,7 +2,7 @@
 // hashes, processes the rest with bounded concurrency, and commits each item's writes in one
 // transaction, so a crash (even SIGKILL) loses at most the items in flight.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
-import { hashOf, byCodeUnit } from './hash.ts';
+import { hashOf, byCodeUnit } from '../core/hash.ts';
 import { ProgressLine } from './progress.ts';
 
 export interface StageCounts {

@@ -7,18 +7,16 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import { parseJats } from '../../pipeline/extract/jats.ts';
 import { parseXml } from '../../pipeline/extract/xml.ts';
+import { requireLocation, resolveDataLocations } from '../../pipeline/core/data-locations.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const LOC = resolveDataLocations();
 const rounds = Number(process.argv[2] ?? 15);
 
 function corpus(): { name: string; xml: string }[] {
   const out: { name: string; xml: string }[] = [];
-  const samples = `${ROOT}samples/pmc-oa-opendata/`;
-  if (existsSync(samples)) for (const d of readdirSync(samples).filter((x) => /^PMC\d+\.\d+$/.test(x)).sort()) {
-    const f = `${samples}${d}/${d}.xml`;
-    if (existsSync(f)) out.push({ name: d, xml: readFileSync(f, 'utf8') });
-  }
-  const other = `${ROOT}tests/fixtures/jats-other/`; // the committed non-case articles
+  const cases = requireLocation(LOC, 'articles', 'case reports (*.nxml)');
+  for (const f of readdirSync(cases).filter((x) => x.endsWith('.nxml')).sort()) out.push({ name: f, xml: readFileSync(`${cases}/${f}`, 'utf8') });
+  const other = `${LOC.root}/pmc/articles-other/`; // the data dir's non-case articles
   if (existsSync(other)) for (const f of readdirSync(other).filter((x) => x.endsWith('.nxml')).sort()) out.push({ name: f, xml: readFileSync(other + f, 'utf8') });
   return out;
 }
@@ -60,5 +58,5 @@ function bench(label: string, files: { name: string; xml: string }[]): void {
 
 const all = corpus();
 const cases = all.filter((f) => f.name.startsWith('PMC') && !f.name.endsWith('.nxml'));
-if (cases.length) bench('the bundled case reports (samples/pmc-oa-opendata)', cases);
+if (cases.length) bench('the sample case reports (data dir pmc/articles)', cases);
 bench('case reports + 81 non-case articles (research, review, …; larger, table-heavy)', all);

@@ -9,7 +9,7 @@
 //   - the same fallback with 8 loads in flight ("efetch-batched"): efetches coalesce (fewer requests);
 //   - 429s received (server log), and the largest number of E-utilities arrivals in any 1 s window.
 // The server runs in a child process (its own event loop, like a remote service).
-//   npx tsx scripts/bench/fetch.ts [--dir samples/pmc-oa-opendata] [--articles 48] [--json]
+//   npx tsx scripts/bench/fetch.ts [--dir BUCKET_LAYOUT] [--articles 48] [--json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { createNcbiBudget } from '../../pipeline/client/budget.ts';
 import { createPmcCloudSource } from '../../pipeline/fetch/pmc-cloud-source.ts';
 import type { SourceItem } from '../../pipeline/fetch/source.ts';
 import { writeBucketFolder } from '../loopback-pmc/corpus.ts';
+import { requireLocation, resolveDataLocations } from '../../pipeline/core/data-locations.ts';
 import { maxArrivalsInWindow, type LogEntry } from '../loopback-pmc/server.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -27,11 +28,11 @@ const args = process.argv.slice(2);
 const arg = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 
 function bucketDir(): { dir: string; cleanup: () => void } {
-  const given = arg('--dir') ?? join(root, 'samples/pmc-oa-opendata');
-  if (existsSync(join(given, 'metadata'))) return { dir: given, cleanup: () => {} };
-  const src = new URL('../../samples/pmc-oa-opendata', import.meta.url).pathname; // the bundled real case reports
+  const given = arg('--dir');
+  if (given && existsSync(join(given, 'metadata'))) return { dir: given, cleanup: () => {} };
+  const src = requireLocation(resolveDataLocations(), 'articles', 'case reports (*.nxml)'); // the data dir's real case reports
   const dir = mkdtempSync(join(tmpdir(), 'mmrare-bench-'));
-  writeBucketFolder(dir, readdirSync(src).filter((d) => /^PMC\d+\.\d+$/.test(d)).sort().map((d) => ({ file: join(src, d, `${d}.xml`) })));
+  writeBucketFolder(dir, readdirSync(src).filter((f) => f.endsWith('.nxml')).sort().map((f) => ({ file: join(src, f) })));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { licenceCodeFromJats } from '../../pipeline/fetch/policy.ts';
+import { licenceCodeFromJats } from '../../pipeline/core/licence.ts';
 
 export const BUCKET = 'pmc-oa-opendata';
 

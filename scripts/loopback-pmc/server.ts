@@ -1,7 +1,7 @@
 // Loopback PMC: E-utilities (esearch/efetch/esummary for db=pmc) and the pmc-oa-opendata bucket
 // (ListObjectsV2, metadata JSON, files) served from a bucket-layout folder on 127.0.0.1, with a
 // strictly enforced per-second E-utilities budget and seeded fault injection. For tests, the bench
-// and offline use:  npx tsx scripts/loopback-pmc/server.ts --dir samples/pmc-oa-opendata --port 0 --rps 3
+// and offline use:  npx tsx scripts/loopback-pmc/server.ts --dir BUCKET_LAYOUT (e.g. from scripts/build-sample-corpus.ts) --port 0 --rps 3
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';

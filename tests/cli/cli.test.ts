@@ -32,7 +32,7 @@ describe('mmrare CLI', () => {
   it('the real binary prints top-level help and exits 0', () => {
     const r = cli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('mmrare run --workdir W --from-dir samples/pmc-oa-opendata');
+    expect(r.stdout).toContain('mmrare run --workdir W --sample');
   });
 
   it('errors are one clear line with a non-zero exit code', async () => {

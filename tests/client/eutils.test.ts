@@ -1,3 +1,4 @@
+import { readSharedText } from '../shared-data.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,8 +10,8 @@ import { HttpClient } from '../../pipeline/client/http.ts';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
 import { articleFiles, makeBucket } from '../fetch/helpers.ts';
 
-const FIX = new URL('../fixtures/ncbi-responses/eutils', import.meta.url).pathname; // real NCBI bodies, see its PROVENANCE.md
-const fixture = (n: string) => readFileSync(`${FIX}/${n}`, 'utf8');
+// real NCBI bodies from ../shared/data/ncbi-responses/eutils (see its PROVENANCE.md)
+const fixture = (n: string) => readSharedText(`ncbi-responses/eutils/${n}`);
 
 describe('wire formats (real E-utilities bodies)', () => {
   it('parses esearch db=pmc, history and zero-hit bodies', () => {

@@ -5,7 +5,9 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
-import { BIN, REPO, SAMPLES, tempDir } from '../helpers.ts';
+import { BIN, REPO, sampleCorpus, tempDir } from '../helpers.ts';
+
+const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 /** The real CLI in a child process, asynchronously (the server lives in this process). */
 function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

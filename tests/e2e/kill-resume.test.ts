@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BIN, REPO, SAMPLES, tempDir, cli } from '../helpers.ts';
+import { BIN, REPO, sampleCorpus, tempDir, cli } from '../helpers.ts';
+
+const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterAll(() => dirs.forEach((d) => d.cleanup()));

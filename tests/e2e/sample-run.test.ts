@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto';
 import { Store } from '../../db/store.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { DiagnosisRow } from '../../schemas/export.ts';
-import { runPipeline, STAGE_NAMES } from '../../pipeline/runner/pipeline.ts';
+import { runBuild as runPipeline, STAGE_NAMES } from '../../pipeline/compose.ts';
 import { createDirSource } from '../../pipeline/fetch/dir-source.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
-import { loadLexicon } from '../../ontology/lexicon.ts';
+import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import { americanize } from '../../ontology/match/normalize.ts';
-import { SAMPLES, tempDir, cli } from '../helpers.ts';
+import { sampleCorpus, tempDir, cli } from '../helpers.ts';
+
+const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 const lexicon = loadLexicon();
 let work: ReturnType<typeof tempDir>;

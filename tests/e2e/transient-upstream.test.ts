@@ -1,15 +1,18 @@
 // A network blip upstream must not clear finished downstream work: an article whose re-fetch fails
 // transiently keeps its extraction, diagnosis and exported question.
+import { defaultLexicon } from '../../ontology/index.ts';
 import { describe, it, expect, afterAll } from 'vitest';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../db/store.ts';
 import { parseConfig } from '../../schemas/config.ts';
-import { runPipeline, STAGE_NAMES } from '../../pipeline/runner/pipeline.ts';
+import { runBuild as runPipeline, STAGE_NAMES } from '../../pipeline/compose.ts';
 import { createDirSource } from '../../pipeline/fetch/dir-source.ts';
 import type { ArticleSource } from '../../pipeline/fetch/source.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
-import { SAMPLES, tempDir } from '../helpers.ts';
+import { sampleCorpus, tempDir } from '../helpers.ts';
+
+const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterAll(() => dirs.forEach((d) => d.cleanup()));
@@ -25,7 +28,7 @@ describe('transient failures across stages', () => {
     }
     const run = async (source: ArticleSource) => {
       const store = new Store(work.dir);
-      try { return await runPipeline({ store, config: parseConfig({}), command: 'test', stages: STAGE_NAMES, source, log: silentLogger }); } finally { store.close(); }
+      try { return await runPipeline({ store, config: parseConfig({}), command: 'test', stages: STAGE_NAMES, source, lexicon: defaultLexicon(), log: silentLogger }); } finally { store.close(); }
     };
     await run(createDirSource(bucket.dir));
     const exported = readFileSync(join(work.dir, 'export', 'diagnosis.jsonl'), 'utf8');

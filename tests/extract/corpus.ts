@@ -1,13 +1,9 @@
-// Where the tests find real JATS: the bundled corpus (samples/pmc-oa-opendata/PMC<n>.1/PMC<n>.1.xml) and
-// tests/fixtures/jats-other/ — both committed; no test reads outside the repository or touches the network.
-import { readFileSync, readdirSync } from 'node:fs';
+// Where the tests find real JATS: the case reports in ../shared/data/pmc/articles and the non-case
+// articles in ../shared/data/pmc/articles-other (plus the eLife article with sub-articles in pmc/images).
+import { readFileSync } from 'node:fs';
+import { caseReportPath, sharedFiles, sharedPath } from '../shared-data.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const SAMPLES = `${ROOT}samples/pmc-oa-opendata/`;
-
-export function articlePath(pmcid: string): string {
-  return `${SAMPLES}${pmcid}.1/${pmcid}.1.xml`;
-}
+export const articlePath = caseReportPath;
 
 export function readArticle(pmcid: string): Buffer {
   return readFileSync(articlePath(pmcid));
@@ -15,11 +11,12 @@ export function readArticle(pmcid: string): Buffer {
 
 /** The 48 case reports' ids. */
 export function casePmcids(): string[] {
-  return readdirSync(SAMPLES).filter((d) => /^PMC\d+\.1$/.test(d)).map((d) => d.replace(/\.1$/, '')).sort();
+  return sharedFiles('pmc/articles', /^PMC\d+\.nxml$/).map((f) => f.replace(/\.nxml$/, ''));
 }
 
-/** Non-case JATS (research, review, correction, eLife with sub-articles), committed for robustness tests. */
+/** Non-case JATS (research, review, correction, eLife with sub-articles) for robustness tests. */
 export function otherJatsPaths(): string[] {
-  const d = `${ROOT}tests/fixtures/jats-other/`;
-  return readdirSync(d).filter((f) => f.endsWith('.nxml') || f.endsWith('.jats.xml')).sort().map((f) => d + f);
+  const other = sharedFiles('pmc/articles-other', /\.nxml$/).map((f) => sharedPath(`pmc/articles-other/${f}`));
+  const elife = [sharedPath('pmc/images/elife-30274-v1/main.jats.xml')];
+  return [...other, ...elife].sort();
 }

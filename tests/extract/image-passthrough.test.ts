@@ -3,7 +3,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isSrgbProfile, stripJpegMetadata, stripPngMetadata } from '../../pipeline/extract/image-passthrough.ts';
-import { hamming, processImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
+import { processImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
+import { hamming } from '../../pipeline/core/near-duplicates.ts';
 import { detectCompound } from '../../pipeline/extract/compound.ts';
 import { fixtureImage } from './images-fixtures.ts';
 import { chunk, PNG_SIGNATURE } from './png-bytes.ts';

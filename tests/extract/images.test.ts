@@ -2,7 +2,8 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { findNearDuplicates, hamming, processImage, sniffImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
+import { processImage, sniffImage, type ProcessedImage } from '../../pipeline/extract/images.ts';
+import { findNearDuplicates, hamming } from '../../pipeline/core/near-duplicates.ts';
 import { detectCompound } from '../../pipeline/extract/compound.ts';
 import { fixtureImage } from './images-fixtures.ts';
 import { chunk, PNG_SIGNATURE } from './png-bytes.ts';

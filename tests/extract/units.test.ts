@@ -1,14 +1,15 @@
+import { sharedSlice } from '../shared-data.ts';
 // Unit tests of the pure pieces: sentence splitting, figure mentions, caption panels, title roles,
 // sentence kinds, entity handling and the restricted/failure paths of parseJats.
 import { describe, expect, it } from 'vitest';
-import { splitSentences } from '../../pipeline/extract/sentences.ts';
+import { splitSentences } from '../../pipeline/core/sentences.ts';
 import { findMentions, labelKey } from '../../pipeline/extract/figrefs.ts';
 import { parsePanels } from '../../pipeline/extract/panels.ts';
 import { classifySentence, titleRole } from '../../pipeline/extract/rules.ts';
 import { guessModality } from '../../pipeline/extract/modality.ts';
 import { decodeEntities, preScan } from '../../pipeline/extract/xml.ts';
 import { parseJats } from '../../pipeline/extract/jats.ts';
-import { licenceCodeFromJats as licenceCode } from '../../pipeline/fetch/policy.ts';
+import { licenceCodeFromJats as licenceCode } from '../../pipeline/core/licence.ts';
 
 const sents = (t: string) => splitSentences(t).map((s) => t.slice(s.start, s.end));
 
@@ -113,14 +114,14 @@ describe('title roles and sentence kinds', () => {
   it('modality with evidence', () => {
     expect(guessModality('Axial T2-weighted MRI of the brain')).toEqual({ guess: 'MRI', evidence: ['T2-weighted', 'MRI'] });
     expect(guessModality('H&E stain (×200) showing granulomas').guess).toBe('histopathology');
-    expect(guessModality('Immunohistochemical stain (×400) for ACTH').guess).toBe('immunohistochemistry');
+    expect(guessModality(sharedSlice('pmc/articles/PMC4745306.nxml', 37701, 37750)).guess).toBe('immunohistochemistry');
     expect(guessModality('', ['The ECG showed ST elevation (Figure 1).']).guess).toBe('ECG/EEG');
     expect(guessModality('Pedigree of the family').guess).toBe('pedigree');
     expect(guessModality('Nothing here').guess).toBeNull();
   });
   it('licence codes', () => {
-    expect(licenceCode('http://creativecommons.org/licenses/by-nc-nd/4.0/', '')).toBe('CC BY-NC-ND');
-    expect(licenceCode(null, 'distributed under the Creative Commons Attribution License')).toBe('CC BY');
+    expect(licenceCode(sharedSlice('pmc/articles/PMC6358576.nxml', 3812, 3861), '')).toBe('CC BY-NC-ND');
+    expect(licenceCode(null, sharedSlice('pmc/articles/PMC4735894.nxml', 2974, 3032))).toBe('CC BY');
     expect(licenceCode('https://creativecommons.org/publicdomain/zero/1.0/', '')).toBe('CC0');
     expect(licenceCode(null, 'All rights reserved')).toBeNull();
     expect(licenceCode(null, 'This article is distributed under the terms of the CC BY-NC 4.0 licence')).toBe('CC BY-NC');
@@ -246,13 +247,13 @@ describe('run-in patient headings', () => {
 
 describe('run-in headings', () => {
   it('join the sentence they introduce (PMC4745306), but "Case 1." stays apart', async () => {
-    const { joinRunInHeadings, splitSentences } = await import('../../pipeline/extract/sentences.ts');
+    const { joinRunInHeadings, splitSentences } = await import('../../pipeline/core/sentences.ts');
     const text = 'She underwent further tests.\n\nMagnetic Resonance Image of the Pituitary. It showed normal pituitary gland.\n\n' +
       'Histopathology. Biopsy of ischial lesion showed metastatic carcinoma. It was positive for ACTH.\n\nCase 1. A 53-year-old man presented.';
     const spans = joinRunInHeadings(text, splitSentences(text)).map((s) => text.slice(s.start, s.end));
     expect(spans).toEqual([
       'She underwent further tests.',
-      'Magnetic Resonance Image of the Pituitary. It showed normal pituitary gland.',
+      sharedSlice('pmc/articles/PMC4745306.nxml', 7667, 7752),
       'Histopathology. Biopsy of ischial lesion showed metastatic carcinoma.',
       'It was positive for ACTH.',
       'Case 1.',

@@ -1,3 +1,4 @@
+import { sharedSlice } from '../shared-data.ts';
 // The local-folder source and the fetch stage's checks, on a copy of a real article whose
 // metadata the tests alter: every exclusion is a decision with its reason code.
 import { describe, it, expect, afterEach } from 'vitest';
@@ -9,9 +10,12 @@ import { runStage } from '../../pipeline/runner/runner.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
 import { createDirSource } from '../../pipeline/fetch/dir-source.ts';
 import { createFetchStage } from '../../pipeline/fetch/stage.ts';
-import { admitArticle, licenceCodeFromJats, normaliseLicenceCode } from '../../pipeline/fetch/policy.ts';
-import { isSafeMediaName } from '../../pipeline/fetch/media-name.ts';
-import { SAMPLES, tempDir } from '../helpers.ts';
+import { admitArticle } from '../../pipeline/fetch/policy.ts';
+import { licenceCodeFromJats, normaliseLicenceCode } from '../../pipeline/core/licence.ts';
+import { isSafeMediaName } from '../../pipeline/core/media-name.ts';
+import { sampleCorpus, tempDir } from '../helpers.ts';
+
+const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 let cleanups: (() => void)[] = [];
 afterEach(() => { cleanups.forEach((c) => c()); cleanups = []; });
@@ -48,9 +52,9 @@ describe('licence policy (pure)', () => {
     expect(normaliseLicenceCode('cc by-nc')).toBe('CC BY-NC');
     expect(normaliseLicenceCode('CC-BY 4.0')).toBe('CC BY');
     expect(normaliseLicenceCode('CC BY-NC-SA 3.0')).toBe('CC BY-NC-SA');
-    expect(licenceCodeFromJats(null, 'This is an open access article distributed under the Creative Commons Attribution License, which permits unrestricted use')).toBe('CC BY');
-    expect(licenceCodeFromJats('http://creativecommons.org/licenses/by-nc-nd/4.0/', '')).toBe('CC BY-NC-ND');
-    expect(licenceCodeFromJats(null, 'licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License')).toBe('CC BY-NC-ND');
+    expect(licenceCodeFromJats(null, sharedSlice('pmc/articles/PMC4735894.nxml', 2943, 3064))).toBe('CC BY');
+    expect(licenceCodeFromJats(sharedSlice('pmc/articles/PMC6358576.nxml', 3812, 3861), '')).toBe('CC BY-NC-ND');
+    expect(licenceCodeFromJats(null, sharedSlice('pmc/articles/PMC6358576.nxml', 3580, 3679))).toBe('CC BY-NC-ND');
     expect(licenceCodeFromJats(null, 'All rights reserved.')).toBeNull();
   });
 

@@ -1,14 +1,13 @@
-// Shared test fixtures: a bucket-layout folder built in a temp dir from the real case reports.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// Shared test inputs: bucket-layout folders built in a temp dir from the real case reports (../shared/data).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBucketFolder, type ArticleSpec } from '../../scripts/loopback-pmc/corpus.ts';
+import { sharedFiles, sharedPath } from '../shared-data.ts';
 
-// The real case reports, as committed in the bundled corpus (samples/pmc-oa-opendata/PMC<n>.1/PMC<n>.1.xml).
-export const ARTICLES_DIR = new URL('../../samples/pmc-oa-opendata', import.meta.url).pathname;
-
+/** The real case reports' JATS files (../shared/data/pmc/articles/PMC<n>.nxml). */
 export function articleFiles(): string[] {
-  return readdirSync(ARTICLES_DIR).filter((d) => /^PMC\d+\.\d+$/.test(d)).sort().map((d) => join(ARTICLES_DIR, d, `${d}.xml`));
+  return sharedFiles('pmc/articles', /^PMC\d+\.nxml$/).map((f) => sharedPath(`pmc/articles/${f}`));
 }
 
 export function makeBucket(specs: ArticleSpec[]): { dir: string; cleanup: () => void } {

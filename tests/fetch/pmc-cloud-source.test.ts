@@ -8,6 +8,7 @@ import { createProgress, renderBar } from '../../pipeline/fetch/progress.ts';
 import type { LoadResult, SourceItem } from '../../pipeline/fetch/source.ts';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
 import { articleFiles, makeBucket } from './helpers.ts';
+import { sampleCorpus } from '../helpers.ts';
 
 const pmcidOf = (file: string) => `PMC${/PMC(\d+)(?:\.\d+)?\.(?:nxml|xml)$/.exec(file)![1]}`;
 
@@ -158,8 +159,8 @@ describe('PmcCloudSource', () => {
 });
 
 describe('the bundled sample bucket', () => {
-  const SAMPLES = 'samples/pmc-oa-opendata';
-  it.skipIf(!existsSync(`${SAMPLES}/metadata`))('is served by the loopback server and fetched like the live bucket', async () => {
+  it('is served by the loopback server and fetched like the live bucket', async () => {
+    const SAMPLES = await sampleCorpus();
     const server = await startLoopbackPmc({ dir: SAMPLES, rps: 50, rpsApiKey: 50 });
     const budget = createNcbiBudget({ requestsPerSecond: 50 });
     const s = createPmcCloudSource({ eutilsUrl: server.eutilsUrl, s3Url: server.s3Url, email: 'e@x.org', tool: 't', query: '',

@@ -1,10 +1,10 @@
 // Leak finding and masking on sentences from the bundled case reports.
 import { describe, it, expect } from 'vitest';
-import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, isShortAbbreviation } from '../../pipeline/filter/leak.ts';
+import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, isShortAbbreviation } from '../../pipeline/leakage/patterns.ts';
 import { scanRow } from '../../pipeline/export/scanner.ts';
-import { answerTerms } from '../../pipeline/generate/answer.ts';
-import { loadLexicon } from '../../ontology/lexicon.ts';
-import { createCodeFinder } from '../../pipeline/align/code-finder.ts';
+import { answerTerms } from '../../pipeline/leakage/terms.ts';
+import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
+import { createCodeFinder } from '../../pipeline/leakage/code-finder.ts';
 
 const lex = loadLexicon();
 

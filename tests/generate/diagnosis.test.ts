@@ -1,9 +1,10 @@
+import { sharedSlice } from '../shared-data.ts';
 // The diagnosis-track builder on sentences from the bundled case reports.
 import { describe, it, expect } from 'vitest';
 import { buildDiagnosisDraft, findDecisionPoint, relabelRefs, type DiagnosisInput, type RefSpan } from '../../pipeline/generate/diagnosis.ts';
-import { answerTerms, baseEntity, definedShortForms } from '../../pipeline/generate/answer.ts';
-import { buildLeakPatterns } from '../../pipeline/filter/leak.ts';
-import { loadLexicon } from '../../ontology/lexicon.ts';
+import { answerTerms, baseEntity, definedShortForms } from '../../pipeline/leakage/terms.ts';
+import { buildLeakPatterns } from '../../pipeline/leakage/patterns.ts';
+import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import type { Sentence } from '../../schemas/article.ts';
 
 const lex = loadLexicon();
@@ -13,11 +14,11 @@ const sent = (index: number, text: string, kind: Sentence['kind'] = 'history', f
 // PMC4738733 (multiple myeloma): an earlier "diagnosis" sentence names another disease
 const MM: Sentence[] = [
   sent(0, 'A 64-year-old female with past medical history of hyperlipidemia, osteoporosis, and diverticulosis presented to the emergency department with worsening abdominal pain.'),
-  sent(1, 'Further history revealed anorexia, low-grade fever, sweating, and shortness of breath for about 3 weeks and 10 pounds of weight loss.'),
-  sent(2, 'One month earlier, she visited the emergency department for right lower quadrant pain and was discharged with the diagnosis of diverticulitis.', 'diagnosis'),
-  sent(3, 'Laboratory test at that time did not reveal anemia, hypercalcemia, or decreased renal function.', 'laboratory'),
+  sent(1, sharedSlice('pmc/articles/PMC4738733.nxml', 5719, 5852)),
+  sent(2, sharedSlice('pmc/articles/PMC4738733.nxml', 5853, 5995), 'diagnosis'),
+  sent(3, sharedSlice('pmc/articles/PMC4738733.nxml', 5996, 6091), 'laboratory'),
   sent(4, 'An abdominal computed tomography revealed a retroperitoneal hematoma (Figure 1).', 'imaging', [{ figureId: 'fig1', panels: [], surface: 'Figure 1' }]),
-  sent(5, 'Microscopic evaluation confirmed the diagnosis of multiple myeloma.', 'diagnosis'),
+  sent(5, sharedSlice('pmc/articles/PMC4738733.nxml', 10999, 11250), 'diagnosis'),
   sent(6, 'She received bortezomib.', 'treatment', [{ figureId: 'fig2', panels: [], surface: 'Figure 2' }]),
 ];
 
@@ -60,7 +61,7 @@ describe('diagnosis question builder', () => {
     const labels = new Map([['fig1', 'Image 1'], ['fig2', 'Image 2']]);
     const kinds = new Map([['fig1', 'figure'], ['fig2', 'figure'], ['tab1', 'table'], ['fig9', 'figure']]);
     // PMC4745306 wording
-    const t1 = 'Her initial investigations results were as shown in Table 1.';
+    const t1 = sharedSlice('pmc/articles/PMC4745306.nxml', 7350, 7451);
     expect(relabelRefs(t1, [{ figureId: 'tab1', start: 52, end: 59 }], labels, kinds)).toBe('Her initial investigations results were as shown in a table (not shown).');
     const t2 = 'Renal and liver function tests were all normal (Table 1).';
     expect(relabelRefs(t2, [{ figureId: 'tab1', start: 48, end: 55 }], labels, kinds)).toBe('Renal and liver function tests were all normal.');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ontologyCommand } from '../../ontology/cli.ts';
+import { ontologyCommand } from '../../pipeline/cli/ontology-cli.ts';
 import { articlePath } from './helpers.ts';
 
 async function run(...argv: string[]) {

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
 import { diagnoseArticle, importOrphanet } from '../../ontology/index.ts';
-import { FIXTURES, article, lexicon, syntheticArticle } from './helpers.ts';
+import { article, lexicon, packetsTar, syntheticArticle } from './helpers.ts';
+import { writeSyntheticProduct1 } from './synthetic-product1.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 describe('diagnoseArticle on real articles', () => {
   it('returns schema-valid mentions and diagnoses', () => {
@@ -98,7 +101,7 @@ describe('non-rare policy', () => {
 });
 
 describe('obsolete and moved codes (product1 inactive entries)', () => {
-  const lex = importOrphanet([join(FIXTURES, 'packets.tar.gz'), join(FIXTURES, 'en_product1_inactive_synthetic.xml')]);
+  const lex = importOrphanet([packetsTar(), writeSyntheticProduct1(mkdtempSync(join(tmpdir(), 'mmrare-p1-')))]);
 
   it('an obsolete code named in the text resolves to its "moved to" target', () => {
     const art = syntheticArticle('A case of Marfanoid connective tissue syndrome', '', 'The diagnosis of Marfanoid connective tissue syndrome was confirmed.');

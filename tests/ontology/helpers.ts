@@ -1,31 +1,26 @@
-// Shared test data: the committed lexicon, the bundled real articles (samples/) and the dev labels.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// Shared test data: the lexicon of the shared Orphanet release, the real case reports and the dev labels,
+// all read from ../shared/data (tests/shared-data.ts).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { ParsedArticle } from '../../schemas/article.ts';
-import { loadLexicon, type Lexicon } from '../../ontology/index.ts';
+import { defaultLexicon, type Lexicon } from '../../ontology/index.ts';
 import { matcherFor } from '../../ontology/diagnose/index.ts';
 import type { Matcher } from '../../ontology/match/index.ts';
 import { parseJats } from '../../pipeline/extract/jats.ts';
+import { caseReportPath, devLabels, sharedFiles, sharedPath } from '../shared-data.ts';
+import { readTar } from '../../ontology/import/tar.ts';
 
-export const ROOT = join(import.meta.dirname, '..', '..');
-export const FIXTURES = join(import.meta.dirname, 'fixtures');
-export const SAMPLES = join(ROOT, 'samples', 'pmc-oa-opendata');
-export const LABELS = join(ROOT, 'tests', 'fixtures', 'labels', 'diagnoses.tsv');
-export const SHARED_ORPHANET = join(ROOT, '..', 'shared', 'data', 'orphanet');
-
-let lex: Lexicon | null = null;
+/** The lexicon compiled from ../shared/data/orphanet (cached outside the repo after the first build). */
 export function lexicon(): Lexicon {
-  return (lex ??= loadLexicon());
+  return defaultLexicon();
 }
 export function matcher(): Matcher {
   return matcherFor(lexicon());
 }
 
-export function articlePath(pmcid: string): string {
-  const dir = readdirSync(SAMPLES).find((d) => d.startsWith(`${pmcid}.`));
-  if (!dir) throw new Error(`no sample for ${pmcid}`);
-  return join(SAMPLES, dir, `${dir}.xml`);
-}
+export const articlePath = caseReportPath;
 
 const cache = new Map<string, ParsedArticle>();
 export function article(pmcid: string): ParsedArticle {
@@ -45,8 +40,7 @@ export interface LabelRow {
 }
 
 export function labels(): LabelRow[] {
-  const [head, ...rows] = readFileSync(LABELS, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-  return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])) as unknown as LabelRow);
+  return devLabels() as unknown as LabelRow[];
 }
 
 /** A minimal ParsedArticle around given text (for rule tests that need a controlled article). */
@@ -60,4 +54,36 @@ export function syntheticArticle(title: string, abstract: string, body: string, 
   };
 }
 
-export const sharedAvailable = () => existsSync(join(SHARED_ORPHANET, 'orphapackets', 'ORPHApackets_json_2025-12-09.tar.gz'));
+/** The 8 real ORPHApackets of the shared sample folder. */
+export const PACKETS_DIR = (): string => sharedPath('orphanet/orphapackets/sample');
+export const PRODUCT1_SAMPLE = (): string => sharedPath('orphanet/orphadata_xml/format_samples_trimmed_thirdparty/en_product1.xml');
+
+let packedTar: string | null = null;
+/** The sample packets packed with `tar --format=pax` in a temp folder (exercises the tar reader's pax headers). */
+export function packetsTar(): string {
+  if (packedTar) return packedTar;
+  const out = join(mkdtempSync(join(tmpdir(), 'mmrare-packets-')), 'packets.tar.gz');
+  const r = spawnSync('tar', ['--format=pax', '-czf', out, '-C', PACKETS_DIR(), '.'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tar failed (${r.status}): ${r.stderr}; install it with: apt-get install -y tar gzip`);
+  return (packedTar = out);
+}
+
+
+let definitions: Map<string, string> | null = null;
+/** An entry's definition as the shared ORPHApackets release states it. */
+export function orphanetDefinition(code: string): string {
+  if (!definitions) {
+    definitions = new Map();
+    const tar = sharedFiles('orphanet/orphapackets', /^ORPHApackets_json_.*\.tar\.gz$/).pop()!;
+    for (const f of readTar(readFileSync(sharedPath(`orphanet/orphapackets/${tar}`)))) {
+      const m = /ORPHApacket_(\d+)\.json$/.exec(f.path);
+      if (!m) continue;
+      const sections = JSON.parse(f.data.toString('utf8'))?.Orphapacket?.TextSection;
+      const def = (Array.isArray(sections) ? sections : [sections]).find((t: { TextSectionType?: string }) => t?.TextSectionType === 'Definition');
+      if (def?.Contents) definitions.set(m[1], def.Contents);
+    }
+  }
+  const d = definitions.get(code);
+  if (!d) throw new Error(`no definition for ORPHA:${code} in the shared release`);
+  return d;
+}

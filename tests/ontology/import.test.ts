@@ -1,28 +1,33 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importOrphanet, loadLexicon, parseProduct1, resolveAnswer, serializeLexicon, isNonRareInEurope, DEFAULT_LEXICON_PATH } from '../../ontology/index.ts';
+import { importOrphanet, loadLexicon, parseProduct1, resolveAnswer, serializeLexicon, isNonRareInEurope } from '../../ontology/index.ts';
+import { compileCached, importToCache, importedLexicon, openLexicon, orphanetSources } from '../../ontology/lexicon-cache.ts';
 import { parsePacket } from '../../ontology/import/packets.ts';
 import { decodeXml } from '../../ontology/import/product1.ts';
 import { readTar } from '../../ontology/import/tar.ts';
-import { DEFAULT_SOURCES } from '../../ontology/import/cli-import.ts';
-import { FIXTURES, SHARED_ORPHANET, lexicon, sharedAvailable } from './helpers.ts';
+import { resolveDataLocations } from '../../pipeline/core/data-locations.ts';
+import { DataError } from '../../pipeline/core/errors.ts';
+import { PACKETS_DIR, PRODUCT1_SAMPLE, lexicon, packetsTar } from './helpers.ts';
+import { writeSyntheticProduct1 } from './synthetic-product1.ts';
+import { SHARED_DATA } from '../shared-data.ts';
 
-const TAR = join(FIXTURES, 'packets.tar.gz');
-const P1_SAMPLE = join(FIXTURES, 'en_product1_sample.xml');
-const P1_INACTIVE = join(FIXTURES, 'en_product1_inactive_synthetic.xml');
+const TAR = packetsTar();
+const P1_SAMPLE = PRODUCT1_SAMPLE();
+const P1_INACTIVE = writeSyntheticProduct1(mkdtempSync(join(tmpdir(), 'mmrare-p1-')));
 
 describe('tar reader', () => {
   it('lists the regular files of a pax tar.gz', () => {
     const files = readTar(readFileSync(TAR)).filter((f) => f.path.endsWith('.json'));
-    expect(files.map((f) => f.path.replace(/^\.\//, '')).sort()).toEqual(readdirSync(join(FIXTURES, 'packets')).sort());
+    expect(files.map((f) => f.path.replace(/^\.\//, '')).sort()).toEqual(readdirSync(PACKETS_DIR()).sort());
     expect(JSON.parse(files[0].data.toString('utf8')).Orphapacket.ORPHAcode).toMatch(/^\d+$/);
   });
 });
 
 describe('ORPHApackets parser', () => {
   it('reads names, synonyms, type, parents, children, OMIM, prevalence, onset', () => {
-    const json = JSON.parse(readFileSync(join(FIXTURES, 'packets', 'ORPHApacket_558.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(join(PACKETS_DIR(), 'ORPHApacket_558.json'), 'utf8'));
     const { entry, meta } = parsePacket(json)!;
     expect(entry).toMatchObject({ code: '558', name: 'Marfan syndrome', synonyms: ['MFS'], type: 'Disease', level: 'disorder' });
     expect(entry.parents).toContain('519292');
@@ -34,7 +39,7 @@ describe('ORPHApackets parser', () => {
   });
 
   it('accepts list fields given as a single object or null (the packets quirk)', () => {
-    const json = JSON.parse(readFileSync(join(FIXTURES, 'packets', 'ORPHApacket_558.json'), 'utf8'));
+    const json = JSON.parse(readFileSync(join(PACKETS_DIR(), 'ORPHApacket_558.json'), 'utf8'));
     json.Orphapacket.Parents = { Parent: { ORPHAcode: '519292', Label: 'Syndromic ectopia lentis' } };
     json.Orphapacket.Synonyms = { Synonym: 'MFS' };
     json.Orphapacket.Children = null;
@@ -56,7 +61,7 @@ describe('ORPHApackets parser', () => {
   });
 
   it('gives the same bytes from the tarball and from the loose files', () => {
-    const loose = readdirSync(join(FIXTURES, 'packets')).map((f) => join(FIXTURES, 'packets', f));
+    const loose = readdirSync(PACKETS_DIR()).map((f) => join(PACKETS_DIR(), f));
     const a = importOrphanet([TAR]);
     const b = importOrphanet(loose);
     expect(JSON.stringify(a.entries)).toEqual(JSON.stringify(b.entries));
@@ -138,17 +143,55 @@ describe('committed lexicon', () => {
     expect(lex.byCode.get('558')!.icd10).toEqual(['Q87.4']);
   });
 
-  it('is small, loads within 300 ms, and re-serialises to the same bytes', () => {
-    const bytes = readFileSync(DEFAULT_LEXICON_PATH);
+  it('compiles once per release into the cache and reloads the same bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmrare-lexcache-'));
+    const sources = orphanetSources(resolveDataLocations({ env: {} }));
+    const first = compileCached(sources, { dir });
+    expect(first.built).toBe(true);
+    expect(first.file).toMatch(/orphanet-2025-12-09-c\d+-[0-9a-f]{16}\.json\.gz$/);
+    const bytes = readFileSync(first.file!);
     expect(bytes.length).toBeLessThan(3 * 1024 * 1024);
-    loadLexicon();
-    const times = [0, 1, 2].map(() => { const t = performance.now(); loadLexicon(); return performance.now() - t; }).sort((a, b) => a - b);
-    expect(times[1]).toBeLessThan(300);
-    expect(serializeLexicon(loadLexicon()).equals(bytes)).toBe(true);
+    const again = compileCached(sources, { dir });
+    expect(again).toMatchObject({ built: false, file: first.file });
+    expect(serializeLexicon(again.lexicon).equals(bytes)).toBe(true);
+    expect(serializeLexicon(loadLexicon(first.file!)).equals(bytes)).toBe(true);
+    // a different release (here: fewer source files) is another cache entry, never a stale hit
+    const other = compileCached(sources.slice(0, 1), { dir });
+    expect(other.built).toBe(true);
+    expect(other.file).not.toBe(first.file);
   });
 
-  it.runIf(sharedAvailable())('is reproduced byte for byte by re-running the import on ../shared', () => {
-    const lex = importOrphanet(DEFAULT_SOURCES.map((f) => join(SHARED_ORPHANET, f)));
-    expect(serializeLexicon(lex).equals(readFileSync(DEFAULT_LEXICON_PATH))).toBe(true);
+  it('keeps working in memory when the cache cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmrare-lexcache-ro-'));
+    chmodSync(dir, 0o500);
+    const warnings: string[] = [];
+    const res = compileCached([TAR], { dir: join(dir, 'sub'), warn: (w) => warnings.push(w) });
+    chmodSync(dir, 0o700);
+    if (process.getuid?.() === 0) return; // root writes anyway: nothing to check
+    expect(res).toMatchObject({ built: true, file: null });
+    expect(warnings.join()).toContain('could not write the lexicon cache');
+  });
+
+  it('uses an imported release unless the user points at Orphanet files, and says what is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmrare-lexcache-imp-'));
+    const imported = importToCache([TAR], { dir });
+    expect(importedLexicon(dir)?.file).toBe(imported.file);
+    // the default data dir: the imported release wins
+    expect(openLexicon(resolveDataLocations({ env: {} }), { dir }).origin).toBe('imported');
+    // a data dir given explicitly: its own release
+    const explicit = openLexicon(resolveDataLocations({ env: { MMRARE_DATA_DIR: SHARED_DATA } }), { dir });
+    expect(explicit.origin).toBe('data-dir');
+    expect(explicit.lexicon.entries.length).toBe(9960);
+    // nothing anywhere: a DataError naming the location and how to get it
+    const empty = mkdtempSync(join(tmpdir(), 'mmrare-nodata-'));
+    let err: unknown;
+    try { openLexicon(resolveDataLocations({ flag: empty }), { dir: join(empty, 'cache') }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toContain(join(empty, 'orphanet', 'orphapackets'));
+    expect((err as Error).message).toContain('mmrare ontology import');
+    // a compiled file named in the config is used as is
+    const pinned = openLexicon(resolveDataLocations({ config: { data: { lexicon: imported.file } } }), { dir: join(empty, 'cache') });
+    expect(pinned).toMatchObject({ origin: 'config-lexicon', file: imported.file });
+    expect(existsSync(join(empty, 'cache'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { sharedSlice } from '../shared-data.ts';
 // Each normalisation rule, on real sentences from the bundled case reports (samples/).
 import { describe, expect, it } from 'vitest';
 import { americanize, canonWord, foldChars, singular, tokenize } from '../../ontology/match/normalize.ts';
@@ -8,7 +9,7 @@ const codes = (text: string) => matcher().match(text).map((m) => m.orphaCode);
 
 describe('normalisation', () => {
   it('keeps an offset map: every token and mention points at its original surface', () => {
-    const s = 'Management of Femoral Shaft Fracture in Klippel-Trenaunay Syndrome with External Fixator'; // PMC4739223 title
+    const s = sharedSlice('pmc/articles/PMC4739223.nxml', 1391, 1479); // PMC4739223 title
     for (const t of tokenize(s)) expect(s.slice(t.start, t.end)).toBe(t.raw);
     const [m] = matcher().match(s);
     expect(m).toMatchObject({ orphaCode: '90308', text: 'Klippel-Trenaunay Syndrome', matchedForm: 'Klippel-Trénaunay syndrome', method: 'exact' });
@@ -18,15 +19,15 @@ describe('normalisation', () => {
   it('NFKC, diacritics and case: "Klippel-Trenaunay Syndrome" == lexicon "Klippel-Trénaunay syndrome"', () => {
     expect(foldChars('Trénaunay')).toBe('trenaunay');
     expect(foldChars('ﬁbrosis')).toBe('fibrosis'); // NFKC ligature
-    expect(codes('Spontaneous Retroperitoneal Haematoma due to Polyarteritis Nodosa: Report of a Case')).toContain('767');
+    expect(codes(sharedSlice('pmc/articles/PMC4739447.nxml', 1382, 1465))).toContain('767');
   });
 
   it('hyphen / space / slash variants', () => {
     // PMC4739223: hyphenated; the same name with a space matches too
-    expect(codes('Klippel-Trenaunay syndrome (KTS) is a rare complex malformation')).toContain('90308');
+    expect(codes(sharedSlice('pmc/articles/PMC4739223.nxml', 3996, 4059))).toContain('90308');
     expect(codes('Klippel Trenaunay syndrome is a rare complex malformation')).toContain('90308');
-    // lexicon "Left ventricular noncompaction" vs a hyphenated text word (PMC4736807 writes "noncompaction")
-    expect(codes('Left ventricular noncompaction (LVNC) is a myocardial disorder')).toContain('54260');
+    // lexicon 'Left ventricular noncompaction' vs a hyphenated text word (PMC4736807 writes "noncompaction")
+    expect(codes(sharedSlice('pmc/articles/PMC4736807.nxml', 4911, 4973))).toContain('54260');
     expect(codes('Left ventricular non-compaction is a myocardial disorder')).toContain('54260');
     expect(tokenize('venous/lymphatic malformations').map((t) => [t.norm, t.hyphenBefore])).toEqual([['venous', false], ['lymphatic', true], ['malformations', false]]);
   });
@@ -45,12 +46,12 @@ describe('normalisation', () => {
     expect(americanize('centre')).toBe('center');
     expect(americanize('haemoglobin')).toBe('hemoglobin');
     // PMC4738733: "Plasma cell leukaemia was excluded…" -> lexicon "Plasma cell leukemia"
-    expect(matcher().match('Plasma cell leukaemia was excluded as the peripheral blood showed less than 20% plasma cells')[0])
+    expect(matcher().match(sharedSlice('pmc/articles/PMC4738733.nxml', 8675, 8767))[0])
       .toMatchObject({ orphaCode: '454714', text: 'Plasma cell leukaemia', status: 'negated' });
   });
 
   it('roman and arabic numerals after "type": "type I … type II" (PMC4736312)', () => {
-    const toks = tokenize('Recessive hereditary methemoglobinemia further has two clinical types: type I (in which cyanosis is the only clinical sign) and type II');
+    const toks = tokenize(sharedSlice('pmc/articles/PMC4736312.nxml', 5901, 6036));
     expect(toks.filter((t, i) => i > 0 && toks[i - 1].norm === 'type').map((t) => t.norm)).toEqual(['1', '2']);
     // the pronoun "I" and "IV" (intravenous) stay words
     expect(tokenize('I gave IV fluids').map((t) => t.norm)).toEqual(['i', 'gave', 'iv', 'fluids']);
@@ -60,8 +61,8 @@ describe('normalisation', () => {
 
   it('possessives: "Heerfordt\'s", "Graves\'s", "Lemierre’s" (curly apostrophe)', () => {
     expect(canonWord("Graves's")).toBe('graves');  // PMC4737013
-    // PMC6358581: "similar to conventional Lemierre’s syndrome" (a comparison: differential)
-    expect(matcher().match('similar to conventional Lemierre’s syndrome, in which the site of infection is typically the oropharynx')[0])
+    // PMC6358581: sharedSlice('pmc/articles/PMC6358581.nxml', 11190, 11233) (a comparison: differential)
+    expect(matcher().match(sharedSlice('pmc/articles/PMC6358581.nxml', 11190, 11293))[0])
       .toMatchObject({ orphaCode: '137839', text: 'Lemierre’s syndrome', status: 'differential' });
   });
 
@@ -70,12 +71,12 @@ describe('normalisation', () => {
     expect(singular('neuropathies')).toBe('neuropathy');
     expect(singular('diabetes')).toBe('diabete'); // only tried as the last word of a lexicon form
     expect(singular('fibrosis')).toBeNull();
-    const [m] = matcher().match('Ectopic ACTH secreting tumours are rare with a reported prevalence of 8–18% of all the patients with CS');
+    const [m] = matcher().match(sharedSlice('pmc/articles/PMC4745306.nxml', 9150, 9261));
     expect(m).toMatchObject({ orphaCode: '99889', text: 'Ectopic ACTH secreting tumours' });
   });
 
   it('side prefixes: "right ACAOS" (PMC4738734) == lexicon "R-ACAOS", both ways, only where the entry names the side', () => {
-    const s = 'Based on the diagnostic work-up, the patient was diagnosed as right ACAOS with interarterial course.';
+    const s = sharedSlice('pmc/articles/PMC4738734.nxml', 8594, 8694);
     const [m] = matcher().match(s);
     expect(m).toMatchObject({ orphaCode: '541454', text: 'right ACAOS', matchedForm: 'right ACAOS', score: 0.8 });
     expect(codes('Right ACAOS and L-ACAOS')).toEqual(['541454', '541443']);
@@ -89,7 +90,7 @@ describe('normalisation', () => {
 
   it('whole words only, longest match wins', () => {
     expect(codes('neurosarcoidosis')).toEqual([]);
-    // PMC4735926: "acute intermittent porphyria" is the disease, not the group "Porphyria"
+    // PMC4735926: 'acute intermittent porphyria' is the disease, not the group "Porphyria"
     expect(codes('with a history of acute intermittent porphyria')).toEqual(['79276']);
   });
 });

@@ -4,7 +4,7 @@ import { parseConfig } from '../../schemas/config.ts';
 import { runStage } from '../../pipeline/runner/runner.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
 import type { Stage, StageContext, ItemResult } from '../../pipeline/runner/stage.ts';
-import { hashOf } from '../../pipeline/runner/hash.ts';
+import { hashOf } from '../../pipeline/core/hash.ts';
 import { tempDir } from '../helpers.ts';
 
 let cleanups: (() => void)[] = [];

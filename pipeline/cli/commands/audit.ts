@@ -1,6 +1,6 @@
 // `mmrare audit`: both directions — question → every decision behind it (and how its answer was
 // chosen); rule or reason code → every item it touched.
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../core/errors.ts';
 import { openStore } from '../globals.ts';
 import type { Store } from '../../../db/store.ts';
 import type { Command } from './index.ts';

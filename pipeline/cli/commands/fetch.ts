@@ -2,7 +2,7 @@
 import type { Config } from '../../../schemas/config.ts';
 import type { Store } from '../../../db/store.ts';
 import type { ArticleSource } from '../../fetch/source.ts';
-import { ConfigError, InputError } from '../../errors.ts';
+import { ConfigError, InputError } from '../../core/errors.ts';
 import { SOURCE_OPTIONS } from '../globals.ts';
 import { runStages } from './run.ts';
 import type { Command } from './index.ts';
@@ -33,7 +33,7 @@ export const fetchCommand: Command = {
     '(article_retracted, not_open_access, author_manuscript, licence_not_allowed, md5_mismatch, ...).\n' +
     '--licences takes a preset (all_cc, commercial_safe) or a comma list ("CC0,CC BY").',
   examples: [
-    'mmrare fetch --workdir W --from-dir samples/pmc-oa-opendata',
+    'mmrare fetch --workdir W --sample',
     'mmrare fetch --workdir W --query "marfan syndrome" --limit 50 --email you@example.org --tool mmrare',
     'mmrare fetch --workdir W --query "rare disease" --eutils-url http://127.0.0.1:8080/entrez/eutils --s3-url http://127.0.0.1:8080/pmc-oa-opendata --email e@x --tool t',
   ],

@@ -1,6 +1,6 @@
 // `mmrare show PMCID`: an article's case timeline and figures, so a person can check extraction by eye.
 import type { ParsedArticle } from '../../../schemas/article.ts';
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../core/errors.ts';
 import { openStore } from '../globals.ts';
 import type { Command } from './index.ts';
 

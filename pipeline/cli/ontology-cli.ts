@@ -1,0 +1,181 @@
+// `mmrare ontology …`: import, lookup, info, diagnose. Pure over its io sinks; returns an exit code.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { CaseDiagnosis } from '../../schemas/alignment.ts';
+import { diagnoseArticle, matcherFor } from '../../ontology/diagnose/index.ts';
+import { importOrphanet, serializeLexicon } from '../../ontology/import/index.ts';
+import { loadLexicon, resolveAnswer } from '../../ontology/lexicon.ts';
+import { importToCache, openLexicon } from '../../ontology/lexicon-cache.ts';
+import type { Lexicon } from '../../ontology/types.ts';
+import { resolveDataLocations } from '../core/data-locations.ts';
+import { loadConfig } from './globals.ts';
+import { MmrareError } from '../core/errors.ts';
+
+export interface CliIo { out: (s: string) => void; err: (s: string) => void }
+
+const HELP: Record<string, string> = {
+  main: `Usage: mmrare ontology <command> [options]
+
+Commands:
+  import <files...> [--out FILE]     build the Orphanet lexicon (ORPHApackets tar.gz/json, product1 xml, Mondo sssom tsv)
+  lookup "<text>" [--json]           dictionary matches in a text: codes, matched forms, methods, status
+  info ORPHA:<code> [--json]         one lexicon entry
+  diagnose FILE.nxml [--json]        each case's primary Orphanet diagnosis for one JATS file
+
+Common options: --lexicon FILE (a compiled lexicon; default: the Orphanet release of the data dir, compiled once
+and cached in $XDG_CACHE_HOME/mmrare), --data-dir DIR, --config FILE, --help
+Example: mmrare ontology lookup "a case of Klippel-Trénaunay syndrome"`,
+  import: `Usage: mmrare ontology import <files...> [--out FILE]
+Builds the lexicon from Orphanet files (ORPHApackets tar.gz/json, product1 xml, Mondo sssom tsv) as
+deterministic gzip JSON. Without --out it goes into the cache ($XDG_CACHE_HOME/mmrare/lexicons) and becomes
+the imported release: every command then uses it, unless you point at Orphanet files yourself (--data-dir,
+$MMRARE_DATA_DIR, or "dataDir" / "data.orphanet" / "data.lexicon" in the config).
+Example:
+  mmrare ontology import ORPHApackets_json_2026-06-30.tar.gz mondo_exactmatch_*.sssom.tsv`,
+  lookup: `Usage: mmrare ontology lookup "<text>" [--json] [--lexicon FILE]
+Prints every dictionary match (code, name, matched form, method, score, context status); when there is
+no exact match, fuzzy review candidates.
+Example: mmrare ontology lookup "No evidence of haemophilia A; Wilson's disease type II was ruled out"`,
+  info: `Usage: mmrare ontology info ORPHA:<code> [--json] [--lexicon FILE]
+Prints one entry: names, type, level, status, parents, children, xrefs, prevalence and the answer rule.
+Example: mmrare ontology info ORPHA:558`,
+  diagnose: `Usage: mmrare ontology diagnose FILE.nxml [--json] [--min-confidence 0.5] [--include-non-rare] [--lexicon FILE]
+Prints each case's primary diagnosis. JSON: {pmcid, cases:[{case, orpha_code, orpha_name, confidence, evidence, runners_up}]}
+(orpha_code: digits, or null when not rare / not confident / no match).
+Example: mmrare ontology diagnose ../shared/data/pmc/articles/PMC4739447.nxml --json`,
+};
+
+const COMMON = {
+  help: { type: 'boolean' as const, short: 'h' }, json: { type: 'boolean' as const }, lexicon: { type: 'string' as const },
+  'data-dir': { type: 'string' as const }, config: { type: 'string' as const }, debug: { type: 'boolean' as const },
+};
+
+export async function ontologyCommand(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { io.out(HELP.main); return cmd ? 0 : 2; }
+  try {
+    switch (cmd) {
+      case 'import': return cmdImport(rest, io);
+      case 'lookup': return cmdLookup(rest, io);
+      case 'info': return cmdInfo(rest, io);
+      case 'diagnose': return await cmdDiagnose(rest, io);
+      default: io.err(`unknown ontology command: ${cmd}\n\n${HELP.main}`); return 2;
+    }
+  } catch (e) {
+    if (e instanceof MmrareError) { io.err(`mmrare ontology ${cmd}: ${e.message}`); return e.exitCode; }
+    io.err(`ontology ${cmd}: ${(e as Error).message}`);
+    return (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 2 : 1;
+  }
+}
+
+/** --lexicon FILE, else the data locations' lexicon (compiled once per release, then cached). */
+function lexiconFrom(values: { lexicon?: string; 'data-dir'?: string; config?: string }): Lexicon {
+  if (values.lexicon) return loadLexicon(values.lexicon);
+  const config = loadConfig(values);
+  return openLexicon(resolveDataLocations({ flag: values['data-dir'] ?? null, config })).lexicon;
+}
+
+function cmdImport(argv: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, out: { type: 'string', short: 'o' } } });
+  if (values.help) { io.out(HELP.import); return 0; }
+  if (!positionals.length) { io.err(`import: no input files\n\n${HELP.import}`); return 2; }
+  let lex: Lexicon;
+  let out: string;
+  if (values.out) {
+    lex = importOrphanet(positionals);
+    out = values.out;
+    writeFileSync(out, serializeLexicon(lex));
+  } else {
+    ({ lexicon: lex, file: out } = importToCache(positionals));
+  }
+  const bytes = readFileSync(out);
+  const count = (l: string) => lex.entries.filter((e) => e.level === l).length;
+  const summary = {
+    out, bytes: bytes.length, release: lex.release, version: lex.source.version, entries: lex.entries.length,
+    disorders: count('disorder'), subtypes: count('subtype'), groups: count('group'),
+    inactive: lex.entries.filter((e) => e.status !== 'active').length, nonRare: lex.entries.filter((e) => e.nonRare).length,
+  };
+  io.out(values.json ? JSON.stringify(summary) : Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('\n'));
+  return 0;
+}
+
+function cmdLookup(argv: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: COMMON });
+  if (values.help) { io.out(HELP.lookup); return 0; }
+  const text = positionals.join(' ');
+  if (!text) { io.err(`lookup: no text\n\n${HELP.lookup}`); return 2; }
+  const lex = lexiconFrom(values);
+  const matcher = matcherFor(lex);
+  const mentions = matcher.match(text);
+  const fuzzy = mentions.length ? [] : matcher.fuzzy(text, 5);
+  if (values.json) { io.out(JSON.stringify({ release: lex.release, mentions, fuzzy })); return 0; }
+  for (const m of mentions) {
+    const e = lex.byCode.get(m.orphaCode)!;
+    const ans = resolveAnswer(lex, m.orphaCode);
+    io.out(`ORPHA:${m.orphaCode}\t${m.orphaName}\t[${e.type}]\t"${m.text}" @${m.start}-${m.end}\tform="${m.matchedForm}"\t${m.method}\tscore=${m.score}\t${m.status}` +
+      (ans.code !== m.orphaCode ? `\tanswer=${ans.code ? 'ORPHA:' + ans.code : 'none'} (${ans.rules.map((r) => r.rule).join(',')})` : ''));
+  }
+  for (const f of fuzzy) io.out(`ORPHA:${f.code}\t${f.name}\tform="${f.form}"\tfuzzy\tscore=${f.score}\t(review candidate)`);
+  if (!mentions.length && !fuzzy.length) io.out('no match');
+  return 0;
+}
+
+function cmdInfo(argv: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: COMMON });
+  if (values.help) { io.out(HELP.info); return 0; }
+  const code = (positionals[0] ?? '').replace(/^ORPHA:/i, '');
+  if (!/^\d+$/.test(code)) { io.err(`info: expected ORPHA:<digits>\n\n${HELP.info}`); return 2; }
+  const lex = lexiconFrom(values);
+  const e = lex.byCode.get(code);
+  if (!e) { io.err(`info: ORPHA:${code} is not in release ${lex.release}`); return 1; }
+  const ans = resolveAnswer(lex, code);
+  if (values.json) { io.out(JSON.stringify({ release: lex.release, entry: e, answer: ans })); return 0; }
+  const name = (c: string) => `ORPHA:${c} ${lex.byCode.get(c)?.name ?? '?'}`;
+  const lines: [string, string][] = [
+    ['code', `ORPHA:${e.code}`], ['name', e.name], ['synonyms', e.synonyms.join(' | ')], ['type', `${e.type} (${e.level})`],
+    ['status', e.status + (e.movedTo.length ? ` -> ${e.movedTo.map(name).join(', ')}` : '')],
+    ['answer', ans.code ? `${name(ans.code)}${ans.rules.length ? ' (' + ans.rules.map((r) => r.rule).join(', ') + ')' : ''}` : `none (${ans.rules.map((r) => r.rule).join(', ')})`],
+    ['non-rare in Europe', String(e.nonRare)], ['parents', e.parents.map(name).join('; ')], ['children', e.children.map(name).join('; ')],
+    ['OMIM', e.omim.join(', ')], ['MONDO', e.mondo.join(', ')], ['MeSH', e.mesh.join(', ')], ['UMLS', e.umls.join(', ')], ['ICD-10', e.icd10.join(', ')],
+    ['genes', e.genes.join(', ')], ['prevalence', e.prevalence.join('; ')], ['onset', e.onset.join(', ')], ['inheritance', e.inheritance.join(', ')],
+    ['release', `${lex.release} (${lex.source.version})`],
+  ];
+  for (const [k, v] of lines) if (v) io.out(`${k.padEnd(19)}${v}`);
+  return 0;
+}
+
+export interface DiagnoseJson {
+  pmcid: string;
+  release: string;
+  cases: { case: number; orpha_code: string | null; orpha_name: string | null; confidence: number; status: CaseDiagnosis['status']; reason: string | null; evidence: CaseDiagnosis['evidence']; runners_up: CaseDiagnosis['runnersUp'] }[];
+}
+
+async function cmdDiagnose(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { ...COMMON, 'min-confidence': { type: 'string' }, 'include-non-rare': { type: 'boolean' } },
+  });
+  if (values.help) { io.out(HELP.diagnose); return 0; }
+  const file = positionals[0];
+  if (!file) { io.err(`diagnose: no file\n\n${HELP.diagnose}`); return 2; }
+  const minConfidence = values['min-confidence'] !== undefined ? Number(values['min-confidence']) : undefined;
+  if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1)) { io.err('diagnose: --min-confidence must be in [0, 1]'); return 2; }
+  // Imported lazily: the extractor is another module's code and only this command needs it.
+  const { parseJats } = await import('../extract/jats.ts');
+  const parsed = parseJats(readFileSync(file), { allowNoCase: true });
+  if (!parsed.ok) { io.err(`diagnose: ${file}: ${parsed.reason}: ${parsed.detail}`); return 1; }
+  const lex = lexiconFrom(values);
+  const { diagnoses } = diagnoseArticle(parsed.article, lex, { minConfidence, includeNonRare: values['include-non-rare'] });
+  const json: DiagnoseJson = {
+    pmcid: parsed.article.pmcid, release: lex.release,
+    cases: diagnoses.map((d) => ({ case: d.caseIndex, orpha_code: d.orphaCode, orpha_name: d.orphaName, confidence: d.confidence, status: d.status, reason: d.reason, evidence: d.evidence, runners_up: d.runnersUp })),
+  };
+  if (values.json) { io.out(JSON.stringify(json, null, 2)); return 0; }
+  io.out(`${json.pmcid} (Orphanet ${lex.release})`);
+  for (const c of json.cases) {
+    io.out(`case ${c.case}: ${c.orpha_code ? `ORPHA:${c.orpha_code} ${c.orpha_name}` : '-'}  [${c.status}${c.reason ? ': ' + c.reason : ''}] confidence ${c.confidence}`);
+    for (const e of c.evidence.slice(0, 3)) io.out(`  evidence (${e.field}${e.sectionId ? ' ' + e.sectionId : ''}): ${e.text.slice(0, 160)}`);
+    for (const r of c.runners_up.slice(0, 3)) io.out(`  runner-up: ORPHA:${r.orphaCode} ${r.orphaName} (${r.score})`);
+  }
+  return 0;
+}

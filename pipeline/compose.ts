@@ -1,0 +1,70 @@
+// The composition: which stages make a build, in which order, and what each is built from. The runner
+// stays generic (pipeline/runner/pipeline.ts); the CLI and tests come here for a concrete pipeline.
+import { availableParallelism } from 'node:os';
+import type { Store } from '../db/store.ts';
+import type { Config } from '../schemas/config.ts';
+import type { Lexicon } from '../ontology/types.ts';
+import { createCodeFinder } from './leakage/code-finder.ts';
+import { createFetchStage, FETCH_VERSION } from './fetch/stage.ts';
+import type { ArticleSource } from './fetch/source.ts';
+import { createExtractStage, EXTRACT_VERSION } from './extract/stage.ts';
+import { createAlignStage, ALIGN_VERSION } from './align/stage.ts';
+import { createGenerateStage, GENERATE_VERSION } from './generate/stage.ts';
+import { createFilterStage, FILTER_VERSION } from './filter/stage.ts';
+import { createExportStage, EXPORT_VERSION } from './export/stage.ts';
+import { configHash } from '../schemas/config.ts';
+import { runPipeline, type PipelineResult, type PlannedStage } from './runner/pipeline.ts';
+import type { Logger } from './runner/log.ts';
+import { InternalError } from './core/errors.ts';
+import { PIPELINE_VERSION } from './core/version.ts';
+import { STAGE_NAMES, type StageName } from './runner/stage-names.ts';
+
+export { STAGE_NAMES, type StageName };
+
+export const STAGE_VERSIONS: Record<StageName, string> = {
+  fetch: FETCH_VERSION, extract: EXTRACT_VERSION, align: ALIGN_VERSION, generate: GENERATE_VERSION, filter: FILTER_VERSION, export: EXPORT_VERSION,
+};
+
+export { PIPELINE_VERSION };
+
+export interface BuildOptions {
+  store: Store;
+  config: Config;
+  command: string;
+  stages: readonly StageName[];
+  source?: ArticleSource | null;     // needed for fetch; without one fetch is skipped
+  lexicon: Lexicon | null;          // needed by every stage but fetch
+  log: Logger;
+  shouldStop?: () => boolean;
+}
+
+/** The stages of a build, constructed for this config and lexicon. */
+export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'source' | 'lexicon'>): PlannedStage[] {
+  const { config } = opts;
+  const cfgHash = configHash(config);
+  return opts.stages.map((name): PlannedStage => {
+    if (name === 'fetch') return opts.source ? { name, stage: createFetchStage(opts.source) } : { name, stage: null, skipped: 'no source given: use --sample, --from-dir or --query' };
+    const lexicon = opts.lexicon;
+    if (!lexicon) throw new InternalError(`stage ${name} needs the Orphanet lexicon`);
+    const findCodes = createCodeFinder(lexicon);
+    const prov = () => ({ pipelineVersion: PIPELINE_VERSION, configHash: cfgHash, orphanetRelease: lexicon.release, stageVersions: { ...STAGE_VERSIONS } });
+    switch (name) {
+      case 'extract': return { name, stage: createExtractStage(config.extract.images.concurrency ?? availableParallelism()) };
+      case 'align': return { name, stage: createAlignStage(lexicon) };
+      case 'generate': return { name, stage: createGenerateStage(lexicon) };
+      case 'filter': return { name, stage: createFilterStage(lexicon, findCodes) };
+      case 'export': return { name, stage: createExportStage(lexicon, findCodes, prov) };
+    }
+  });
+}
+
+/** Runs a build: the planned stages through the generic runner, with the versions and release recorded. */
+export function runBuild(opts: BuildOptions): Promise<PipelineResult> {
+  return runPipeline({
+    store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop,
+    stages: planStages(opts),
+    versions: { pipeline: PIPELINE_VERSION, stages: STAGE_VERSIONS, lexicon: opts.lexicon?.source?.version ?? null },
+    orphanetRelease: opts.lexicon?.release ?? null,
+    onClose: () => opts.source?.close?.(),
+  });
+}
