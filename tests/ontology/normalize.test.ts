@@ -1,5 +1,5 @@
 import { sharedSlice } from '../shared-data.ts';
-// Each normalisation rule, on real sentences from the bundled case reports (samples/).
+// Each normalisation rule, on real sentences from the case reports in ../shared/data (read by offset).
 import { describe, expect, it } from 'vitest';
 import { americanize, canonWord, foldChars, singular, tokenize } from '../../ontology/match/normalize.ts';
 import { sideVariants } from '../../ontology/match/trie.ts';

@@ -27,7 +27,7 @@ export async function createRemoteSource(values: Record<string, any>, config: Co
 export const fetchCommand: Command = {
   name: 'fetch',
   summary: 'fetch articles from a folder in the PMC bucket layout or from PMC (E-utilities search + PMC Cloud S3)',
-  usage: 'mmrare fetch (--from-dir DIR | --query TERMS --email E --tool T [--limit N] [--since YYYY-MM-DD] [--api-key K]) [--workdir DIR]',
+  usage: 'mmrare fetch (--sample | --from-dir DIR | --query TERMS --email E --tool T [--limit N] [--since YYYY-MM-DD] [--api-key K]) [--workdir DIR]',
   description: 'Live fetches respect NCBI\'s budget (3 requests/s, 10/s with --api-key), verify every md5 and store\n' +
     'content-addressed blobs. Articles already stored are skipped unless --refetch; exclusions are decisions\n' +
     '(article_retracted, not_open_access, author_manuscript, licence_not_allowed, md5_mismatch, ...).\n' +
@@ -39,7 +39,7 @@ export const fetchCommand: Command = {
   ],
   options: { ...SOURCE_OPTIONS, refetch: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
   run: (values, _pos, io) => {
-    if (!values['from-dir'] && !values.query) throw new InputError('fetch needs --from-dir DIR or --query TERMS');
+    if (!values['from-dir'] && !values.query && !values.sample) throw new InputError('fetch needs --sample, --from-dir DIR or --query TERMS');
     return runStages(['fetch'], 'fetch', values, io);
   },
 };
