@@ -40,7 +40,7 @@ describe('mmrare CLI', () => {
       [['frobnicate'], /unknown command "frobnicate"/, 2],
       [['run', '--no-such-flag'], /Unknown option '--no-such-flag'/, 2],
       [['status', '--workdir', join(work.dir, 'nothing-here')], /no mmrare store/, 3],
-      [['fetch', '--workdir', work.dir], /needs --from-dir DIR or --query/, 3],
+      [['fetch', '--workdir', work.dir], /needs --sample, --from-dir DIR or --query/, 3],
       [['run', '--workdir', work.dir, '--from-dir', join(work.dir, 'missing')], /not a folder/, 3],
       [['fetch', '--workdir', work.dir, '--query', 'x'], /--email and --tool/, 2],
       [['audit', '--workdir', work.dir], /exactly one of --question ID or --rule CODE/, 3],
