@@ -1,7 +1,7 @@
 // Export, plan then apply (after changesets): buildExportPlan is pure — rows, files and hashes —
 // and applyExportPlan writes it. Same store + config + Orphanet release ⇒ byte-identical files.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type DiagnosisRow, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
@@ -95,25 +95,65 @@ export function buildExportPlan(track: Track, candidates: { row: DiagnosisRow; i
   return { track, rows, files: sorted, rejected };
 }
 
-/** Writes each file atomically, skipping files already identical; removes stale images of this track. */
-export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: string[]): { written: number; unchanged: number; removed: number } {
+/** Temp files this module writes: `<file>.tmp-<pid>` (a SIGKILL between write and rename leaves one). */
+export const EXPORT_TMP_RE = /\.tmp-\d+$/;
+
+/** Removes temp files an earlier, killed export left in the folder (top level and images/). */
+export function sweepExportTemps(dir: string): number {
+  let n = 0;
+  for (const d of [dir, join(dir, 'images')]) {
+    if (!existsSync(d)) continue;
+    for (const name of readdirSync(d)) {
+      if (EXPORT_TMP_RE.test(name) && lstatSync(join(d, name)).isFile()) { unlinkSync(join(d, name)); n++; }
+    }
+  }
+  return n;
+}
+
+/**
+ * Test-only crash hook (documented in docs/architecture.md): with MMRARE_TEST_EXPORT_KILL_AT=N the
+ * process SIGKILLs itself just before the Nth file operation of an export (each rename and each
+ * unlink is one; N = operations + 1 is the moment after the last one, before the store commits).
+ */
+let exportSteps = 0;
+function exportStep(): void {
+  const at = process.env.MMRARE_TEST_EXPORT_KILL_AT;
+  if (at && ++exportSteps === Number(at)) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Writes each file atomically (temp + rename), skipping files already identical, and removes images
+ * of this track that the previous manifest listed and the plan no longer has. Crash-safe at every
+ * step: stale temp files are swept first; the manifest, which tells a rerun what the previous export
+ * held, is replaced only after every data file is in place and every stale image is gone, so a
+ * rerun after a kill anywhere still knows which images to remove and ends with the folder a clean
+ * run writes.
+ */
+export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: string[]): { written: number; unchanged: number; removed: number; swept: number } {
   let written = 0;
   let unchanged = 0;
   let removed = 0;
-  for (const f of plan.files) {
+  mkdirSync(dir, { recursive: true });
+  const swept = sweepExportTemps(dir);
+  const isManifest = (f: PlannedFile) => f.path === `MANIFEST.${plan.track}.sha256`;
+  const put = (f: PlannedFile) => {
     const p = join(dir, f.path);
-    if (existsSync(p) && sha(readFileSync(p)) === f.sha256) { unchanged++; continue; }
+    if (existsSync(p) && sha(readFileSync(p)) === f.sha256) { unchanged++; return; }
     mkdirSync(dirname(p), { recursive: true });
     const tmp = `${p}.tmp-${process.pid}`;
     writeFileSync(tmp, f.bytes);
+    exportStep();
     renameSync(tmp, p);
     written++;
-  }
+  };
+  for (const f of plan.files) if (!isManifest(f)) put(f);
   const keep = new Set(plan.files.map((f) => f.path));
   for (const old of previousImages) {
-    if (!keep.has(old) && existsSync(join(dir, old))) { unlinkSync(join(dir, old)); removed++; }
+    if (!keep.has(old) && existsSync(join(dir, old))) { exportStep(); unlinkSync(join(dir, old)); removed++; }
   }
-  return { written, unchanged, removed };
+  for (const f of plan.files) if (isManifest(f)) put(f);
+  exportStep();
+  return { written, unchanged, removed, swept };
 }
 
 /** The image paths a track's previous manifest listed (so a rerun can remove images no row uses now). */

@@ -108,7 +108,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
       ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows.length, now);
       ins.run(ctx.runId, `${plan.track}:manifest`, join(dir, manifest.path), manifest.sha256, plan.files.length, now);
       ins.run(ctx.runId, `${plan.track}:files`, dir, diskFingerprint(dir, plan.track), plan.files.length, now);
-      ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed`);
+      ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed, ${res.swept} stale temp files swept`);
       return manifest.sha256;
     },
   };
