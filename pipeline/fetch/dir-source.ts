@@ -5,6 +5,7 @@
 // becomes a decision, never a blob.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { PmcMetadata } from '../../schemas/pmc-metadata.ts';
 import { InputError } from '../core/errors.ts';
@@ -55,7 +56,7 @@ export function readInside(root: string, rel: string, maxBytes = Infinity): Safe
   }
 }
 
-function fileType(st: ReturnType<typeof statSync>): string {
+function fileType(st: Stats): string {
   if (st.isDirectory()) return 'directory';
   if (st.isFIFO()) return 'fifo';
   if (st.isSocket()) return 'socket';

@@ -54,7 +54,7 @@ describe('export plan', () => {
     const dir = join(work.dir, 'export');
     const one = buildExportPlan('diagnosis', [build(filtered('dx-PMC4738710-c1-aaaaaaaa'))], []);
     expect(applyExportPlan(dir, one, []).written).toBe(3);
-    expect(applyExportPlan(dir, one, previousManifestImages(dir, 'diagnosis'))).toEqual({ written: 0, unchanged: 3, removed: 0 });
+    expect(applyExportPlan(dir, one, previousManifestImages(dir, 'diagnosis'))).toEqual({ written: 0, unchanged: 3, removed: 0, swept: 0 });
     const other = filtered('dx-PMC4738710-c1-aaaaaaaa');
     other.draft.images[0].imageId = 'PMC4738710-fig2-1';
     const two = buildExportPlan('diagnosis', [build(other)], []);
