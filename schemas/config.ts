@@ -33,6 +33,14 @@ export const ConfigSchema = z.object({
       thumbSide: z.number().int().min(32).default(256),
       limitInputPixels: z.number().int().positive().default(100_000_000),
       nearDuplicateMaxDistance: z.number().int().min(0).max(64).default(3),
+      // An image that fails one of these is kept in the store but excluded from questions
+      // (pipeline/extract/quality.ts; docs/extraction.md gives the measurements behind the defaults).
+      quality: z.object({
+        minSide: z.number().int().min(1).default(64),
+        maxAspectRatio: z.number().min(1).default(12),
+        minPixelStdDev: z.number().min(0).max(128).default(4),
+        maxDominantColourShare: z.number().gt(0).max(1).default(0.995),
+      }).strict().prefault({}),
       concurrency: z.number().int().min(1).max(64).optional(), // default: the number of cores
     }).strict().prefault({}),
   }).strict().prefault({}),

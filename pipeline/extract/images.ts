@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo } from 'sharp';
 import { unsafeMediaNameReason } from '../core/media-name.ts';
 import { isSrgbProfile, stripJpegMetadata, stripPngMetadata } from './image-passthrough.ts';
+import { pixelStats, type PixelStats } from './quality.ts';
 
 export type ImageFailureReason = 'image_decode_failed' | 'image_too_many_pixels' | 'image_not_an_image' | 'image_unsafe_name' | 'image_empty';
 export interface ImageFailure { ok: false; reason: ImageFailureReason; detail: string }
@@ -19,6 +20,7 @@ export interface ProcessedImage {
   dhash: string;           // 16 hex digits = 64 bits
   keptAsPublished: boolean; // `normalised` is the source file with its metadata stripped, not a re-encode
   preview: GreyImage;      // thumbnail luma, alpha on white: for layout analysis (compound gutters)
+  stats: PixelStats;       // thumbnail colour statistics, for the quality rules (quality.ts)
   source: { format: string; width: number; height: number; pages: number };
 }
 export interface GreyImage { data: Uint8Array; width: number; height: number }
@@ -235,6 +237,7 @@ export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImag
       thumbnail,
       dhash: dhashOfGrey(preview),
       preview,
+      stats: pixelStats(thumbRaw.data, thumbRaw.info.width, thumbRaw.info.height, tch),
       source: { format: meta.format ?? kind, width: w, height: h, pages: meta.pages ?? 1 },
     };
   } catch (e) {

@@ -11,8 +11,9 @@ import { parseJats } from './jats.ts';
 import { processImage, safeMediaName } from './images.ts';
 import { findNearDuplicates } from '../core/near-duplicates.ts';
 import { detectCompound } from './compound.ts';
+import { judgeImageQuality } from './quality.ts';
 
-export const EXTRACT_VERSION = '3';
+export const EXTRACT_VERSION = '4';
 
 interface MediaRow { name: string; blob_sha256: string; placeholder: number }
 
@@ -21,6 +22,8 @@ export const ExtractedImage = z.object({
   sourceSha: z.string().regex(/^[0-9a-f]{64}$/), normalised: z.instanceof(Buffer), thumbnail: z.instanceof(Buffer),
   width: z.number().int().positive(), height: z.number().int().positive(), format: z.string(), dhash: z.string().regex(/^[0-9a-f]{16}$/), placeholder: z.boolean(),
   keptAsPublished: z.boolean(),
+  // 'ok', 'placeholder_exempt' or the first quality rule the image failed (quality.ts): generate shows only the first two
+  quality: z.string(),
 });
 export type ExtractedImage = z.infer<typeof ExtractedImage>;
 export const ExtractOutput = z.object({ article: ParsedArticle, images: z.array(ExtractedImage), licence: z.string() });
@@ -72,6 +75,8 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
       const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
       const images: ExtractedImage[] = [];
       const compound: Record<string, { compound: boolean; evidence: string[] }> = {};
+      const quality: Record<string, Record<string, unknown>> = {};
+      const exempt: string[] = [];
       const o = config.extract.images;
       for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
         let ord = 0;
@@ -99,16 +104,35 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
             ? await detectCompound({ panelLetters: letters })
             : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
           compound[imageId] = { compound: c.compound, evidence: c.evidence };
+          // Quality: an image no reader could use is kept in the store but excluded from questions. The
+          // sample corpus's marked placeholder cards stand in for real figures, so the rules do not apply to them.
+          let verdict: string;
+          if (m.placeholder === 1) {
+            verdict = 'placeholder_exempt';
+            exempt.push(imageId);
+            quality[imageId] = { verdict };
+          } else {
+            const q = judgeImageQuality(res.source, res.stats, o.quality);
+            verdict = q.ok ? 'ok' : q.failed[0];
+            quality[imageId] = { verdict, ...q.metrics };
+            if (!q.ok) {
+              decisions.push({ action: 'exclude', reason: q.failed[0], rule: 'extract.image.quality', field: `figure:${fig.id}`,
+                detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
+            }
+          }
           images.push({
             imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
             normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
-            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished,
+            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
           });
         }
       }
-      // Near-duplicates within the article (placeholders are generated cards, so they are skipped):
-      // the later image of each pair is dropped, the pair recorded.
-      const real = images.filter((i) => !i.placeholder);
+      if (exempt.length) {
+        decisions.push({ action: 'flag', reason: 'image_quality_exempt_placeholder', rule: 'extract.image.quality', detail: { images: exempt } });
+      }
+      // Near-duplicates within the article (placeholders are generated cards, and images that failed a
+      // quality rule are shown nowhere, so both are skipped): the later image of each pair is dropped, the pair recorded.
+      const real = images.filter((i) => !i.placeholder && i.quality === 'ok');
       const order = new Map(images.map((im, i) => [im.imageId, i]));
       const dropped = new Set<string>();
       for (const pair of findNearDuplicates(real.map((i) => ({ id: i.imageId, dhash: i.dhash })), o.nearDuplicateMaxDistance)) {
@@ -134,6 +158,7 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
           image_normalisation: Object.fromEntries(kept.map((i) => [i.imageId, i.keptAsPublished ? 'kept_as_published' : 're_encoded'])),
           modality: Object.fromEntries(article.figures.map((f) => [f.id, f.modality])),
           compound,
+          image_quality: quality,
         },
       };
     },
@@ -167,14 +192,14 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
         for (const r of f.references) ref.run(pmcid, f.id, r.sectionId, r.start, r.end, r.surface, JSON.stringify(r.panels));
       });
       const img = db.prepare(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
-        width, height, format, dhash, placeholder, license_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        width, height, format, dhash, placeholder, license_code, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const im of out.images) {
         const norm = store.putBlob(im.normalised, `image/${im.format}`);
         const thumb = store.putBlob(im.thumbnail, 'image/jpeg');
-        img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence);
+        img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence, im.quality);
       }
       db.prepare('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
-      return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder]), out.licence);
+      return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder, i.quality]), out.licence);
     },
   };
 }

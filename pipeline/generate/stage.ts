@@ -11,7 +11,7 @@ import { QuestionDraft } from '../../schemas/question.ts';
 import { answerTerms, categoryOf, definedShortForms } from '../leakage/terms.ts';
 import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
 
-export const GENERATE_VERSION = '2';
+export const GENERATE_VERSION = '3';
 
 interface CaseInput { pmcid: string; caseNo: number; duplicates: CrossDuplicate[] }
 
@@ -34,7 +34,8 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       const extract = upstreamOutputs(ctx, 'extract');
       const cases = ctx.store.db.prepare('SELECT pmcid, case_no FROM case_diagnoses ORDER BY pmcid, case_no').all() as { pmcid: string; case_no: number }[];
       const align = upstreamOutputs(ctx, 'align');
-      const hashes = ctx.store.db.prepare('SELECT image_id AS imageId, pmcid, dhash FROM images WHERE placeholder = 0 ORDER BY image_id').all() as
+      // images that failed a quality rule are shown nowhere, so they are nobody's duplicate either
+      const hashes = ctx.store.db.prepare(`SELECT image_id AS imageId, pmcid, dhash FROM images WHERE placeholder = 0 AND quality = 'ok' ORDER BY image_id`).all() as
         { imageId: string; pmcid: string; dhash: string }[];
       const dups = [...crossArticleDuplicates(hashes, ctx.config.extract.images.nearDuplicateMaxDistance).values()];
       return cases.filter((c) => align.has(c.pmcid)).map((c) => {
@@ -75,7 +76,9 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
         refSpans.set(s.index, spans);
       }
       const figures = parsedArticle.figures.map((f): FigureInfo => ({ id: f.id, kind: f.kind, label: f.label, panels: f.panels.map((p) => p.letter) }));
-      const images = (db.prepare('SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images WHERE pmcid = ? ORDER BY image_id').all(pmcid) as
+      // only images that passed the quality rules (or are exempt placeholder cards) are shown (extract/quality.ts)
+      const images = (db.prepare(`SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images
+          WHERE pmcid = ? AND quality IN ('ok', 'placeholder_exempt') ORDER BY image_id`).all(pmcid) as
         { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
         .filter((i) => !item.input.duplicates.some((d) => d.imageId === i.image_id))
         .map((i): ImageInfo => ({ imageId: i.image_id, figureId: i.figure_id, ord: i.ord, width: i.width, height: i.height, normSha: i.norm_sha256, format: i.format, placeholder: i.placeholder === 1, license: i.license_code }));

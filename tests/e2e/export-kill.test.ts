@@ -3,11 +3,11 @@
 // the one a clean run writes — no temp files left, no stale images kept. Uses the test-only hook
 // MMRARE_TEST_EXPORT_KILL_AT=N (pipeline/export/plan.ts).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BIN, REPO, tempDir, cli } from '../helpers.ts';
-import { caseReportPath } from '../shared-data.ts';
+import { buildSampleBucket } from '../sample-bucket.ts';
 
 // Three real case reports that each yield a question (3, 2 and 1 figures).
 const ARTICLES = ['PMC4735894', 'PMC4736318', 'PMC4739210'];
@@ -49,12 +49,8 @@ function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ c
 }
 
 beforeAll(() => {
-  const src = join(t.dir, 'src');
-  mkdirSync(src);
-  for (const p of ARTICLES) copyFileSync(caseReportPath(p), join(src, `${p}.nxml`));
   // the bucket layout with generated placeholder figures, built at test time from the shared articles
-  const b = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-sample-corpus.ts', '--src', src, '--out', bucket], { cwd: REPO, encoding: 'utf8' });
-  expect(b.status, b.stderr).toBe(0);
+  buildSampleBucket(ARTICLES, bucket);
   writeFileSync(configA, JSON.stringify({ generate: { maxImages: 1 } }));
   expect(cli(['run', '--workdir', refB, '--from-dir', bucket]).code).toBe(0);
   expect(cli(['run', '--workdir', refA, '--from-dir', bucket, '--config', configA]).code).toBe(0);
