@@ -78,7 +78,12 @@ export const ParsedArticle = z.object({
   sections: z.array(Section),
   cases: z.array(Case),
   figures: z.array(Figure),
-  warnings: z.array(z.object({ code: z.string(), detail: z.string() })),
+  // Parser notes. A warning that changed the text (a cut) names its rule, the field it applies to
+  // ("section:<id>", "figure:<id>:caption", "xml" for the source itself) and the span in that field.
+  warnings: z.array(z.object({
+    code: z.string(), detail: z.string(),
+    rule: z.string().optional(), field: z.string().optional(), span: z.tuple([z.number().int(), z.number().int()]).optional(),
+  })),
 });
 export type ParsedArticle = z.infer<typeof ParsedArticle>;
 

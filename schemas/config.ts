@@ -28,6 +28,9 @@ export const ConfigSchema = z.object({
   }).strict().prefault({}),
   extract: z.object({
     maxXmlBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    // text bounds (pipeline/extract/jats.ts): longer paragraphs are cut, longer sentences split (text_too_long)
+    maxParagraphChars: z.number().int().min(1000).default(50_000),
+    maxSentenceChars: z.number().int().min(200).default(5_000),
     images: z.object({
       maxSide: z.number().int().min(64).default(1024),
       thumbSide: z.number().int().min(32).default(256),

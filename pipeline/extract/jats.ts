@@ -2,8 +2,8 @@
 // post-processing on plain strings (cases, sentences, figure references, panels, modality).
 // Never throws: every problem becomes a ParseFailure with a reason code.
 import type { ParseFailure, ParseResult, ParsedArticle, Sentence, SentenceKind } from '../../schemas/article.ts';
-import { attr, child, childrenNamed, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
-import { joinRunInHeadings, splitSentences } from '../core/sentences.ts';
+import { attr, child, childrenNamed, cutTextRuns, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
+import { joinRunInHeadings, splitSentences, type Span } from '../core/sentences.ts';
 import { classifySentence, titlePrior } from './rules.ts';
 import { planCases, type SectionHead } from './cases.ts';
 import { findMentions, labelKey } from './figrefs.ts';
@@ -18,15 +18,24 @@ export interface ParseJatsOptions {
   pmcid?: string;
   /** Return the article even when no case section is found (default: a `no_case_section` failure). */
   allowNoCase?: boolean;
+  /** Longer paragraphs (and captions, table texts) are cut there (`text_too_long`). */
+  maxParagraphChars?: number;
+  /** Longer case-timeline sentences are split into pieces of at most this many characters (`text_too_long`). */
+  maxSentenceChars?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+// The longest paragraph in the shared real articles (129 JATS files) has 6,353 characters and the longest
+// sentence 1,244: the caps sit far above real prose and only stop machine-made or broken text.
+export const DEFAULT_MAX_PARAGRAPH_CHARS = 50_000;
+export const DEFAULT_MAX_SENTENCE_CHARS = 5_000;
 
 type Figure = ParsedArticle['figures'][number];
 type Warning = ParsedArticle['warnings'][number];
 
 interface XrefSpan { rid: string; type: string; start: number; end: number; text: string }
-interface Para { text: string; xrefs: XrefSpan[] }
+/** `cut`: characters of the source dropped at the end (the paragraph hit the cap). */
+interface Para { text: string; xrefs: XrefSpan[]; cut?: number }
 interface RawSection { head: SectionHead; paras: Para[] }
 interface RawFloat { fig: Figure; aliases: Map<string, string | null> } // alias id → panel letter
 
@@ -38,6 +47,7 @@ interface Walk {
   counter: { auto: number; top: number };
   idPrefix: string;
   area: SectionHead['area'];
+  maxParagraph: number;
 }
 
 // ---------------------------------------------------------------- inline text with xref positions
@@ -45,13 +55,39 @@ interface Walk {
 class TextBuf {
   s = '';
   xrefs: XrefSpan[] = [];
+  /** Source characters not kept once the paragraph reached its cap (then nothing more is appended). */
+  cut = 0;
+  private full = false;
+  constructor(private readonly cap: number) {}
   add(t: string): void {
     if (!t) return;
+    if (this.full) { this.cut += t.length; return; }
+    // Cut before normalising, so an oversized chunk is never copied whole. Collapsing whitespace in a
+    // prefix gives a prefix of the collapsed chunk, so the kept text is exactly the start of the paragraph.
+    const room = this.cap - this.s.length;
+    let raw = t;
+    if (raw.length > room + 64) { this.cut += raw.length - (room + 64); raw = raw.slice(0, room + 64); this.full = true; }
     // most chunks are already single-spaced: skip the replace (and its allocation) for them
-    let c = /[^\S ]| {2}/.test(t) ? t.replace(/\s+/g, ' ') : t;
+    let c = /[^\S ]| {2}/.test(raw) ? raw.replace(/\s+/g, ' ') : raw;
     if ((this.s.length === 0 || this.s.endsWith(' ')) && c.startsWith(' ')) c = c.slice(1);
+    if (c.length > room) {
+      let keep = room;
+      if (keep > 0 && isHighSurrogate(c.charCodeAt(keep - 1))) keep--;   // never split a character
+      this.cut += c.length - keep;
+      c = c.slice(0, keep);
+      this.full = true;
+    }
     this.s += c;
   }
+}
+
+const isHighSurrogate = (u: number): boolean => u >= 0xd800 && u <= 0xdbff;
+
+/** `text` cut to `max` characters (never inside a surrogate pair) and how many were dropped. */
+function capText(text: string, max: number): { text: string; cut: number } {
+  if (text.length <= max) return { text, cut: 0 };
+  const keep = max > 0 && isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max;
+  return { text: text.slice(0, keep), cut: text.length - keep };
 }
 
 const FLOAT_TAGS = new Set(['fig', 'fig-group', 'table-wrap', 'table-wrap-group', 'supplementary-material', 'media', 'chem-struct-wrap']);
@@ -109,12 +145,14 @@ function inline(nodes: XNode[], buf: TextBuf, w: Walk): void {
 }
 
 function paragraph(nodes: XNode[], w: Walk): Para | null {
-  const buf = new TextBuf();
+  const buf = new TextBuf(w.maxParagraph);
   inline(nodes, buf, w);
   const text = buf.s.trimEnd();
   if (!text) return null;
-  for (const x of buf.xrefs) { x.end = Math.min(x.end, text.length); x.start = Math.min(x.start, x.end); }
-  return { text, xrefs: buf.xrefs };
+  // references that began after the cut are gone with the text they pointed into
+  const xrefs = buf.xrefs.filter((x) => x.start < text.length);
+  for (const x of xrefs) { x.end = Math.min(x.end, text.length); x.start = Math.min(x.start, x.end); }
+  return buf.cut > 0 ? { text, xrefs, cut: buf.cut } : { text, xrefs };
 }
 
 // ---------------------------------------------------------------- sections
@@ -133,8 +171,8 @@ function blocks(nodes: XNode[], cur: SecCursor, w: Walk): void {
   for (const n of nodes) {
     const t = n['#text'];
     if (t !== undefined) {
-      const s = String(t).trim();
-      if (s) pushPara(cur, { text: s.replace(/\s+/g, ' '), xrefs: [] }, w);
+      const p = paragraph([n], w);
+      if (p) pushPara(cur, p, w);
       continue;
     }
     const tag = tagOf(n);
@@ -252,6 +290,13 @@ function makeFigure(n: XNode, kind: Figure['kind'], w: Walk): Figure {
     references: [], modality: { guess: null, evidence: [] },
   };
   if (kind === 'table') fig.text = tableText(n);
+  for (const [field, value] of [['caption', fig.caption], ['text', fig.text]] as const) {
+    if (value === undefined || value.length <= w.maxParagraph) continue;
+    const c = capText(value, w.maxParagraph);
+    fig[field] = c.text;
+    w.warnings.push({ code: 'text_too_long', rule: 'extract.text.max_paragraph_chars', field: `figure:${id}:${field}`, span: [c.text.length, c.text.length],
+      detail: `figure ${id} ${field}: cut after ${c.text.length} of ${value.length} characters` });
+  }
   return fig;
 }
 
@@ -348,16 +393,48 @@ function panelsOfXrefText(t: string): string[] {
   return m.length ? m[0].panels : [];
 }
 
-function sectionText(paras: Para[]): { text: string; xrefs: XrefSpan[] } {
+function sectionText(paras: Para[]): { text: string; xrefs: XrefSpan[]; cuts: { at: number; chars: number }[] } {
   let text = '';
   const xrefs: XrefSpan[] = [];
+  const cuts: { at: number; chars: number }[] = [];
   for (const p of paras) {
     if (text) text += '\n\n';
     const off = text.length;
     text += p.text;
     for (const x of p.xrefs) xrefs.push({ ...x, start: x.start + off, end: x.end + off });
+    if (p.cut) cuts.push({ at: text.length, chars: p.cut });
   }
-  return { text, xrefs };
+  return { text, xrefs, cuts };
+}
+
+/**
+ * Spans longer than `max` split into consecutive pieces of at most `max` characters, each ending at
+ * the last space before the limit when there is one (a hard cut otherwise, never inside a character).
+ */
+export function splitLongSpans(text: string, spans: Span[], max: number): { spans: Span[]; split: { span: Span; pieces: number }[] } {
+  const out: Span[] = [];
+  const split: { span: Span; pieces: number }[] = [];
+  for (const sp of spans) {
+    if (sp.end - sp.start <= max) { out.push(sp); continue; }
+    let s = sp.start;
+    let pieces = 0;
+    while (s < sp.end) {
+      let e = Math.min(sp.end, s + max);
+      if (e < sp.end) {
+        const space = text.lastIndexOf(' ', e);
+        if (space > s + max / 2) e = space;
+        else if (isHighSurrogate(text.charCodeAt(e - 1))) e--;
+      }
+      let ps = s;
+      let pe = e;
+      while (ps < pe && text[ps] === ' ') ps++;
+      while (pe > ps && text[pe - 1] === ' ') pe--;
+      if (pe > ps) { out.push({ start: ps, end: pe }); pieces++; }
+      s = e;
+    }
+    split.push({ span: sp, pieces });
+  }
+  return { spans: out, split };
 }
 
 // ---------------------------------------------------------------- entry point
@@ -403,10 +480,18 @@ export function parseJats(xml: string | Buffer, opts: ParseJatsOptions = {}): Pa
   }
 }
 
-function parseChecked(xml: string, opts: ParseJatsOptions): ParseResult {
-  const pre = preScan(xml);
+function parseChecked(source: string, opts: ParseJatsOptions): ParseResult {
+  const maxParagraph = opts.maxParagraphChars ?? DEFAULT_MAX_PARAGRAPH_CHARS;
+  // a text run longer than any paragraph may be is cut before the parser sees it (its memory grows
+  // ~35× the run); the paragraph cut below then happens as usual, 64 characters further on
+  const pre = preScan(source, maxParagraph + 64);
   if (!pre.ok) return fail(pre.reason, pre.detail);
   const warnings: Warning[] = [];
+  const { xml, cuts } = cutTextRuns(source, pre.longRuns, maxParagraph + 64);
+  for (const c of cuts) {
+    warnings.push({ code: 'text_too_long', rule: 'extract.text.max_text_run', field: 'xml', span: [c.at + c.kept, c.at + c.length],
+      detail: `text run of ${c.length} characters at XML offset ${c.at} cut to ${c.kept} before parsing` });
+  }
   if (/<!ENTITY/.test(xml.slice(0, xml.indexOf('<article') + 1 || 4096))) warnings.push({ code: 'doctype_entities_ignored', detail: 'DOCTYPE entities are not expanded' });
   const article = findArticle(parseXml(xml), warnings);
   if (!article) return fail('not_jats', 'no <article> root element');
@@ -422,7 +507,8 @@ function parseChecked(xml: string, opts: ParseJatsOptions): ParseResult {
     return fail('article_restricted', why);
   }
 
-  const w: Walk = { sections: [], floats: [], warnings, dropped: { formulas: 0 }, counter: { auto: 0, top: 0 }, idPrefix: '', area: 'body' };
+  const w: Walk = { sections: [], floats: [], warnings, dropped: { formulas: 0 }, counter: { auto: 0, top: 0 }, idPrefix: '', area: 'body',
+    maxParagraph: opts.maxParagraphChars ?? DEFAULT_MAX_PARAGRAPH_CHARS };
   topLevel(kids(body), w);
   const back = child(article, 'back');
   if (back) { w.area = 'back'; topLevel(kids(back), w); }
@@ -452,7 +538,7 @@ function parseChecked(xml: string, opts: ParseJatsOptions): ParseResult {
     figures: w.floats.map((f) => f.fig),
     warnings,
   };
-  assemble(parsed, w, plan);
+  assemble(parsed, w, plan, opts.maxSentenceChars ?? DEFAULT_MAX_SENTENCE_CHARS);
   return { ok: true, article: parsed };
 }
 
@@ -494,13 +580,17 @@ function splitRunInPatients(c: { label: string; sectionIds: string[] }, sentence
 }
 
 /** Sections with kinds, case timelines with kinds and figure links, figures with references, panels and modality. */
-function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>): void {
+function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>, maxSentence: number): void {
   const idx = buildIndex(w.floats);
   const figById = new Map(a.figures.map((f) => [f.id, f]));
   const refsBySection = new Map<string, ResolvedRef[]>();
   const texts = new Map<string, string>();
   w.sections.forEach((s, i) => {
-    const { text, xrefs } = sectionText(s.paras);
+    const { text, xrefs, cuts } = sectionText(s.paras);
+    for (const c of cuts) {
+      a.warnings.push({ code: 'text_too_long', rule: 'extract.text.max_paragraph_chars', field: `section:${s.head.id}`, span: [c.at, c.at],
+        detail: `paragraph cut after ${w.maxParagraph} characters (${c.chars} more characters of it dropped here)` });
+    }
     texts.set(s.head.id, text);
     a.sections.push({ id: s.head.id, title: s.head.title, depth: s.head.depth, kind: plan.kinds[i], text });
     const refs = refsOfSection(text, xrefs, idx);
@@ -518,7 +608,12 @@ function assemble(a: ParsedArticle, w: Walk, plan: ReturnType<typeof planCases>)
       const text = texts.get(sid) ?? '';
       const refs = refsBySection.get(sid) ?? [];
       const prior: SentenceKind | null = titlePrior(titleOf.get(sid) ?? '');
-      for (const sp of joinRunInHeadings(text, splitSentences(text))) {
+      const { spans, split } = splitLongSpans(text, joinRunInHeadings(text, splitSentences(text)), maxSentence);
+      for (const x of split) {
+        a.warnings.push({ code: 'text_too_long', rule: 'extract.text.max_sentence_chars', field: `section:${sid}`, span: [x.span.start, x.span.end],
+          detail: `sentence of ${x.span.end - x.span.start} characters split into ${x.pieces} pieces of at most ${maxSentence}` });
+      }
+      for (const sp of spans) {
         const st = text.slice(sp.start, sp.end);
         const figureRefs = refs.filter((r) => r.start >= sp.start && r.start < sp.end).map((r) => ({ figureId: r.figureId, panels: r.panels, surface: r.surface }));
         for (const r of figureRefs) citing.set(r.figureId, [...(citing.get(r.figureId) ?? []), st]);

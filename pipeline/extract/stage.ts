@@ -53,13 +53,16 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
       const { store, config } = ctx;
       const art = store.db.prepare('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
       const xml = store.readBlob(art.xml_sha256);
-      const parsed = parseJats(xml, { maxBytes: config.extract.maxXmlBytes });
+      const parsed = parseJats(xml, { maxBytes: config.extract.maxXmlBytes, maxParagraphChars: config.extract.maxParagraphChars, maxSentenceChars: config.extract.maxSentenceChars });
       if (!parsed.ok) return { kind: 'drop', reason: parsed.reason, rule: `extract.jats.${parsed.reason}`, detail: { detail: parsed.detail } };
       const article = parsed.article;
       if (article.pmcid !== item.key) {
         return { kind: 'drop', reason: 'metadata_mismatch', rule: 'extract.jats.pmcid', detail: { expected: item.key, jats: article.pmcid } };
       }
-      const decisions: DecisionInput[] = article.warnings.map((w) => ({ action: 'flag', reason: w.code, rule: 'extract.jats.warning', detail: { detail: w.detail } }));
+      // A warning that changed the text (text_too_long) is a cut at its span; the others are flags.
+      const decisions: DecisionInput[] = article.warnings.map((w) => (w.rule
+        ? { action: 'cut', reason: w.code, rule: w.rule, field: w.field ?? null, span: w.span ?? null, detail: { detail: w.detail } }
+        : { action: 'flag', reason: w.code, rule: 'extract.jats.warning', detail: { detail: w.detail } }));
       if (article.cases.length === 0) return { kind: 'drop', reason: 'no_case_section', rule: 'extract.case.find', decisions };
 
       // Figure ids key rows and image ids: a repeated <fig id> (seen in the wild) gets a suffix and a flag.

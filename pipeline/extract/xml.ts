@@ -57,14 +57,14 @@ const parser = new XMLParser({
 } as never);
 
 export type PreScan =
-  | { ok: true }
+  | { ok: true; longRuns: [number, number][] }
   | { ok: false; reason: 'xml_malformed' | 'xml_entity_limit' | 'xml_too_deep'; detail: string };
 
 /** Scans the DOCTYPE internal subset: nested entity definitions (the billion-laughs shape), external entities or too many entities are refused. */
 function checkDoctype(xml: string, at: number): PreScan {
   const open = xml.indexOf('[', at);
   const close = xml.indexOf('>', at);
-  if (open === -1 || (close !== -1 && close < open)) return { ok: true }; // no internal subset
+  if (open === -1 || (close !== -1 && close < open)) return { ok: true, longRuns: [] }; // no internal subset
   const end = xml.indexOf(']>', open);
   const subset = xml.slice(open, end === -1 ? undefined : end);
   let count = 0;
@@ -77,7 +77,7 @@ function checkDoctype(xml: string, at: number): PreScan {
     if (m[4] && m[4].length > 10_000) return { ok: false, reason: 'xml_entity_limit', detail: `entity ${m[2]} too long` };
     if (count > MAX_DOCTYPE_ENTITIES) return { ok: false, reason: 'xml_entity_limit', detail: `more than ${MAX_DOCTYPE_ENTITIES} entities declared` };
   }
-  return { ok: true };
+  return { ok: true, longRuns: [] };
 }
 
 function isNameChar(c: number): boolean {
@@ -88,24 +88,33 @@ function isNameChar(c: number): boolean {
  * One linear pass over the markup: tags must balance, nesting is bounded and the DOCTYPE is safe.
  * fast-xml-parser silently repairs truncated or mis-nested input, so this is what turns damage into a reason.
  */
-export function preScan(xml: string): PreScan {
+export function preScan(xml: string, maxTextRun = Infinity): PreScan {
   const stack: string[] = [];
   const n = xml.length;
   let i = xml.indexOf('<');
   let sawRoot = false;
+  // Text runs (and CDATA contents) longer than maxTextRun: fast-xml-parser needs ~35 bytes of memory
+  // per character of one text node (a 19 MB paragraph: 665 MB), so such runs are cut before parsing.
+  const longRuns: [number, number][] = [];
+  const next = (from: number): number => {
+    const j = xml.indexOf('<', from);
+    if ((j === -1 ? n : j) - from > maxTextRun) longRuns.push([from, j === -1 ? n : j]);
+    return j;
+  };
   while (i !== -1 && i < n) {
     const c = xml.charCodeAt(i + 1);
     if (c === 33 /* ! */) {
       if (xml.startsWith('<!--', i)) {
         const e = xml.indexOf('-->', i + 4);
         if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated comment' };
-        i = xml.indexOf('<', e + 3);
+        i = next(e + 3);
         continue;
       }
       if (xml.startsWith('<![CDATA[', i)) {
         const e = xml.indexOf(']]>', i + 9);
         if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated CDATA' };
-        i = xml.indexOf('<', e + 3);
+        if (e - (i + 9) > maxTextRun) longRuns.push([i + 9, e]);
+        i = next(e + 3);
         continue;
       }
       if (xml.startsWith('<!DOCTYPE', i)) {
@@ -117,7 +126,7 @@ export function preScan(xml: string): PreScan {
         let e = gt;
         if (sub !== -1 && gt !== -1 && sub < gt) { const se = xml.indexOf(']>', sub); e = se === -1 ? -1 : se + 1; }
         if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated DOCTYPE' };
-        i = xml.indexOf('<', e + 1);
+        i = next(e + 1);
         continue;
       }
       return { ok: false, reason: 'xml_malformed', detail: `bad markup at ${i}` };
@@ -125,7 +134,7 @@ export function preScan(xml: string): PreScan {
     if (c === 63 /* ? */) {
       const e = xml.indexOf('?>', i + 2);
       if (e === -1) return { ok: false, reason: 'xml_malformed', detail: 'unterminated processing instruction' };
-      i = xml.indexOf('<', e + 2);
+      i = next(e + 2);
       continue;
     }
     const closing = c === 47;
@@ -165,11 +174,34 @@ export function preScan(xml: string): PreScan {
     } else {
       sawRoot = true;
     }
-    i = xml.indexOf('<', k + 1);
+    i = next(k + 1);
   }
   if (!sawRoot) return { ok: false, reason: 'xml_malformed', detail: 'no root element' };
   if (stack.length) return { ok: false, reason: 'xml_malformed', detail: `unclosed <${stack[stack.length - 1]}> (truncated?)` };
-  return { ok: true };
+  return { ok: true, longRuns };
+}
+
+/**
+ * The XML with each of `runs` (text runs found by preScan) cut to its first `keep` characters — never
+ * inside an entity reference or a surrogate pair — and what was cut, by offset in the original.
+ */
+export function cutTextRuns(xml: string, runs: readonly [number, number][], keep: number): { xml: string; cuts: { at: number; length: number; kept: number }[] } {
+  if (runs.length === 0) return { xml, cuts: [] };
+  const parts: string[] = [];
+  const cuts: { at: number; length: number; kept: number }[] = [];
+  let from = 0;
+  for (const [s, e] of runs) {
+    let end = s + keep;
+    const amp = xml.lastIndexOf('&', end);
+    if (amp >= s && amp > end - 34 && xml.indexOf(';', amp) >= end) end = amp;   // "&amp;" cut in half would stay a literal "&am"
+    const u = xml.charCodeAt(end - 1);
+    if (u >= 0xd800 && u <= 0xdbff) end--;
+    parts.push(xml.slice(from, end));
+    cuts.push({ at: s, length: e - s, kept: end - s });
+    from = e;
+  }
+  parts.push(xml.slice(from));
+  return { xml: parts.join(''), cuts };
 }
 
 /** The bare parse (exported so the bench measures exactly the parse extraction uses). */
