@@ -24,6 +24,7 @@ export const SOURCE_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'from-dir': { type: 'string' },
   query: { type: 'string' },
   limit: { type: 'string' },
+  new: { type: 'string' },
   since: { type: 'string' },
   'eutils-url': { type: 'string' },
   's3-url': { type: 'string' },

@@ -22,7 +22,13 @@ export interface PmcCloudSourceOptions {
   apiKey?: string;
   /** Free-text terms ANDed onto the OA case-report query (or a complete term when rawQuery). */
   query: string;
+  /**
+   * The first `limit` PMCIDs of the search, in the order esearch returns them, stored or not: the
+   * same search with nothing new published lists the same articles, so a rerun changes nothing.
+   */
   limit?: number;
+  /** At most this many PMCIDs that `skip` does not skip ("N more"), taken in search order. */
+  newLimit?: number;
   since?: string;             // YYYY-MM-DD → mindate (pdat)
   until?: string;             // YYYY-MM-DD → maxdate; default today
   /** Licence codes ("CC BY") and/or preset names ("all_cc", "commercial_safe"). */
@@ -134,23 +140,28 @@ export class PmcCloudSource implements ArticleSource {
     return { from: this.o.since ? toEutilsDate(this.o.since) : '1900/01/01', to: this.o.until ? toEutilsDate(this.o.until) : toEutilsDate(today) };
   }
 
-  /** PMCIDs from esearch, minus skipped ones, each with its latest bucket version as the hint. */
+  /** PMCIDs from esearch (the first `limit`), minus skipped ones (at most `newLimit` kept), each with its latest bucket version as the hint. */
   async *list(): AsyncIterable<SourceItem> {
     const limit = this.o.limit ?? Infinity;
+    const newLimit = this.o.newLimit ?? Infinity;
     const self = this;
     const seen = new Set<string>();
     async function* wanted(): AsyncGenerator<string> {
-      let n = 0;
+      let listed = 0;
+      let fresh = 0;
+      // the first page is sized for what is wanted: --limit N needs N ids; --new N at least N
+      const want = Math.min(limit, newLimit);
       for await (const uid of searchPmcIds(self.eutils, {
-        term: self.term(), window: self.window(), limit: Number.isFinite(limit) ? limit : undefined,
+        term: self.term(), window: self.window(), limit: Number.isFinite(want) ? want : undefined,
         pageSize: self.o.searchPageSize, cap: self.o.searchCap,
       })) {
         const pmcid = normalisePmcid(uid);
-        if (seen.has(pmcid)) continue;             // date windows and pages never overlap, but be safe
+        if (seen.has(pmcid)) continue;
         seen.add(pmcid);
-        if (self.o.skip?.(pmcid)) continue;
-        yield pmcid;
-        if (++n >= limit) return;
+        // --limit counts search results, stored ones included: "the first N of the search"
+        listed++;
+        if (!self.o.skip?.(pmcid)) { yield pmcid; fresh++; }
+        if (listed >= limit || fresh >= newLimit) return;   // before the generator asks for another page
       }
     }
     for await (const item of mapOrdered(wanted(), this.o.versionLookupConcurrency ?? 8, (p) => this.itemFor(p))) {

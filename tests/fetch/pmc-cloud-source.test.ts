@@ -104,10 +104,10 @@ describe('PmcCloudSource', () => {
     expect(r.pkg.xml.toString()).toContain(`<article-id pub-id-type="pmcid">${pmcidOf(fallback).slice(3)}</article-id>`);
   });
 
-  it('skip() removes stored PMCIDs before any request; limit stops the listing; since sets mindate', async () => {
+  it('skip() removes stored PMCIDs before any request; newLimit stops the listing; since sets mindate', async () => {
     const stored = new Set(files.slice(0, 5).map(pmcidOf));
     const before = server.log.length;
-    const s = source({ skip: (p) => stored.has(p), limit: 4 });
+    const s = source({ skip: (p) => stored.has(p), newLimit: 4 });
     const keys: string[] = [];
     for await (const it of s.list()) keys.push(it.key);
     await s.close();

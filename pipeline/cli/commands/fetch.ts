@@ -10,15 +10,23 @@ import type { Command } from './index.ts';
 export async function createRemoteSource(values: Record<string, any>, config: Config, store: Store): Promise<ArticleSource> {
   const { email, tool } = config.sources;
   if (!email || !tool) throw new ConfigError('live fetches need --email and --tool (NCBI asks every client to identify itself)');
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new InputError(`--limit ${values.limit}: expected a positive integer`);
+  const count = (flag: string): number | undefined => {
+    if (values[flag] === undefined) return undefined;
+    const n = Number(values[flag]);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`--${flag} ${values[flag]}: expected a positive integer`);
+    return n;
+  };
+  // --limit N: the first N articles of the search (a rerun with nothing new published changes nothing);
+  // --new N: N articles of the search that are not stored yet ("N more")
+  const limit = count('limit');
+  const newLimit = count('new');
   if (values.since && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new InputError(`--since ${values.since}: expected YYYY-MM-DD`);
   const stored = store.db.prepare(`SELECT item_key FROM stage_progress WHERE stage = 'fetch' AND status IN ('done', 'dropped')`).pluck().all() as string[];
   const known = new Set(stored);
   const { createPmcCloudSource } = await import('../../fetch/pmc-cloud-source.ts');
   return createPmcCloudSource({
     eutilsUrl: config.sources.eutilsUrl, s3Url: config.sources.s3Url, email, tool, apiKey: config.sources.apiKey ?? undefined,
-    query: values.query, limit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency,
+    query: values.query, limit, newLimit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency,
     skip: values['refetch'] ? undefined : (pmcid: string) => known.has(pmcid),
     progress: Boolean(process.stderr.isTTY),
   });
@@ -27,14 +35,17 @@ export async function createRemoteSource(values: Record<string, any>, config: Co
 export const fetchCommand: Command = {
   name: 'fetch',
   summary: 'fetch articles from a folder in the PMC bucket layout or from PMC (E-utilities search + PMC Cloud S3)',
-  usage: 'mmrare fetch (--sample | --from-dir DIR | --query TERMS --email E --tool T [--limit N] [--since YYYY-MM-DD] [--api-key K]) [--workdir DIR]',
+  usage: 'mmrare fetch (--sample | --from-dir DIR | --query TERMS --email E --tool T [--limit N] [--new N] [--since YYYY-MM-DD] [--api-key K]) [--workdir DIR]',
   description: 'Live fetches respect NCBI\'s budget (3 requests/s, 10/s with --api-key), verify every md5 and store\n' +
     'content-addressed blobs. Articles already stored are skipped unless --refetch; exclusions are decisions\n' +
     '(article_retracted, not_open_access, author_manuscript, licence_not_allowed, md5_mismatch, ...).\n' +
-    '--licences takes a preset (all_cc, commercial_safe) or a comma list ("CC0,CC BY").',
+    '--licences takes a preset (all_cc, commercial_safe) or a comma list ("CC0,CC BY").\n' +
+    '--limit N takes the first N articles of the search (in esearch\'s order), stored or not, so the same command\n' +
+    'run again with nothing new published changes nothing; --new N fetches N articles not yet stored ("N more").',
   examples: [
     'mmrare fetch --workdir W --sample',
     'mmrare fetch --workdir W --query "marfan syndrome" --limit 50 --email you@example.org --tool mmrare',
+    'mmrare fetch --workdir W --query "marfan syndrome" --new 50 --email you@example.org --tool mmrare   # 50 more',
     'mmrare fetch --workdir W --query "rare disease" --eutils-url http://127.0.0.1:8080/entrez/eutils --s3-url http://127.0.0.1:8080/pmc-oa-opendata --email e@x --tool t',
   ],
   options: { ...SOURCE_OPTIONS, refetch: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
