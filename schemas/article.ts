@@ -90,7 +90,7 @@ export type ParsedArticle = z.infer<typeof ParsedArticle>;
 /** A parse that cannot yield a usable article: becomes a decision row, never a crash. */
 export interface ParseFailure {
   ok: false;
-  reason: 'xml_malformed' | 'xml_entity_limit' | 'xml_too_deep' | 'article_restricted' | 'not_jats' | 'no_case_section' | 'input_too_large';
+  reason: 'xml_malformed' | 'xml_entity_limit' | 'xml_too_deep' | 'article_restricted' | 'not_jats' | 'not_xml' | 'no_case_section' | 'input_too_large';
   detail: string;
 }
 export type ParseResult = { ok: true; article: ParsedArticle } | ParseFailure;

@@ -2,7 +2,7 @@
 // post-processing on plain strings (cases, sentences, figure references, panels, modality).
 // Never throws: every problem becomes a ParseFailure with a reason code.
 import type { ParseFailure, ParseResult, ParsedArticle, Sentence, SentenceKind } from '../../schemas/article.ts';
-import { attr, child, childrenNamed, cutTextRuns, hrefOf, kids, parseXml, preScan, tagOf, textOf, type XNode } from './xml.ts';
+import { attr, child, childrenNamed, cutTextRuns, hrefOf, kids, parseXml, preScan, sniffNotXml, stripControlChars, tagOf, textOf, type XNode } from './xml.ts';
 import { joinRunInHeadings, splitSentences, type Span } from '../core/sentences.ts';
 import { classifySentence, titlePrior } from './rules.ts';
 import { planCases, type SectionHead } from './cases.ts';
@@ -443,11 +443,19 @@ function fail(reason: ParseFailure['reason'], detail: string): ParseFailure {
   return { ok: false, reason, detail: detail.slice(0, 500) };
 }
 
+// Windows-1252's printable characters at 0x80–0x9F (where ISO-8859-1 has C1 controls); 0 = undefined there.
+const CP1252 = [0x20ac, 0, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0, 0x17d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0, 0x17e, 0x178];
+
 function decodeInput(xml: string | Buffer): string {
   if (typeof xml === 'string') return xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
   const head = xml.subarray(0, 200).toString('latin1');
   const enc = /encoding=["']([A-Za-z0-9_-]+)["']/.exec(head)?.[1]?.toLowerCase();
-  const s = enc && /^(iso-8859-1|latin-?1|windows-1252)$/.test(enc) ? xml.toString('latin1') : xml.toString('utf8');
+  let s: string;
+  if (enc && /^(iso-8859-1|latin-?1|windows-1252)$/.test(enc)) {
+    // as browsers do (WHATWG), Latin-1 labels are read as Windows-1252: 0x93 is a quote, not a control character
+    s = xml.toString('latin1').replace(/[\u0080-\u009f]/g, (c) => { const u = CP1252[c.charCodeAt(0) - 0x80]; return u ? String.fromCharCode(u) : c; });
+  } else s = xml.toString('utf8');
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
@@ -471,6 +479,9 @@ export function parseJats(xml: string | Buffer, opts: ParseJatsOptions = {}): Pa
     const size = typeof xml === 'string' ? xml.length : xml.byteLength;
     if (size > max) return fail('input_too_large', `${size} bytes > ${max}`);
     if (size === 0) return fail('xml_malformed', 'empty input');
+    // magic bytes first: a zip (or gzip, PDF …) that happens to hold XML must not be read as JATS
+    const notXml = sniffNotXml(typeof xml === 'string' ? Buffer.from(xml.slice(0, 512), 'utf8') : xml.subarray(0, 512));
+    if (notXml) return fail('not_xml', `the input is ${notXml}`);
     return parseChecked(decodeInput(xml), opts);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -480,13 +491,16 @@ export function parseJats(xml: string | Buffer, opts: ParseJatsOptions = {}): Pa
   }
 }
 
-function parseChecked(source: string, opts: ParseJatsOptions): ParseResult {
+function parseChecked(decoded: string, opts: ParseJatsOptions): ParseResult {
   const maxParagraph = opts.maxParagraphChars ?? DEFAULT_MAX_PARAGRAPH_CHARS;
+  // control characters go before anything is measured: all offsets refer to the cleaned text
+  const { xml: source, removed } = stripControlChars(decoded);
   // a text run longer than any paragraph may be is cut before the parser sees it (its memory grows
   // ~35× the run); the paragraph cut below then happens as usual, 64 characters further on
   const pre = preScan(source, maxParagraph + 64);
   if (!pre.ok) return fail(pre.reason, pre.detail);
   const warnings: Warning[] = [];
+  if (removed) warnings.push({ code: 'control_characters_removed', detail: `${removed} control character${removed === 1 ? '' : 's'} (C0, DEL, C1) removed before parsing` });
   const { xml, cuts } = cutTextRuns(source, pre.longRuns, maxParagraph + 64);
   for (const c of cuts) {
     warnings.push({ code: 'text_too_long', rule: 'extract.text.max_text_run', field: 'xml', span: [c.at + c.kept, c.at + c.length],

@@ -14,9 +14,53 @@ const ENTITY_RE = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,9}|[A-Za-z][\w.-]{0,31});/g;
 
 function codePointText(ref: string): string | null {
   const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-  // Reject NUL, surrogates and out-of-range values: they are not characters.
+  // Reject NUL, surrogates and out-of-range values: they are not characters; control characters
+  // (CONTROL_RE) are not text either. The reference then stays as it was written ("&#1;").
   if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
-  return String.fromCodePoint(cp);
+  const ch = String.fromCodePoint(cp);
+  return CONTROL_RE.test(ch) ? null : ch;
+}
+
+/**
+ * Control characters: C0 except tab, line feed and carriage return, DEL and C1. XML 1.0 forbids the
+ * C0 ones and none of them is text; they are removed from the source before it is parsed.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE_G = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * The source without control characters, and how many were removed. Done before anything is parsed
+ * or measured, so every offset extraction records (sentences, figure references, cuts, and later
+ * mentions and masks) refers to the cleaned text and stays valid.
+ */
+export function stripControlChars(xml: string): { xml: string; removed: number } {
+  if (!CONTROL_RE.test(xml)) return { xml, removed: 0 };
+  const out = xml.replace(CONTROL_RE_G, '');
+  return { xml: out, removed: xml.length - out.length };
+}
+
+/**
+ * Why bytes that should be XML are not, from their first bytes (null: they start like XML, with "<"
+ * after an optional BOM and whitespace). An archive holding an XML file is refused here, never parsed.
+ */
+export function sniffNotXml(b: Uint8Array): string | null {
+  let i = 0;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  if (b[i] === 0x3c) return null;
+  const at = (o: number, ...xs: number[]) => xs.every((x, k) => b[o + k] === x);
+  if (at(0, 0x50, 0x4b, 0x03, 0x04) || at(0, 0x50, 0x4b, 0x05, 0x06) || at(0, 0x50, 0x4b, 0x07, 0x08)) return 'a zip archive';
+  if (at(0, 0x1f, 0x8b)) return 'gzip-compressed data';
+  if (at(0, 0x42, 0x5a, 0x68)) return 'bzip2-compressed data';
+  if (at(0, 0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return 'xz-compressed data';
+  if (at(0, 0x28, 0xb5, 0x2f, 0xfd)) return 'zstd-compressed data';
+  if (at(0, 0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return 'a 7-zip archive';
+  if (at(257, 0x75, 0x73, 0x74, 0x61, 0x72)) return 'a tar archive';
+  if (at(0, 0x25, 0x50, 0x44, 0x46)) return 'a PDF document';
+  if (at(0, 0xfe, 0xff) || at(0, 0xff, 0xfe)) return 'UTF-16 text (only UTF-8 and Latin-1 JATS are read)';
+  return i >= b.length ? 'only whitespace' : `bytes that do not start with "<" (0x${b[i].toString(16).padStart(2, '0')} at ${i})`;
 }
 
 /**

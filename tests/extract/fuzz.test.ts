@@ -15,7 +15,7 @@ import { seededRandom } from '../../scripts/lib/seeded-random.ts';
 
 const N = 1000;
 const PER_ITEM_MS = 2000;
-const REASONS = new Set(['xml_malformed', 'xml_entity_limit', 'xml_too_deep', 'article_restricted', 'not_jats', 'no_case_section', 'input_too_large']);
+const REASONS = new Set(['xml_malformed', 'xml_entity_limit', 'xml_too_deep', 'article_restricted', 'not_jats', 'not_xml', 'no_case_section', 'input_too_large']);
 
 
 type Mutator = (x: Buffer, r: () => number) => Buffer;
