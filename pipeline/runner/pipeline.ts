@@ -3,6 +3,7 @@
 // (pipeline/compose.ts), so the runner never imports a stage.
 import type { Store } from '../../db/store.ts';
 import { configHash, redactedConfig, type Config } from '../../schemas/config.ts';
+import { markAbandonedRuns, runOwner } from './runs.ts';
 import { runStage, type StageCounts } from './runner.ts';
 import type { Stage, StageContext } from './stage.ts';
 import type { Logger } from './log.ts';
@@ -31,9 +32,12 @@ export interface PipelineResult { runId: number; counts: StageCounts[]; status: 
 
 export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult> {
   const { store, config, log } = opts;
-  const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json, orphanet_release)
-    VALUES (?, ?, ?, ?, ?, ?)`).run(opts.command, new Date().toISOString(), JSON.stringify(redactedConfig(config)), configHash(config),
-    JSON.stringify(opts.versions), opts.orphanetRelease).lastInsertRowid);
+  const abandoned = markAbandonedRuns(store.db);
+  if (abandoned.length) log.info(`runs ${abandoned.join(', ')} ended without finishing (killed?): marked interrupted`);
+  const owner = runOwner();
+  const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json, orphanet_release, pid, host)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(opts.command, new Date().toISOString(), JSON.stringify(redactedConfig(config)), configHash(config),
+    JSON.stringify(opts.versions), opts.orphanetRelease, owner.pid, owner.host).lastInsertRowid);
   const ctx: StageContext = { store, config, runId, log };
   const counts: StageCounts[] = [];
   let status: PipelineResult['status'] = 'ok';
