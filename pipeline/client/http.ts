@@ -57,6 +57,7 @@ export interface HttpResponse {
 }
 
 export type HttpEvent =
+  | { type: 'attempt'; url: string }       // a request is about to be sent (every attempt, whatever becomes of it)
   | { type: 'response'; url: string; status: number; bytes: number }
   | { type: 'retry'; url: string; code: string; attempt: number; delayMs: number }
   | { type: 'rate_limited'; url: string };
@@ -152,6 +153,7 @@ export class HttpClient {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...opts.headers };
     if (opts.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/x-www-form-urlencoded';
     let res: Dispatcher.ResponseData;
+    this.onEvent?.({ type: 'attempt', url });
     try {
       res = await undiciRequest(url, {
         method, headers, body: opts.body, dispatcher: this.dispatcher,

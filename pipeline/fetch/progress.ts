@@ -12,7 +12,7 @@ export interface FetchSummary {
   droppedByReason: Record<string, number>;
   bytes: number;               // payload bytes received (all services)
   ncbiRequests: number;        // HTTP attempts to E-utilities (what NCBI counts)
-  s3Requests: number;
+  s3Requests: number;          // HTTP attempts to S3, those that failed at the socket included
   rateLimited: number;         // 429s received
   retries: number;             // attempts repeated after a retryable failure
   md5Retries: number;
@@ -82,10 +82,11 @@ export function createProgress(o: ProgressOptions = {}): ProgressReporter {
 
   return {
     http(service, e) {
-      if (e.type === 'response') {
-        s.bytes += e.bytes;
+      // requests are counted when they are sent: a reset or a timeout has no response, but it was a request
+      if (e.type === 'attempt') {
         if (service === 'ncbi') s.ncbiRequests++; else s.s3Requests++;
-      } else if (e.type === 'retry') s.retries++;
+      } else if (e.type === 'response') s.bytes += e.bytes;
+      else if (e.type === 'retry') s.retries++;
       else if (e.type === 'rate_limited') s.rateLimited++;
       redraw();
     },

@@ -19,7 +19,11 @@ export interface FaultRates {
   eutilsError?: number;    // E-utilities: <ERROR>Search Backend failed…</ERROR> in an HTTP 200
   slow?: number;           // response delayed by slowMs
   corruptArticle?: number; // efetch: per article in a set, bytes made not well-formed
+  hang?: number;           // the request is read and never answered (the socket stays open until the client gives up)
 }
+
+/** A fault chosen for one request by `LoopbackOptions.decideFault` (tests that need an exact script). */
+export type FaultName = '429' | '5xx' | 'reset' | 'truncate' | 'md5' | 'slow' | 'hang' | 'eutils_error';
 
 export interface LoopbackOptions {
   dir?: string;
@@ -37,8 +41,17 @@ export interface LoopbackOptions {
   seed?: number;
   slowMs?: number;
   retryAfterSeconds?: number;
-  /** Probability that a 429 carries Retry-After (NCBI sometimes sends it, sometimes not). */
+  /** Probability that a 429 (E-utilities) or 503 SlowDown (S3) carries Retry-After (NCBI sometimes sends it, sometimes not). */
   retryAfterProbability?: number;
+  /** How Retry-After is written: delta-seconds (default) or an HTTP-date that many seconds ahead. */
+  retryAfterForm?: 'seconds' | 'http-date';
+  /** Bucket keys whose bytes are always served altered (a wrong md5 on exactly these files). */
+  md5Keys?: string[];
+  /**
+   * Decides the fault of each request (`count`: requests to this path so far, 1-based); a returned
+   * name replaces the random draw for that request, null/undefined leaves it to the rates.
+   */
+  decideFault?: (r: { service: 'eutils' | 's3'; path: string; count: number }) => FaultName | null | undefined;
   s3MaxKeys?: number;
   /** esearch refuses retstart+retmax beyond this (NCBI: 10,000), forcing date splitting. */
   searchCap?: number;
@@ -176,6 +189,8 @@ export async function startLoopbackPmc(opts: LoopbackOptions): Promise<LoopbackS
   const log: LogEntry[] = [];
   const eutilsArrivals: number[] = [];
   const history = new Map<string, string[]>();
+  const pathCounts = new Map<string, number>();
+  const md5Keys = new Set(opts.md5Keys ?? []);
   const t0 = performance.now();
 
   const missing = opts.s3MissingXml;
@@ -198,9 +213,15 @@ export async function startLoopbackPmc(opts: LoopbackOptions): Promise<LoopbackS
     return { over: n > limit, count: n, limit };
   }
 
+  function retryAfter(headers: Record<string, string>): void {
+    if (rand() >= (opts.retryAfterProbability ?? 0.5)) return;
+    const sec = opts.retryAfterSeconds ?? 1;
+    headers['retry-after'] = opts.retryAfterForm === 'http-date' ? new Date(Date.now() + sec * 1000).toUTCString() : String(sec);
+  }
+
   function rateLimited(count: number, limit: number, key: string | null, extra: Partial<Reply>): Reply {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (rand() < (opts.retryAfterProbability ?? 0.5)) headers['retry-after'] = String(opts.retryAfterSeconds ?? 1);
+    retryAfter(headers);
     const body = JSON.stringify({ error: 'API rate limit exceeded', 'api-key': key ?? '127.0.0.1', count: String(count), limit: String(limit) });
     return { status: 429, headers, body: Buffer.from(body), ...extra };
   }
@@ -318,25 +339,37 @@ export async function startLoopbackPmc(opts: LoopbackOptions): Promise<LoopbackS
 
     let reply: Reply;
     const faulty = faultServices.has(service);
+    const count = (pathCounts.get(u.pathname + u.search) ?? 0) + 1;
+    pathCounts.set(u.pathname + u.search, count);
+    // a scripted fault for this request, else the seeded random draws
+    const planned = opts.decideFault?.({ service, path: u.pathname + u.search, count }) ?? null;
+    const pick = (name: FaultName, rate: number | undefined) => (planned ? planned === name : faulty && roll(rate));
+    if (pick('hang', faults.hang)) { entry.fault = 'hang'; return; }      // read, never answered
     if (eu) {
       const budget = overBudget(t, !!params.get('api_key'));
       if (budget.over) reply = rateLimited(budget.count, budget.limit, params.get('api_key'), { overBudget: true });
-      else if (faulty && roll(faults.reset)) { entry.fault = 'reset'; req.socket.destroy(); return; }
-      else if (faulty && roll(faults.http429)) reply = rateLimited(budget.count, budget.limit, params.get('api_key'), { fault: '429' });
-      else if (faulty && roll(faults.http5xx)) reply = xmlReply(rand() < 0.5 ? 500 : 502, '<html><body>Bad Gateway</body></html>', { fault: '5xx' });
-      else if (faulty && roll(faults.eutilsError)) reply = xmlReply(200, `<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><ERROR>Search Backend failed: Couldn't resolve #exec_cgi</ERROR></eSearchResult>`, { fault: 'eutils_error' });
+      else if (pick('reset', faults.reset)) { entry.fault = 'reset'; req.socket.destroy(); return; }
+      else if (pick('429', faults.http429)) reply = rateLimited(budget.count, budget.limit, params.get('api_key'), { fault: '429' });
+      else if (pick('5xx', faults.http5xx)) reply = xmlReply(rand() < 0.5 ? 500 : 502, '<html><body>Bad Gateway</body></html>', { fault: '5xx' });
+      else if (pick('eutils_error', faults.eutilsError)) reply = xmlReply(200, `<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><ERROR>Search Backend failed: Couldn't resolve #exec_cgi</ERROR></eSearchResult>`, { fault: 'eutils_error' });
       else reply = eutils(eu[1], params);
     } else if (u.pathname === `/${BUCKET}` || u.pathname.startsWith(`/${BUCKET}/`)) {
-      if (faulty && roll(faults.reset)) { entry.fault = 'reset'; req.socket.destroy(); return; }
-      else if (faulty && roll(faults.http429)) reply = xmlReply(503, '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>', { fault: '429' });
-      else if (faulty && roll(faults.http5xx)) reply = xmlReply(500, '<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>', { fault: '5xx' });
+      if (pick('reset', faults.reset)) { entry.fault = 'reset'; req.socket.destroy(); return; }
+      else if (pick('429', faults.http429)) {
+        const headers: Record<string, string> = { 'content-type': 'application/xml' };
+        retryAfter(headers);
+        reply = { status: 503, headers, body: Buffer.from('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'), fault: '429' };
+      }
+      else if (pick('5xx', faults.http5xx)) reply = xmlReply(500, '<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>', { fault: '5xx' });
       else reply = s3(u.pathname.slice(BUCKET.length + 1), params);
     } else {
       reply = xmlReply(404, '<Error><Code>NoSuchBucket</Code></Error>');
     }
 
-    if (faulty && reply.status === 200 && roll(faults.slow)) { entry.fault = 'slow'; await new Promise((r) => setTimeout(r, slowMs)); }
-    if (reply.md5able && faulty && roll(faults.md5) && reply.body.length > 0) {
+    if (reply.status === 200 && pick('slow', faults.slow)) { entry.fault = 'slow'; await new Promise((r) => setTimeout(r, slowMs)); }
+    let keyOf = '';
+    try { keyOf = decodeURIComponent(u.pathname.slice(BUCKET.length + 2)); } catch { /* not a key */ }
+    if (reply.md5able && reply.body.length > 0 && (md5Keys.has(keyOf) || pick('md5', faults.md5))) {
       const b = Buffer.from(reply.body);
       b[b.length >> 1] ^= 0xff;
       reply = { ...reply, body: b, fault: 'md5' };
@@ -346,7 +379,7 @@ export async function startLoopbackPmc(opts: LoopbackOptions): Promise<LoopbackS
     if (reply.overBudget) entry.overBudget = true;
     if (res.destroyed || req.socket.destroyed) return;
     const headers = { ...reply.headers, 'content-length': String(reply.body.length) };
-    if (faulty && reply.status === 200 && reply.body.length > 1 && roll(faults.truncate)) {
+    if (reply.status === 200 && reply.body.length > 1 && pick('truncate', faults.truncate)) {
       entry.fault = 'truncate';
       res.writeHead(reply.status, headers);
       res.write(reply.body.subarray(0, reply.body.length >> 1), () => res.socket?.destroy());
@@ -383,6 +416,7 @@ function parseArgs(argv: string[]): LoopbackOptions {
   const faultFlags: Record<string, keyof FaultRates> = {
     '--fault-429': 'http429', '--fault-5xx': 'http5xx', '--fault-reset': 'reset', '--fault-truncate': 'truncate',
     '--fault-md5': 'md5', '--fault-error': 'eutilsError', '--fault-slow': 'slow', '--fault-corrupt-article': 'corruptArticle',
+    '--fault-hang': 'hang',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -396,6 +430,7 @@ function parseArgs(argv: string[]): LoopbackOptions {
       case '--seed': o.seed = num(v, a); i++; break;
       case '--slow-ms': o.slowMs = num(v, a); i++; break;
       case '--retry-after': o.retryAfterSeconds = num(v, a); i++; break;
+      case '--retry-after-date': o.retryAfterForm = 'http-date'; break;
       case '--replicate': o.replicate = num(v, a); i++; break;
       case '--s3-max-keys': o.s3MaxKeys = num(v, a); i++; break;
       case '--search-cap': o.searchCap = num(v, a); i++; break;
@@ -403,7 +438,8 @@ function parseArgs(argv: string[]): LoopbackOptions {
       case '--help': case '-h':
         process.stderr.write('usage: npx tsx scripts/loopback-pmc/server.ts --dir <bucket folder> [--port 0] [--rps 3] [--rps-api-key 10]\n' +
           '  [--fault-429 r] [--fault-5xx r] [--fault-reset r] [--fault-truncate r] [--fault-md5 r] [--fault-error r]\n' +
-          '  [--fault-slow r --slow-ms ms] [--fault-corrupt-article r] [--seed n] [--retry-after s] [--replicate n]\n' +
+          '  [--fault-slow r --slow-ms ms] [--fault-corrupt-article r] [--fault-hang r] [--seed n] [--retry-after s] [--retry-after-date]\n' +
+          '  [--replicate n]\n' +
           '  [--s3-max-keys n] [--search-cap n] [--s3-missing-xml fraction]\n');
         process.exit(0);
         break;

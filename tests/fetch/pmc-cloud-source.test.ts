@@ -186,6 +186,7 @@ describe('helpers and progress', () => {
     const sink = Object.assign(new Writable({ write(c, _e, cb) { written.push(String(c)); cb(); } }), { isTTY: false }) as unknown as NodeJS.WriteStream;
     const p = createProgress({ enabled: true, stream: sink, redrawMs: 0 });
     p.listed(2);
+    p.http('ncbi', { type: 'attempt', url: 'u' });
     p.http('ncbi', { type: 'response', url: 'u', status: 200, bytes: 2048 });
     p.http('ncbi', { type: 'rate_limited', url: 'u' });
     p.http('ncbi', { type: 'retry', url: 'u', code: 'rate_limited', attempt: 1, delayMs: 5 });
