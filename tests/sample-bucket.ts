@@ -1,17 +1,17 @@
-// A bucket-layout folder built at test time from real case reports in ../shared/data (through
-// scripts/build-sample-corpus.ts, so its placeholder figure cards are the ones the sample corpus has).
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+// A bucket-layout folder built at test time from chosen real case reports in ../shared/data, by the
+// sample-corpus builder itself (so its placeholder figure cards are the ones `run --sample` makes).
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { ensureSampleCorpus } from '../pipeline/fetch/sample-corpus.ts';
 import { caseReportPath } from './shared-data.ts';
-import { REPO } from './helpers.ts';
 
-export function buildSampleBucket(pmcids: readonly string[], out: string): string {
+export async function buildSampleBucket(pmcids: readonly string[], out: string): Promise<string> {
   const src = mkdtempSync(join(tmpdir(), 'mmrare-src-'));
-  mkdirSync(src, { recursive: true });
-  for (const p of pmcids) copyFileSync(caseReportPath(p), join(src, `${p}.nxml`));
-  const b = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-sample-corpus.ts', '--src', src, '--out', out], { cwd: REPO, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`build-sample-corpus failed: ${b.stderr}`);
-  return out;
+  try {
+    for (const p of pmcids) copyFileSync(caseReportPath(p), join(src, `${p}.nxml`));
+    return (await ensureSampleCorpus(src, out)).dir;
+  } finally {
+    rmSync(src, { recursive: true, force: true });
+  }
 }

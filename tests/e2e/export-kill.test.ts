@@ -48,9 +48,9 @@ function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ c
   });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // the bucket layout with generated placeholder figures, built at test time from the shared articles
-  buildSampleBucket(ARTICLES, bucket);
+  await buildSampleBucket(ARTICLES, bucket);
   writeFileSync(configA, JSON.stringify({ generate: { maxImages: 1 } }));
   expect(cli(['run', '--workdir', refB, '--from-dir', bucket]).code).toBe(0);
   expect(cli(['run', '--workdir', refA, '--from-dir', bucket, '--config', configA]).code).toBe(0);

@@ -17,7 +17,7 @@ afterAll(() => t.cleanup());
 
 describe('image quality in a full run', () => {
   it('a flat and a tiny image are excluded with reasons; the real image and the placeholder cards are shown', async () => {
-    const bucket = buildSampleBucket(['PMC4735894', 'PMC4736318'], join(t.dir, 'bucket'));
+    const bucket = await buildSampleBucket(['PMC4735894', 'PMC4736318'], join(t.dir, 'bucket'));
     // PMC4735894's three figures become: a flat 9999² PNG, a 16 × 16 GIF frame, a real chest X-ray
     const prefix = 'PMC4735894.1';
     const metaPath = join(bucket, 'metadata', `${prefix}.json`);
