@@ -11,7 +11,9 @@ const pmcNumber = (pmcid: string): number => Number(pmcid.slice(3));
 export function crossArticleDuplicates(images: ImageHash[], maxDistance: number): Map<string, CrossDuplicate> {
   const byId = new Map(images.map((i) => [i.imageId, i]));
   const out = new Map<string, CrossDuplicate>();
-  for (const pair of findNearDuplicates(images.map((i) => ({ id: i.imageId, dhash: i.dhash })), maxDistance)) {
+  // lower PMCID first: identical hashes come back as a star around the first item, which must be the keeper
+  const ordered = [...images].sort((x, y) => pmcNumber(x.pmcid) - pmcNumber(y.pmcid) || (x.imageId < y.imageId ? -1 : x.imageId > y.imageId ? 1 : 0));
+  for (const pair of findNearDuplicates(ordered.map((i) => ({ id: i.imageId, dhash: i.dhash })), maxDistance)) {
     const a = byId.get(pair.a)!;
     const b = byId.get(pair.b)!;
     if (a.pmcid === b.pmcid) continue; // within an article: extract already decided

@@ -17,4 +17,13 @@ describe('near-duplicate images across articles', () => {
     expect(d.has('PMC80-f1-1')).toBe(false);
     expect(crossArticleDuplicates(images, 0).size).toBe(0);
   });
+
+  it('identical copies in several articles all point at the lowest PMCID, whatever the listing order', () => {
+    const h = 'a5a5a5a5a5a5a5a5';
+    const images = ['PMC2000-f1-1', 'PMC10-f1-1', 'PMC300-f1-1', 'PMC4000-f1-1'].map((imageId) => ({ imageId, pmcid: imageId.split('-')[0], dhash: h }));
+    const d = crossArticleDuplicates(images, 3);
+    expect([...d.values()].map((x) => [x.imageId, x.duplicateOf]).sort()).toEqual([
+      ['PMC2000-f1-1', 'PMC10-f1-1'], ['PMC300-f1-1', 'PMC10-f1-1'], ['PMC4000-f1-1', 'PMC10-f1-1'],
+    ]);
+  });
 });
