@@ -1,6 +1,5 @@
 // `mmrare ontology …`: import, lookup, info, diagnose. Pure over its io sinks; returns an exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { CaseDiagnosis } from '../../schemas/alignment.ts';
 import { diagnoseArticle, matcherFor } from '../../ontology/diagnose/index.ts';
 import { importOrphanet, serializeLexicon } from '../../ontology/import/index.ts';
@@ -9,7 +8,10 @@ import { importToCache, openLexicon } from '../../ontology/lexicon-cache.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { resolveDataLocations } from '../core/data-locations.ts';
 import { loadConfig } from './globals.ts';
-import { MmrareError } from '../core/errors.ts';
+import { InputError } from '../core/errors.ts';
+import { GLOBAL_OPTIONS, formatOptions, parseOptions, type OptionTable } from './options.ts';
+import { reportError, UsageError } from './errors.ts';
+import { didYouMean } from './suggest.ts';
 
 export interface CliIo { out: (s: string) => void; err: (s: string) => void }
 
@@ -22,8 +24,16 @@ Commands:
   info ORPHA:<code> [--json]         one lexicon entry
   diagnose FILE.nxml [--json]        each case's primary Orphanet diagnosis for one JATS file
 
-Common options: --lexicon FILE (a compiled lexicon; default: the Orphanet release of the data dir, compiled once
-and cached in $XDG_CACHE_HOME/mmrare), --data-dir DIR, --config FILE, --help
+Options (every ontology command):
+  --lexicon FILE   a compiled lexicon (default: the Orphanet release of the data dir, compiled once and cached in
+                   $XDG_CACHE_HOME/mmrare)
+  --json           print the result as JSON
+  --data-dir DIR   third-party data (default ../shared/data beside the project)
+  --config FILE    a JSON config file (validated; its dataDir and data.* locations are used)
+  --workdir DIR    accepted like everywhere, not used (the ontology commands need no store)
+  --debug          a stack trace with any error
+  --help           help for a sub-command: mmrare ontology lookup --help
+Exit codes: 0 ok, 2 usage or config, 3 input (a file that is not there, an unknown code), 5 data missing (docs/cli.md)
 Example: mmrare ontology lookup "a case of Klippel-Trénaunay syndrome"`,
   import: `Usage: mmrare ontology import <files...> [--out FILE]
 Builds the lexicon from Orphanet files (ORPHApackets tar.gz/json, product1 xml, Mondo sssom tsv) as
@@ -45,40 +55,58 @@ Prints each case's primary diagnosis. JSON: {pmcid, cases:[{case, orpha_code, or
 Example: mmrare ontology diagnose ../shared/data/pmc/articles/PMC4739447.nxml --json`,
 };
 
-const COMMON = {
-  help: { type: 'boolean' as const, short: 'h' }, json: { type: 'boolean' as const }, lexicon: { type: 'string' as const },
-  'data-dir': { type: 'string' as const }, config: { type: 'string' as const }, debug: { type: 'boolean' as const },
+const COMMON: OptionTable = {
+  ...GLOBAL_OPTIONS,
+  json: { type: 'boolean', default: false, description: 'print the result as JSON' },
+  lexicon: { type: 'string', value: 'FILE', description: 'a compiled lexicon (mmrare ontology import … --out FILE); default: the data dir\'s release, compiled once and cached' },
 };
+const SUBS = ['import', 'lookup', 'info', 'diagnose'];
 
+/** The ontology sub-commands, in the CLI's error shape (`mmrare ontology <sub>: …`, exit codes of ./errors.ts). */
 export async function ontologyCommand(argv: string[], io: CliIo): Promise<number> {
-  const [cmd, ...rest] = argv;
+  // global options may come before the sub-command: `mmrare ontology --config c.json lookup …`
+  const at = argv.findIndex((a) => SUBS.includes(a));
+  const args = at > 0 && argv.slice(0, at).every((a, i) => a.startsWith('-') || argv[i - 1]?.startsWith('--')) ? [argv[at], ...argv.slice(0, at), ...argv.slice(at + 1)] : argv;
+  const [cmd, ...rest] = args;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { io.out(HELP.main); return cmd ? 0 : 2; }
+  const debug = args.includes('--debug');
   try {
     switch (cmd) {
       case 'import': return cmdImport(rest, io);
       case 'lookup': return cmdLookup(rest, io);
       case 'info': return cmdInfo(rest, io);
       case 'diagnose': return await cmdDiagnose(rest, io);
-      default: io.err(`unknown ontology command: ${cmd}\n\n${HELP.main}`); return 2;
+      default:
+        throw new UsageError(`unknown ontology command ${cmd}${didYouMean(cmd, SUBS)}; the commands are ${SUBS.join(', ')}`, 'ontology');
     }
   } catch (e) {
-    if (e instanceof MmrareError) { io.err(`mmrare ontology ${cmd}: ${e.message}`); return e.exitCode; }
-    io.err(`ontology ${cmd}: ${(e as Error).message}`);
-    return (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 2 : 1;
+    return reportError(e, SUBS.includes(cmd) ? `ontology ${cmd}` : 'ontology', io.err, debug);
   }
 }
 
+const parse = (sub: string, argv: string[], extra: OptionTable = {}) => {
+  const { values, positionals } = parseOptions(`ontology ${sub}`, argv, { ...COMMON, ...extra });
+  // every ontology command validates --config, as every other command does
+  if (!values.help) loadConfig(values);
+  const helpText = [HELP[sub], '', 'Options:', ...formatOptions({ ...extra, ...COMMON })].join('\n');
+  return { values, positionals, helpText };
+};
+
 /** --lexicon FILE, else the data locations' lexicon (compiled once per release, then cached). */
-function lexiconFrom(values: { lexicon?: string; 'data-dir'?: string; config?: string }): Lexicon {
-  if (values.lexicon) return loadLexicon(values.lexicon);
+function lexiconFrom(values: Record<string, any>): Lexicon {
+  if (values.lexicon) {
+    if (!existsSync(values.lexicon)) throw new InputError(`--lexicon ${values.lexicon}: no such file`);
+    return loadLexicon(values.lexicon);
+  }
   const config = loadConfig(values);
   return openLexicon(resolveDataLocations({ flag: values['data-dir'] ?? null, config })).lexicon;
 }
 
 function cmdImport(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, out: { type: 'string', short: 'o' } } });
-  if (values.help) { io.out(HELP.import); return 0; }
-  if (!positionals.length) { io.err(`import: no input files\n\n${HELP.import}`); return 2; }
+  const { values, positionals, helpText } = parse('import', argv, { out: { type: 'string', short: 'o', value: 'FILE', description: 'write the compiled lexicon here instead of the cache' } });
+  if (values.help) { io.out(helpText); return 0; }
+  if (!positionals.length) throw new UsageError('no input files (ORPHApackets tar.gz/json, product1 xml, Mondo sssom tsv)', 'ontology import');
+  for (const f of positionals) if (!existsSync(f)) throw new InputError(`${f}: no such file`);
   let lex: Lexicon;
   let out: string;
   if (values.out) {
@@ -100,10 +128,10 @@ function cmdImport(argv: string[], io: CliIo): number {
 }
 
 function cmdLookup(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: COMMON });
-  if (values.help) { io.out(HELP.lookup); return 0; }
+  const { values, positionals, helpText } = parse('lookup', argv);
+  if (values.help) { io.out(helpText); return 0; }
   const text = positionals.join(' ');
-  if (!text) { io.err(`lookup: no text\n\n${HELP.lookup}`); return 2; }
+  if (!text) throw new UsageError('no text to look up, e.g. mmrare ontology lookup "Marfan syndrome"', 'ontology lookup');
   const lex = lexiconFrom(values);
   const matcher = matcherFor(lex);
   const mentions = matcher.match(text);
@@ -121,13 +149,13 @@ function cmdLookup(argv: string[], io: CliIo): number {
 }
 
 function cmdInfo(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: COMMON });
-  if (values.help) { io.out(HELP.info); return 0; }
+  const { values, positionals, helpText } = parse('info', argv);
+  if (values.help) { io.out(helpText); return 0; }
   const code = (positionals[0] ?? '').replace(/^ORPHA:/i, '');
-  if (!/^\d+$/.test(code)) { io.err(`info: expected ORPHA:<digits>\n\n${HELP.info}`); return 2; }
+  if (!/^\d+$/.test(code)) throw new UsageError(`expected ORPHA:<digits>, got ${JSON.stringify(positionals[0] ?? '')}`, 'ontology info');
   const lex = lexiconFrom(values);
   const e = lex.byCode.get(code);
-  if (!e) { io.err(`info: ORPHA:${code} is not in release ${lex.release}`); return 1; }
+  if (!e) throw new InputError(`ORPHA:${code} is not in Orphanet release ${lex.release}`);
   const ans = resolveAnswer(lex, code);
   if (values.json) { io.out(JSON.stringify({ release: lex.release, entry: e, answer: ans })); return 0; }
   const name = (c: string) => `ORPHA:${c} ${lex.byCode.get(c)?.name ?? '?'}`;
@@ -151,19 +179,21 @@ export interface DiagnoseJson {
 }
 
 async function cmdDiagnose(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { ...COMMON, 'min-confidence': { type: 'string' }, 'include-non-rare': { type: 'boolean' } },
+  const { values, positionals, helpText } = parse('diagnose', argv, {
+    'min-confidence': { type: 'string', value: 'X', description: 'the lowest confidence (0–1) to accept a diagnosis (default: the config\'s align.minConfidence)' },
+    'include-non-rare': { type: 'boolean', default: false, description: 'also accept entries Orphanet flags as non-rare in Europe' },
   });
-  if (values.help) { io.out(HELP.diagnose); return 0; }
+  if (values.help) { io.out(helpText); return 0; }
   const file = positionals[0];
-  if (!file) { io.err(`diagnose: no file\n\n${HELP.diagnose}`); return 2; }
+  if (!file) throw new UsageError('no file, e.g. mmrare ontology diagnose article.nxml', 'ontology diagnose');
+  if (!existsSync(file)) throw new InputError(`${file}: no such file`);
+  if (statSync(file).isDirectory()) throw new InputError(`${file}: is a folder, expected a JATS file (.nxml)`);
   const minConfidence = values['min-confidence'] !== undefined ? Number(values['min-confidence']) : undefined;
-  if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1)) { io.err('diagnose: --min-confidence must be in [0, 1]'); return 2; }
+  if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1)) throw new UsageError(`--min-confidence ${values['min-confidence']}: must be a number in [0, 1]`, 'ontology diagnose');
   // Imported lazily: the extractor is another module's code and only this command needs it.
   const { parseJats } = await import('../extract/jats.ts');
   const parsed = parseJats(readFileSync(file), { allowNoCase: true });
-  if (!parsed.ok) { io.err(`diagnose: ${file}: ${parsed.reason}: ${parsed.detail}`); return 1; }
+  if (!parsed.ok) throw new InputError(`${file}: not a usable JATS article (${parsed.reason}: ${parsed.detail})`);
   const lex = lexiconFrom(values);
   const { diagnoses } = diagnoseArticle(parsed.article, lex, { minConfidence, includeNonRare: values['include-non-rare'] });
   const json: DiagnoseJson = {
@@ -179,3 +209,4 @@ async function cmdDiagnose(argv: string[], io: CliIo): Promise<number> {
   }
   return 0;
 }
+export const ONTOLOGY_HELP = HELP.main;

@@ -1,16 +1,233 @@
-// The per-stage counts printed at the end of every command.
+// What a run and `mmrare status` print: per-stage counts, where each item left (one stage owns each
+// drop), questions exported per track, and whether the images are placeholders.
+//
+// Ownership: a stage may drop an item only because an earlier stage already decided about it (generate
+// yields no question for a case whose diagnosis align dropped or held for review). Such a drop carries the
+// earlier stage's reason code; it is counted once, at the earlier stage, and shown at the later one as
+// "left at <stage>". The rule is generic — same case (or article), same reason code, an earlier stage's
+// drop or review decision — so it holds for every track and stage without naming one.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { StageCounts } from '../runner/runner.ts';
 import type { Store } from '../../db/store.ts';
+import { STAGE_NAMES } from '../runner/stage-names.ts';
 
-export function formatCounts(counts: StageCounts[]): string {
-  const head = ['stage', 'seen', 'new', 'kept', 'dropped', 'pending', 'ms'];
-  const rows = counts.map((c) => [c.stage, c.seen, c.new, c.kept, Object.values(c.dropped).reduce((a, b) => a + b, 0), c.pending, c.ms].map(String));
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
-  const out = [line(head), ...rows.map(line)];
-  const reasons = counts.flatMap((c) => Object.entries(c.dropped).sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `  ${c.stage}: ${r} ${n}`));
-  if (reasons.length) out.push('', 'dropped by reason:', ...reasons);
+const stageRank = (s: string): number => { const i = (STAGE_NAMES as readonly string[]).indexOf(s); return i < 0 ? STAGE_NAMES.length : i; };
+
+/** The case an item or decision is about ("PMC1#c2"), else its article ("PMC1"), else null. */
+export function caseKeyOf(d: { item_key: string; pmcid?: string | null; question_id?: string | null; detail_json?: string | null }): string | null {
+  const own = d.item_key.match(/^(PMC\d+)#c(\d+)/) ?? (d.question_id ?? d.item_key).match(/-(PMC\d+)-c(\d+)-/);
+  if (own) return `${own[1]}#c${own[2]}`;
+  const pmcid = d.pmcid ?? d.item_key.match(/^(PMC\d+)$/)?.[1] ?? null;
+  if (!pmcid) return null;
+  if (d.detail_json) {
+    try {
+      const c = (JSON.parse(d.detail_json) as { case?: unknown }).case;
+      if (typeof c === 'number') return `${pmcid}#c${c}`;
+    } catch { /* an article-level decision */ }
+  }
+  return pmcid;
+}
+
+export interface StageDrops {
+  stage: string;
+  /** The unit of this stage's items: articles, cases, questions, tracks. */
+  unit: string;
+  /** reason → items this stage itself dropped */
+  own: Record<string, number>;
+  /** items dropped here only because an earlier stage had decided (not counted again) */
+  earlier: { reason: string; at: string; items: number }[];
+  /** drops and reviews this stage recorded for parts of its items (cases of an article, images) */
+  parts: { unit: string; action: 'drop' | 'review'; reason: string; n: number }[];
+}
+
+interface ProgressRow { stage: string; item_key: string; status: string; reason: string | null }
+interface DecisionLite { stage: string; item_key: string; pmcid: string | null; question_id: string | null; action: string; reason_code: string; field: string | null; detail_json: string; rule: string }
+
+function unitOf(stage: string, keys: string[]): string {
+  if (stage === 'export') return 'tracks';
+  if (keys.length === 0) return 'items';
+  if (keys.every((k) => /^PMC\d+$/.test(k))) return 'articles';
+  if (keys.every((k) => /^PMC\d+#c\d+/.test(k))) return 'cases';
+  if (keys.every((k) => /^[a-z]+-PMC\d+-c\d+-/.test(k))) return 'questions';
+  return 'items';
+}
+
+/** Who owns each drop in the store, per stage (pure over the rows, so tests can feed it rows). */
+export function dropOwnership(progress: ProgressRow[], decisions: DecisionLite[]): StageDrops[] {
+  // the earliest stage that dropped or held each (case or article, reason)
+  const decided = new Map<string, string>();
+  const decide = (key: string | null, reason: string, stage: string): void => {
+    if (!key) return;
+    const k = `${key}\u0000${reason}`;
+    const prev = decided.get(k);
+    if (!prev || stageRank(stage) < stageRank(prev)) decided.set(k, stage);
+  };
+  for (const d of decisions) if (d.action === 'drop' || d.action === 'review') decide(caseKeyOf(d), d.reason_code, d.stage);
+  const itemDrops = new Set(progress.filter((p) => p.status === 'dropped').map((p) => `${p.stage}\u0000${p.item_key}\u0000${p.reason}`));
+
+  const stages = [...new Set(progress.map((p) => p.stage))].sort((a, b) => stageRank(a) - stageRank(b));
+  return stages.map((stage): StageDrops => {
+    const mine = progress.filter((p) => p.stage === stage);
+    const own: Record<string, number> = {};
+    const earlier = new Map<string, { reason: string; at: string; items: number }>();
+    for (const p of mine.filter((x) => x.status === 'dropped')) {
+      const reason = p.reason ?? 'unknown';
+      const key = caseKeyOf({ item_key: p.item_key });
+      const article = key?.split('#')[0] ?? null;
+      const at = [key, article].map((k) => (k ? decided.get(`${k}\u0000${reason}`) : undefined)).find((s) => s && stageRank(s) < stageRank(stage));
+      if (at) {
+        const e = earlier.get(`${at}:${reason}`) ?? { reason, at, items: 0 };
+        e.items++;
+        earlier.set(`${at}:${reason}`, e);
+      } else own[reason] = (own[reason] ?? 0) + 1;
+    }
+    // decisions about parts of an item (a case of an article, an image) that are not the item's own drop
+    const parts = new Map<string, { unit: string; action: 'drop' | 'review'; reason: string; n: number }>();
+    for (const d of decisions.filter((x) => x.stage === stage && (x.action === 'drop' || x.action === 'review'))) {
+      if (d.action === 'drop' && itemDrops.has(`${stage}\u0000${d.item_key}\u0000${d.reason_code}`)) continue; // the item's own drop
+      const key = caseKeyOf(d);
+      const unit = d.field?.startsWith('image:') ? 'images' : key?.includes('#c') && !d.item_key.includes('#c') ? 'cases' : 'items';
+      const k = `${unit}:${d.action}:${d.reason_code}`;
+      const e = parts.get(k) ?? { unit, action: d.action as 'drop' | 'review', reason: d.reason_code, n: 0 };
+      e.n++;
+      parts.set(k, e);
+    }
+    return {
+      stage, unit: unitOf(stage, mine.map((m) => m.item_key)),
+      own: Object.fromEntries(Object.entries(own).sort(([a], [b]) => a.localeCompare(b))),
+      earlier: [...earlier.values()].sort((a, b) => a.reason.localeCompare(b.reason)),
+      parts: [...parts.values()].sort((a, b) => a.unit.localeCompare(b.unit) || a.action.localeCompare(b.action) || a.reason.localeCompare(b.reason)),
+    };
+  });
+}
+
+/**
+ * Drop decisions that only follow an earlier stage's drop or review of the same case (or article) with
+ * the same reason code: decision id → the stage that decided. Audit shows them as such, never as a
+ * second drop.
+ */
+export function followedDecisions(decisions: (DecisionLite & { id: number })[]): Map<number, string> {
+  const first = new Map<string, string>();
+  for (const d of decisions) {
+    if (d.action !== 'drop' && d.action !== 'review') continue;
+    const k = `${caseKeyOf(d)}\u0000${d.reason_code}`;
+    const prev = first.get(k);
+    if (!prev || stageRank(d.stage) < stageRank(prev)) first.set(k, d.stage);
+  }
+  const out = new Map<number, string>();
+  for (const d of decisions) {
+    if (d.action !== 'drop') continue;
+    const key = caseKeyOf(d);
+    const at = [key, key?.split('#')[0]].map((k) => first.get(`${k}\u0000${d.reason_code}`)).find((st) => st && stageRank(st) < stageRank(d.stage));
+    if (at) out.set(d.id, at);
+  }
+  return out;
+}
+
+export function storeFollowedDecisions(store: Store): Map<number, string> {
+  return followedDecisions(store.db.prepare(`SELECT id, stage, item_key, pmcid, question_id, action, reason_code, field, detail_json, rule FROM decisions
+    WHERE action IN ('drop', 'review')`).all() as (DecisionLite & { id: number })[]);
+}
+
+export function storeDropOwnership(store: Store): StageDrops[] {
+  const progress = store.db.prepare('SELECT stage, item_key, status, reason FROM stage_progress').all() as ProgressRow[];
+  const decisions = store.db.prepare(`SELECT stage, item_key, pmcid, question_id, action, reason_code, field, detail_json, rule FROM decisions
+    WHERE action IN ('drop', 'review')`).all() as DecisionLite[];
+  return dropOwnership(progress, decisions);
+}
+
+export interface ExportSummary {
+  /** track → rows in its last export */
+  questions: Record<string, number>;
+  images: number;
+  placeholder_images: number;
+  files: Record<string, string>;
+}
+
+/** Questions per track in the last export of each, and how many of their images are placeholders. */
+export function exportSummary(store: Store): ExportSummary {
+  const tracks = store.db.prepare(`SELECT track, rows FROM exports WHERE id IN (SELECT MAX(id) FROM exports WHERE track NOT LIKE '%:%' GROUP BY track) ORDER BY track`)
+    .all() as { track: string; rows: number }[];
+  const out: ExportSummary = { questions: {}, images: 0, placeholder_images: 0, files: {} };
+  for (const t of tracks) {
+    out.questions[t.track] = t.rows;
+    const file = join(store.workdir, 'export', `${t.track}.jsonl`);
+    out.files[t.track] = file;
+    if (!existsSync(file)) continue;
+    const seen = new Set<string>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        for (const im of (JSON.parse(line) as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images ?? []) {
+          const id = im.id ?? im.sha256 ?? '';
+          if (seen.has(id)) continue;
+          seen.add(id);
+          out.images++;
+          if (im.placeholder) out.placeholder_images++;
+        }
+      } catch { /* a torn line is the export's business */ }
+    }
+  }
+  return out;
+}
+
+const table = (head: string[], rows: string[][], leftCols = 1): string[] => {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((v, i) => (i < leftCols || i >= head.length - 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+};
+
+export function partsNote(d: StageDrops | undefined): string {
+  if (!d) return '';
+  const notes: string[] = [];
+  const cases = d.parts.filter((p) => p.unit === 'cases');
+  if (cases.length) {
+    const dropped = cases.filter((p) => p.action === 'drop').reduce((a, p) => a + p.n, 0);
+    const held = cases.filter((p) => p.action === 'review').reduce((a, p) => a + p.n, 0);
+    notes.push(`cases: ${dropped} dropped${held ? `, ${held} held for review` : ''}`);
+  }
+  const earlier = d.earlier.reduce((a, e) => a + e.items, 0);
+  if (earlier) notes.push(`${earlier} already left at ${[...new Set(d.earlier.map((e) => e.at))].join(', ')}`);
+  return notes.length ? ` (${notes.join('; ')})` : '';
+}
+
+/** The per-stage table of this run, with each stage's own drops and what its items are. */
+export function formatCounts(counts: StageCounts[], drops: StageDrops[] = []): string {
+  const by = new Map(drops.map((d) => [d.stage, d]));
+  const rows = counts.map((c) => {
+    const d = by.get(c.stage);
+    const total = Object.values(c.dropped).reduce((a, b) => a + b, 0);
+    const earlier = d ? d.earlier.reduce((a, e) => a + e.items, 0) : 0;
+    return [c.stage, c.seen, c.new, c.kept, Math.max(0, total - earlier), c.pending, c.ms].map(String).concat(`${d?.unit ?? 'items'}${partsNote(d)}`);
+  });
+  const out = table(['stage', 'seen', 'new', 'kept', 'dropped', 'pending', 'ms', 'items'], rows);
+  const reasons = formatReasons(drops.filter((d) => counts.some((c) => c.stage === d.stage)));
+  if (reasons.length) out.push('', 'dropped, each counted once at the stage that decided:', ...reasons);
   return out.join('\n');
+}
+
+export function formatReasons(drops: StageDrops[]): string[] {
+  const rows: string[][] = [];
+  for (const d of drops) {
+    for (const p of d.parts) {
+      rows.push([d.stage, p.reason, String(p.n), `${p.unit}${p.action === 'review' ? ' held for review (not in the benchmark until reviewed)' : ''}`]);
+    }
+    for (const [r, n] of Object.entries(d.own)) rows.push([d.stage, r, String(n), d.unit]);
+  }
+  return rows.length ? table(['', '', '', ''], rows, 2).slice(1).map((l) => `  ${l}`) : [];
+}
+
+export function formatExport(e: ExportSummary): string[] {
+  const tracks = Object.entries(e.questions);
+  if (!tracks.length) return ['exported: nothing yet (run the export stage: mmrare run, or mmrare export)'];
+  const total = tracks.reduce((a, [, n]) => a + n, 0);
+  const lines = [`exported: ${total} question${total === 1 ? '' : 's'} — ${tracks.map(([t, n]) => `${t} ${n}`).join(', ')}`];
+  if (e.placeholder_images > 0) {
+    lines.push(`images:   ${e.placeholder_images === e.images ? `all ${e.images}` : `${e.placeholder_images} of ${e.images}`} exported images are PLACEHOLDERS ` +
+      '(cards showing only the figure label; the real figures are not in the data dir): do not evaluate models on them (docs/data.md)');
+  } else if (e.images > 0) lines.push(`images:   ${e.images} exported images, none a placeholder`);
+  return lines;
 }
 
 /** Per-article extraction counts (from the extract stage's attributes), one line per article. */

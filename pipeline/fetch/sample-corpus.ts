@@ -5,6 +5,8 @@
 // Each article's metadata JSON is built from its own JATS (ids, title, licence). The real figure files
 // are not available offline, so each <graphic> gets a generated placeholder PNG that shows only the
 // figure label (never the caption: captions can name the diagnosis), listed in `mmrare_placeholder_media`.
+// The JATS of these articles carry no PMID; where the data dir's Europe PMC record of an article gives one,
+// the metadata carries it (as the live bucket's metadata does), so export rows can cite the article.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,7 @@ import { licenceCodeFromJats } from '../core/licence.ts';
 import { hashOf } from '../core/hash.ts';
 
 /** Bump when the layout or the placeholder bytes change: existing sample folders are rebuilt. */
-export const SAMPLE_CORPUS_VERSION = '1';
+export const SAMPLE_CORPUS_VERSION = '2';
 const STAMP = '.mmrare-sample-corpus.json';
 
 const parser = new XMLParser({
@@ -69,10 +71,33 @@ export async function placeholderPng(label: string, seed: string): Promise<Buffe
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 
+export interface SampleCorpusOptions {
+  /** The Europe PMC search-result records (<PMCID>.json, data location `europepmc`); optional. */
+  europepmc?: string | null;
+}
+
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * The PMID the Europe PMC record of `pmcid` gives (records as ContentMine getpapers writes them:
+ * every value an array), or null: no record, another article's record, or no numeric PMID.
+ */
+export function europePmcPmid(dir: string | null | undefined, pmcid: string): string | null {
+  if (!dir) return null;
+  const p = join(dir, `${pmcid}.json`);
+  if (!existsSync(p)) return null;
+  try {
+    const rec = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    const own = String(first(rec.pmcid) ?? '');
+    const pmid = String(first(rec.pmid) ?? '').trim();
+    return own === pmcid && /^\d+$/.test(pmid) ? pmid : null;
+  } catch { return null; }
+}
+
 export interface SampleArticle { prefix: string; pmcid: string; licenseCode: string | null; figures: number; placeholders: number; title: string }
 
 /** Writes the bucket layout of the JATS files in `src` into `out` (which must not exist or be empty). */
-export async function writeSampleCorpus(src: string, out: string): Promise<SampleArticle[]> {
+export async function writeSampleCorpus(src: string, out: string, opts: SampleCorpusOptions = {}): Promise<SampleArticle[]> {
   const files = readdirSync(src).filter((f) => f.endsWith('.nxml')).sort();
   mkdirSync(join(out, 'metadata'), { recursive: true });
   const articles: SampleArticle[] = [];
@@ -109,7 +134,7 @@ export async function writeSampleCorpus(src: string, out: string): Promise<Sampl
     const metadata = {
       pmcid,
       version: 1,
-      pmid: ids.pmid ?? null,
+      pmid: ids.pmid ?? europePmcPmid(opts.europepmc, pmcid),
       doi: ids.doi ?? null,
       title,
       citation: textOf(doc.article?.front?.['journal-meta']?.['journal-title-group']?.['journal-title']).trim() || null,
@@ -132,18 +157,19 @@ export async function writeSampleCorpus(src: string, out: string): Promise<Sampl
   return articles;
 }
 
-/** What the layout is built from: the builder version and every source file's name and bytes. */
-export function sampleCorpusKey(src: string): string {
+/** What the layout is built from: the builder version, every source file's name and bytes, and the PMIDs found. */
+export function sampleCorpusKey(src: string, opts: SampleCorpusOptions = {}): string {
   const files = readdirSync(src).filter((f) => f.endsWith('.nxml')).sort();
-  return hashOf(SAMPLE_CORPUS_VERSION, files.map((f) => [f, createHash('sha256').update(readFileSync(join(src, f))).digest('hex')]));
+  const pmids = files.map((f) => europePmcPmid(opts.europepmc, f.replace(/\.nxml$/, '')));
+  return hashOf(SAMPLE_CORPUS_VERSION, files.map((f) => [f, createHash('sha256').update(readFileSync(join(src, f))).digest('hex')]), pmids);
 }
 
 /**
  * The bucket layout of `src` at `out`, built when missing or out of date (temp folder + rename, so a
  * crash never leaves half a layout in place). Returns whether it was built now.
  */
-export async function ensureSampleCorpus(src: string, out: string): Promise<{ dir: string; built: boolean; articles: number }> {
-  const key = sampleCorpusKey(src);
+export async function ensureSampleCorpus(src: string, out: string, opts: SampleCorpusOptions = {}): Promise<{ dir: string; built: boolean; articles: number }> {
+  const key = sampleCorpusKey(src, opts);
   const stampPath = join(out, STAMP);
   if (existsSync(stampPath)) {
     try {
@@ -154,7 +180,7 @@ export async function ensureSampleCorpus(src: string, out: string): Promise<{ di
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${randomBytes(4).toString('hex')}`;
   try {
-    const articles = await writeSampleCorpus(src, tmp);
+    const articles = await writeSampleCorpus(src, tmp, opts);
     writeFileSync(join(tmp, STAMP), JSON.stringify({ key, articles: articles.length }) + '\n');
     const old = `${out}.old-${randomBytes(4).toString('hex')}`;
     if (existsSync(out)) renameSync(out, old);

@@ -1,15 +1,20 @@
-// A one-line progress bar on stderr, drawn only when stderr is a TTY (never in logs or CI).
+// Progress on stderr, drawn only when stderr is a TTY and CI is not set (never in logs, pipes or CI):
+// a one-line bar per stage (ProgressLine) and a one-line note for a step that cannot count (StatusLine).
+const drawable = (stream: NodeJS.WriteStream, enabled: boolean): boolean => enabled && Boolean(stream.isTTY) && !process.env.CI;
+
+const seconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+
 export class ProgressLine {
   private n = 0;
   private last = 0;
   private readonly enabled: boolean;
   private readonly t0 = Date.now();
+  private readonly stream: NodeJS.WriteStream;
 
   constructor(private readonly label: string, private readonly total?: number, stream: NodeJS.WriteStream = process.stderr, enabled = true) {
-    this.enabled = enabled && Boolean(stream.isTTY) && !process.env.CI;
     this.stream = stream;
+    this.enabled = drawable(stream, enabled);
   }
-  private readonly stream: NodeJS.WriteStream;
 
   tick(note = ''): void {
     this.n++;
@@ -17,15 +22,29 @@ export class ProgressLine {
     const now = Date.now();
     if (now - this.last < 80 && this.n !== this.total) return;
     this.last = now;
-    const rate = this.n / Math.max(0.001, (now - this.t0) / 1000);
+    const elapsed = now - this.t0;
     const width = 24;
-    const bar = this.total ? '#'.repeat(Math.round((this.n / this.total) * width)).padEnd(width, '.') : '';
+    const bar = this.total ? `[${'#'.repeat(Math.round((this.n / this.total) * width)).padEnd(width, '.')}] ` : '';
     const count = this.total ? `${this.n}/${this.total}` : `${this.n}`;
-    const line = `${this.label.padEnd(9)} ${bar} ${count} ${rate.toFixed(1)}/s ${note}`.slice(0, (this.stream.columns ?? 100) - 1);
+    // an estimate only once there is something to estimate from
+    const eta = this.total && this.n < this.total && elapsed > 1000 ? ` · ~${seconds((elapsed / this.n) * (this.total - this.n))} left` : '';
+    const line = `${this.label.padEnd(9)} ${bar}${count} · ${seconds(elapsed)}${eta} · ${note}`.slice(0, (this.stream.columns ?? 100) - 1);
     this.stream.write(`\r\x1b[2K${line}`);
   }
 
   done(): void {
     if (this.enabled && this.n > 0) this.stream.write('\r\x1b[2K');
+  }
+}
+
+/** A note for a step that cannot report counts ("compiling the lexicon …"), cleared when it ends. */
+export class StatusLine {
+  private readonly enabled: boolean;
+  constructor(text: string, private readonly stream: NodeJS.WriteStream = process.stderr, enabled = true) {
+    this.enabled = drawable(stream, enabled);
+    if (this.enabled) stream.write(`\r\x1b[2K${text.slice(0, (stream.columns ?? 100) - 1)}`);
+  }
+  done(): void {
+    if (this.enabled) this.stream.write('\r\x1b[2K');
   }
 }

@@ -1,9 +1,11 @@
-// The command table. Each command is a small module; `mmrare <name> --help` prints its usage.
-import type { ParseArgsConfig } from 'node:util';
+// The command table. Each command is a small module; `mmrare <name> --help` prints its usage, every
+// option with its description, and examples (docs/cli.md lists the same).
 import type { CliIo } from '../io.ts';
+import type { OptionTable } from '../options.ts';
 import { runCommand, stageCommands } from './run.ts';
 import { fetchCommand } from './fetch.ts';
 import { statusCommand } from './status.ts';
+import { listCommand } from './list.ts';
 import { auditCommand } from './audit.ts';
 import { showCommand } from './show.ts';
 import { ontologyCommandEntry } from './ontology.ts';
@@ -14,10 +16,10 @@ export interface Command {
   usage: string;
   description?: string;
   examples: string[];
-  options?: NonNullable<ParseArgsConfig['options']>;
+  options?: OptionTable;
   run(values: Record<string, any>, positionals: string[], io: CliIo): Promise<number>;
   /** Commands with their own sub-commands parse their arguments themselves. */
   passthrough?: (argv: string[], io: CliIo) => Promise<number>;
 }
 
-export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, auditCommand, showCommand, ontologyCommandEntry];
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry];

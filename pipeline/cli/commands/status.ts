@@ -1,14 +1,18 @@
-// `mmrare status`: counts per stage and reason, from the store (no work is done).
-import { openStore } from '../globals.ts';
+// `mmrare status`: counts per stage and reason, from the store (no work is done; read-only).
+import { JSON_OPTION, loadConfig, openStore } from '../globals.ts';
 import type { Command } from './index.ts';
 import type { Store } from '../../../db/store.ts';
+import { exportSummary, formatExport, formatReasons, partsNote, storeDropOwnership, type ExportSummary, type StageDrops } from '../summary.ts';
 
 export interface StatusReport {
   workdir: string;
   orphanet_release: string | null;
   last_run: { id: number; command: string; status: string; started_at: string; finished_at: string | null; config_hash: string } | null;
   stages: { stage: string; done: number; dropped: number; pending: number; dropped_by_reason: Record<string, number> }[];
-  questions: { generated: number; kept: number; exported: number };
+  /** each drop counted once, at the stage that decided it (pipeline/cli/summary.ts) */
+  drops: StageDrops[];
+  questions: { generated: number; kept: number; exported: number; by_track: Record<string, { generated: number; kept: number; exported: number }> };
+  export: ExportSummary;
 }
 
 export function statusReport(store: Store): StatusReport {
@@ -26,39 +30,59 @@ export function statusReport(store: Store): StatusReport {
   });
   const last = db.prepare('SELECT id, command, status, started_at, finished_at, config_hash, orphanet_release FROM runs ORDER BY id DESC LIMIT 1').get() as
     (StatusReport['last_run'] & { orphanet_release: string | null }) | undefined;
+  const exp = exportSummary(store);
+  const by_track: StatusReport['questions']['by_track'] = {};
+  const entry = (t: string) => (by_track[t] ??= { generated: 0, kept: 0, exported: 0 });
+  for (const r of db.prepare('SELECT track, COUNT(*) AS n FROM questions GROUP BY track').all() as { track: string; n: number }[]) entry(r.track).generated = r.n;
+  for (const r of db.prepare('SELECT track, COUNT(*) AS n FROM filtered_questions GROUP BY track').all() as { track: string; n: number }[]) entry(r.track).kept = r.n;
+  for (const [t, n] of Object.entries(exp.questions)) entry(t).exported = n;
   return {
     workdir: store.workdir,
     orphanet_release: last?.orphanet_release ?? null,
     last_run: last ? { id: last.id, command: last.command, status: last.status, started_at: last.started_at, finished_at: last.finished_at, config_hash: last.config_hash } : null,
     stages,
+    drops: storeDropOwnership(store),
     questions: {
       generated: (db.prepare('SELECT COUNT(*) FROM questions').pluck().get() as number),
       kept: (db.prepare('SELECT COUNT(*) FROM filtered_questions').pluck().get() as number),
-      exported: (db.prepare(`SELECT COALESCE(SUM(rows), 0) FROM exports e WHERE e.id IN (SELECT MAX(id) FROM exports WHERE track NOT LIKE '%:%' GROUP BY track)`).pluck().get() as number),
+      exported: Object.values(exp.questions).reduce((a, b) => a + b, 0),
+      by_track: Object.fromEntries(Object.entries(by_track).sort(([a], [b]) => a.localeCompare(b))),
     },
+    export: exp,
   };
 }
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'counts per stage and drop reason (--json for machines)',
-  usage: 'mmrare status [--workdir DIR] [--json]',
-  examples: ['mmrare status --workdir W', 'mmrare status --workdir W --json'],
-  options: { json: { type: 'boolean', default: false } },
+  summary: 'counts per stage and drop reason, questions per track (--json for machines)',
+  usage: 'mmrare status [options]',
+  description: 'Reads the store only (works on a store you cannot write). Each drop is counted once, at the stage that decided it:\n' +
+    'a case align dropped or held for review is shown under align, not again under generate.',
+  examples: ['mmrare status --workdir W', 'mmrare status --workdir W --json | jq .questions'],
+  options: { ...JSON_OPTION },
   async run(values, _pos, io) {
-    const store = openStore(values, { mustExist: true });
+    loadConfig(values);
+    const store = openStore(values, { readonly: true });
     try {
       const r = statusReport(store);
       if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
       io.out(`store ${r.workdir}  (Orphanet release ${r.orphanet_release ?? 'n/a'})`);
       if (r.last_run) io.out(`last run #${r.last_run.id} ${r.last_run.command}: ${r.last_run.status}, config ${r.last_run.config_hash.slice(0, 12)}`);
       io.out('');
-      io.out(`${'stage'.padEnd(9)} ${'done'.padStart(6)} ${'dropped'.padStart(8)} ${'pending'.padStart(8)}`);
+      const drops = new Map(r.drops.map((d) => [d.stage, d]));
+      io.out(`${'stage'.padEnd(9)} ${'done'.padStart(6)} ${'dropped'.padStart(8)} ${'pending'.padStart(8)}  items`);
       for (const s of r.stages) {
-        io.out(`${s.stage.padEnd(9)} ${String(s.done).padStart(6)} ${String(s.dropped).padStart(8)} ${String(s.pending).padStart(8)}`);
-        for (const [reason, n] of Object.entries(s.dropped_by_reason)) io.out(`    ${reason} ${n}`);
+        const d = drops.get(s.stage);
+        const earlier = d ? d.earlier.reduce((a, e) => a + e.items, 0) : 0;
+        io.out(`${s.stage.padEnd(9)} ${String(s.done).padStart(6)} ${String(s.dropped - earlier).padStart(8)} ${String(s.pending).padStart(8)}  ${d?.unit ?? 'items'}${partsNote(d)}`);
       }
-      io.out(`\nquestions: ${r.questions.generated} generated, ${r.questions.kept} kept after leak control, ${r.questions.exported} in the last export`);
+      const reasons = formatReasons(r.drops);
+      if (reasons.length) io.out(['', 'dropped, each counted once at the stage that decided:', ...reasons].join('\n'));
+      io.out('');
+      const tracks = Object.entries(r.questions.by_track);
+      io.out(`questions: ${r.questions.generated} generated, ${r.questions.kept} kept after leak control, ${r.questions.exported} in the last export` +
+        (tracks.length ? ` (${tracks.map(([t, q]) => `${t}: ${q.generated}/${q.kept}/${q.exported}`).join(', ')})` : ''));
+      for (const l of formatExport(r.export)) io.out(l);
       return 0;
     } finally { store.close(); }
   },
