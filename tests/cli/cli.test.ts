@@ -37,13 +37,13 @@ describe('mmrare CLI', () => {
 
   it('errors are one clear line with a non-zero exit code', async () => {
     const cases: [string[], RegExp, number][] = [
-      [['frobnicate'], /unknown command "frobnicate"/, 2],
-      [['run', '--no-such-flag'], /Unknown option '--no-such-flag'/, 2],
+      [['frobnicate'], /^mmrare: unknown command frobnicate; the commands are run, /, 2],
+      [['run', '--no-such-flag'], /^mmrare run: unknown option --no-such-flag \(try: mmrare run --help\)$/, 2],
       [['status', '--workdir', join(work.dir, 'nothing-here')], /no mmrare store/, 3],
-      [['fetch', '--workdir', work.dir], /needs --sample, --from-dir DIR or --query/, 3],
+      [['fetch', '--workdir', work.dir], /fetch needs a source: --sample, --from-dir DIR or --query TERMS/, 3],
       [['run', '--workdir', work.dir, '--from-dir', join(work.dir, 'missing')], /not a folder/, 3],
       [['fetch', '--workdir', work.dir, '--query', 'x'], /--email and --tool/, 2],
-      [['audit', '--workdir', work.dir], /exactly one of --question ID or --rule CODE/, 3],
+      [['audit', '--workdir', work.dir], /exactly one of --question ID, --rule CODE, --summary or --html OUT/, 2],
     ];
     for (const [args, re, code] of cases) {
       const io = capture();
