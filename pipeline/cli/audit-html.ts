@@ -91,7 +91,7 @@ ${evidence ? `<ul class="evidence">${evidence}</ul>` : ''}</div>
 ${fields}
 ${cuts}
 ${images ? `<div class="imgs">${images}</div>` : ''}
-<details><summary>${a.decisions.length} decisions, from case selection to each mask</summary>${DTABLE(decisionRows(a.decisions, a.in_sentence))}</details>
+<details><summary>${a.decisions.length} decision${a.decisions.length === 1 ? "" : "s"}, from case selection to each mask</summary>${DTABLE(decisionRows(a.decisions, a.in_sentence))}</details>
 </section>`;
 }
 
