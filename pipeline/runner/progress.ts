@@ -27,7 +27,7 @@ export class ProgressLine {
     const bar = this.total ? `[${'#'.repeat(Math.round((this.n / this.total) * width)).padEnd(width, '.')}] ` : '';
     const count = this.total ? `${this.n}/${this.total}` : `${this.n}`;
     // an estimate only once there is something to estimate from
-    const eta = this.total && this.n < this.total && elapsed > 1000 ? ` · ~${seconds((elapsed / this.n) * (this.total - this.n))} left` : '';
+    const eta = this.total && this.n < this.total && elapsed > 1000 && this.n >= Math.max(3, this.total / 10) ? ` · ~${seconds((elapsed / this.n) * (this.total - this.n))} left` : '';
     const line = `${this.label.padEnd(9)} ${bar}${count} · ${seconds(elapsed)}${eta} · ${note}`.slice(0, (this.stream.columns ?? 100) - 1);
     this.stream.write(`\r\x1b[2K${line}`);
   }
