@@ -10,6 +10,7 @@ import type { Command } from './index.ts';
 
 export { auditQuestion, auditRule, type DecisionRow, type QuestionAudit } from '../audit-data.ts';
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function formatDecision(d: DecisionRow, where?: InSentence, follows?: string): string {
@@ -68,14 +69,14 @@ export const auditCommand: Command = {
         }
         const shown = a.images.filter((i) => i.group === 'images');
         if (a.images.length) io.out(`images: ${shown.map((i) => `${i.label ?? ''} ${i.imageId}${i.placeholder ? ' (placeholder)' : ''}`.trim()).join(', ')}${a.images.length > shown.length ? `; also named: ${a.images.filter((i) => i.group !== 'images').map((i) => `${i.imageId} (${i.group})`).join(', ')}` : ''}`);
-        io.out(`${a.decisions.length} decisions, from case selection to each mask:`);
+        io.out(`${plural(a.decisions.length, 'decision')}, from case selection to each mask:`);
         for (const d of a.decisions) io.out(formatDecision(d, a.in_sentence[d.id]));
       } else if (values.rule) {
         const r = auditRule(store, values.rule);
         if (values.json) { io.out(JSON.stringify(r.decisions.map((d) => ({ ...jsonDecision(d), follows: r.follows[d.id] ?? null })), null, 2)); return 0; }
         const items = new Set(r.decisions.map((d) => d.question_id ?? d.item_key));
         const follow = Object.keys(r.follows).length;
-        io.out(`${r.decisions.length} decisions for ${values.rule} (${items.size} items)${follow ? `, of which ${follow} only follow an earlier stage's decision about the same case` : ''}` +
+        io.out(`${plural(r.decisions.length, 'decision')} for ${values.rule} (${plural(items.size, 'item')})${follow ? `, of which ${follow} only follow an earlier stage's decision about the same case` : ''}` +
           `${r.decisions.length === 0 ? ': a documented code that touched nothing in this store' : ':'}`);
         for (const d of r.decisions) io.out(formatDecision(d, undefined, r.follows[d.id]));
       } else if (values.summary) {
@@ -104,7 +105,7 @@ export const auditCommand: Command = {
         writeFileSync(tmp, rep.html);
         renameSync(tmp, out);
         if (values.json) io.out(JSON.stringify({ file: out, bytes: Buffer.byteLength(rep.html), questions: rep.questions, images: rep.images, masks: rep.masks, tracks: rep.tracks }, null, 2));
-        else io.out(`wrote ${out}: ${rep.questions} questions (${rep.tracks.join(', ') || 'no tracks'}), ${rep.masks} masked spans, ${rep.images} images, ${Math.round(Buffer.byteLength(rep.html) / 1024)} KiB, self-contained`);
+        else io.out(`wrote ${out}: ${plural(rep.questions, 'question')} (${rep.tracks.join(', ') || 'no tracks'}), ${plural(rep.masks, 'masked span')}, ${plural(rep.images, 'image')}, ${Math.round(Buffer.byteLength(rep.html) / 1024)} KiB, self-contained`);
       }
       return 0;
     } finally { store.close(); }

@@ -53,6 +53,8 @@ export const showCommand: Command = {
         throw new InputError(why ? `${pmcid} was dropped at ${why.stage}: ${why.reason} (see: mmrare audit --rule ${why.reason})` : `${pmcid} is not extracted in this store (run: mmrare extract)`);
       }
       const a = JSON.parse(row.parsed_json) as ParsedArticle;
+      // the JATS may lack the PMID that the source's metadata gave (fetch stores it on the article)
+      a.pmid ??= (store.db.prepare('SELECT pmid FROM articles WHERE pmcid = ?').pluck().get(pmcid) as string | null | undefined) ?? null;
       if (values.json) {
         const { title: _t, abstract: _a, ...rest } = a;
         io.out(JSON.stringify({ ...rest, never_model_visible: { title: a.title, abstract: a.abstract } }, null, 2));
