@@ -172,8 +172,10 @@ export interface RuleAudit {
  * recorded and the docs do not list is an error that lists the codes the store has.
  */
 export function auditRule(store: Store, code: string): RuleAudit {
-  const decisions = (store.db.prepare(`SELECT ${COLS} FROM decisions WHERE reason_code = ? OR rule = ? OR rule LIKE ? ORDER BY stage, item_key, id`)
-    .all(code, code, `${code.replace(/[%_\\]/g, (c) => `\\${c}`)}.%`) as DecisionRow[]).sort(byPipeline);
+  const decisions = (store.db.prepare(`SELECT ${COLS} FROM decisions WHERE reason_code = ? OR rule = ? OR rule LIKE ? ESCAPE '\\' ORDER BY stage, item_key, id`)
+    .all(code, code, `${code.replace(/[%_\\]/g, (c) => `\\${c}`)}.%`) as DecisionRow[])
+    // pipeline order, then by item (stable across runs, whatever order concurrent items were written in)
+    .sort((a, b) => rank(a.stage) - rank(b.stage) || (a.item_key < b.item_key ? -1 : a.item_key > b.item_key ? 1 : a.id - b.id));
   const documented = documentedCodes().has(code);
   if (decisions.length === 0 && !documented) {
     const here = store.db.prepare('SELECT reason_code, COUNT(*) AS n FROM decisions GROUP BY reason_code ORDER BY reason_code').all() as { reason_code: string; n: number }[];
