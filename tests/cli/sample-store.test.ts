@@ -193,6 +193,11 @@ describe('1. a store that cannot be written', () => {
     chmodSync(home, 0o777);
     const asNobody = (args: string[]) => mmrare(args, { asUser: 'nobody', env: { HOME: home, XDG_CACHE_HOME: home, TMPDIR: home } });
     if (process.getuid?.() !== 0) chmodSync(ro, 0o555); // not root: our own permissions apply
+    else {
+      // the unprivileged user must be able to run mmrare itself: say so plainly if the checkout is private
+      const probe = mmrare(['--version'], { asUser: 'nobody', env: { HOME: home, XDG_CACHE_HOME: home, TMPDIR: home } });
+      expect(probe.code, `user nobody cannot run ${REPO}/pipeline/cli/bin.mjs (is the checkout or node_modules readable by others?): ${probe.stderr}`).toBe(0);
+    }
 
     const st = asNobody(['status', '--workdir', ro, '--json']);
     expect(st.code, st.stderr).toBe(0);
