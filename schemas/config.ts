@@ -7,6 +7,23 @@ import { hashOf } from '../pipeline/core/hash.ts';
 
 const Path = z.string().min(1).nullable().optional();
 
+// One OpenAI-compatible chat endpoint (pipeline/client/chat.ts). Where it is and how fast it is called are
+// not hashed; the model and the sampling settings are, since they change what comes back.
+export const LlmEndpointSchema = z.object({
+  baseUrl: z.string().url(),                       // e.g. https://api.openai.com/v1
+  model: z.string().min(1),
+  // the NAME of an environment variable holding the key; the key itself never enters the config or the store
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').nullable().default(null),
+  concurrency: z.number().int().min(1).max(64).default(2),
+  rps: z.number().positive().max(1000).default(2),
+  timeoutMs: z.number().int().min(100).default(120_000),
+  maxRetries: z.number().int().min(0).max(20).default(4),
+  temperature: z.number().min(0).max(2).default(0),
+  maxTokens: z.number().int().positive().nullable().default(null),
+}).strict();
+export type LlmEndpointConfig = z.infer<typeof LlmEndpointSchema>;
+const LlmEndpoint = LlmEndpointSchema.nullable().default(null);
+
 export const ConfigSchema = z.object({
   // Where the third-party data is read from (pipeline/core/data-locations.ts): not hashed, since a
   // path changes nothing that is built; what the data is (the Orphanet release, lexicon versions) is.
@@ -60,6 +77,14 @@ export const ConfigSchema = z.object({
     maskToken: z.string().min(1).default('[MASKED]'),
     maxMaskedFraction: z.number().min(0).max(1).default(0.35),
   }).strict().prefault({}),
+  // Model endpoints per use; every one is off (null) by default, so the pipeline runs offline.
+  llm: z.object({
+    generate: LlmEndpoint,
+    align: LlmEndpoint,
+    evaluate: LlmEndpoint,
+    judge: LlmEndpoint,
+    maxParseRetries: z.number().int().min(0).max(10).default(2),   // re-asks after an answer that is not the JSON asked for
+  }).strict().prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -68,11 +93,18 @@ export function parseConfig(raw: unknown): Config {
   return ConfigSchema.parse(raw ?? {});
 }
 
+/** What of an endpoint decides its answers: model and sampling, not URL, key name, speed or retries. */
+export function llmHashSlice(e: LlmEndpointConfig | null): { model: string; temperature: number; maxTokens: number | null } | null {
+  return e ? { model: e.model, temperature: e.temperature, maxTokens: e.maxTokens } : null;
+}
+
 /** The config less the settings that change how fast, not what, is built (never hashed). */
-export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources'> & { sources: Omit<Config['sources'], 's3Concurrency'> } {
+export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm'> & { sources: Omit<Config['sources'], 's3Concurrency'>; llm: unknown } {
   const { s3Concurrency: _s, ...sources } = config.sources;
   const { concurrency: _c, ...images } = config.extract.images;
-  return { ...config, sources, extract: { ...config.extract, images } };
+  const l = config.llm;
+  const llm = { generate: llmHashSlice(l.generate), align: llmHashSlice(l.align), evaluate: llmHashSlice(l.evaluate), judge: llmHashSlice(l.judge), maxParseRetries: l.maxParseRetries };
+  return { ...config, sources, extract: { ...config.extract, images }, llm };
 }
 
 /** The hashed part of the config: secrets, contact details, data paths and speed knobs never change what is built. */

@@ -41,12 +41,25 @@ export function maxStartsPerSecond(minTimeMs: number): number {
   return 1 + Math.floor((1000 - 1e-9) / minTimeMs);
 }
 
+/** Spacing and concurrency for any per-second budget (LLM endpoints): the same margin as NCBI's. */
+export function rateBudgetSettings(requestsPerSecond: number, maxConcurrent: number, safetyMargin = DEFAULT_SAFETY_MARGIN): BudgetSettings {
+  if (!(requestsPerSecond > 0)) throw new Error(`requestsPerSecond must be > 0, got ${requestsPerSecond}`);
+  if (!(maxConcurrent >= 1)) throw new Error(`maxConcurrent must be >= 1, got ${maxConcurrent}`);
+  const minTimeMs = Math.ceil((1000 / requestsPerSecond) * (1 + Math.max(0.001, safetyMargin)));
+  return { requestsPerSecond, minTimeMs, maxConcurrent: Math.floor(maxConcurrent) };
+}
+
 export interface RequestBudget {
   readonly settings: BudgetSettings;
   readonly schedule: Scheduler;
   /** Attempts started through this budget (what the server counts). */
   started(): number;
   stop(): Promise<void>;
+}
+
+/** A budget of its own (not the process-wide NCBI one): every attempt passes through it. */
+export function createRequestBudget(settings: BudgetSettings): RequestBudget {
+  return createNcbiBudget(settings);
 }
 
 export function createNcbiBudget(opts: NcbiBudgetOptions | BudgetSettings = {}): RequestBudget {
