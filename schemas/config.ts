@@ -63,6 +63,16 @@ export const ConfigSchema = z.object({
       }).strict().prefault({}),
       concurrency: z.number().int().min(1).max(64).optional(), // default: the number of cores
     }).strict().prefault({}),
+    // Text inside images (pipeline/extract/ocr.ts). Engine, language and the resolution read change the text,
+    // so they are hashed; timeout, processes and the result cache only change how fast.
+    ocr: z.object({
+      engine: z.enum(['tesseract', 'none']).default('tesseract'),
+      lang: z.string().regex(/^[a-z_]{3,}(\+[a-z_]{3,})*$/, 'a tesseract language code such as eng').default('eng'),
+      maxSide: z.number().int().min(256).max(8192).default(2048),
+      timeoutMs: z.number().int().min(1000).default(30_000),
+      concurrency: z.number().int().min(1).max(64).optional(),   // default: the number of cores
+      cache: z.boolean().default(true),                           // reuse results by image content ($XDG_CACHE_HOME/mmrare/ocr)
+    }).strict().prefault({}),
   }).strict().prefault({}),
   align: z.object({
     minConfidence: z.number().min(0).max(1).default(0.6),
@@ -99,12 +109,13 @@ export function llmHashSlice(e: LlmEndpointConfig | null): { model: string; temp
 }
 
 /** The config less the settings that change how fast, not what, is built (never hashed). */
-export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm'> & { sources: Omit<Config['sources'], 's3Concurrency'>; llm: unknown } {
+export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm' | 'extract'> & { sources: Omit<Config['sources'], 's3Concurrency'>; llm: unknown; extract: Omit<Config['extract'], 'images' | 'ocr'> & { images: Omit<Config['extract']['images'], 'concurrency'>; ocr: Pick<Config['extract']['ocr'], 'engine' | 'lang' | 'maxSide'> } } {
   const { s3Concurrency: _s, ...sources } = config.sources;
   const { concurrency: _c, ...images } = config.extract.images;
+  const { timeoutMs: _t, concurrency: _oc, cache: _oca, ...ocr } = config.extract.ocr;
   const l = config.llm;
   const llm = { generate: llmHashSlice(l.generate), align: llmHashSlice(l.align), evaluate: llmHashSlice(l.evaluate), judge: llmHashSlice(l.judge), maxParseRetries: l.maxParseRetries };
-  return { ...config, sources, extract: { ...config.extract, images }, llm };
+  return { ...config, sources, extract: { ...config.extract, images, ocr }, llm };
 }
 
 /** The hashed part of the config: secrets, contact details, data paths and speed knobs never change what is built. */

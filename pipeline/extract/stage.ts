@@ -12,8 +12,14 @@ import { processImage, safeMediaName } from './images.ts';
 import { findNearDuplicates } from '../core/near-duplicates.ts';
 import { detectCompound } from './compound.ts';
 import { judgeImageQuality } from './quality.ts';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../schemas/config.ts';
+import { cacheDir } from '../core/data-locations.ts';
+import { createTesseractEngine, noneEngine, ocrInput, OcrCache, type OcrEngine, type OcrResult } from './ocr.ts';
 
-export const EXTRACT_VERSION = '4';
+// 5: text inside images (OCR) read and stored with each image (4: image quality rules)
+export const EXTRACT_VERSION = '5';
 
 interface MediaRow { name: string; blob_sha256: string; placeholder: number }
 
@@ -24,6 +30,8 @@ export const ExtractedImage = z.object({
   keptAsPublished: z.boolean(),
   // 'ok', 'placeholder_exempt' or the first quality rule the image failed (quality.ts): generate shows only the first two
   quality: z.string(),
+  // OCR: text null = not read (ocrEngine 'none': no engine; an engine id: the read failed); '' = read, no text
+  ocrText: z.string().nullable(), ocrEngine: z.string(),
 });
 export type ExtractedImage = z.infer<typeof ExtractedImage>;
 export const ExtractOutput = z.object({ article: ParsedArticle, images: z.array(ExtractedImage), licence: z.string() });
@@ -35,7 +43,51 @@ export function resolveMedia(href: string, media: MediaRow[]): MediaRow | undefi
   return media.find((m) => m.name === href) ?? media.find((m) => stem(m.name) === href) ?? media.find((m) => stem(m.name) === stem(href));
 }
 
-export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, ExtractOutput> {
+export interface ExtractStageOptions {
+  /** An OCR engine to use instead of the one the config names (tests). */
+  ocr?: OcrEngine;
+  /** null: no OCR result cache. Default: $XDG_CACHE_HOME/mmrare/ocr when extract.ocr.cache is on. */
+  ocrCache?: OcrCache | null;
+}
+
+type OcrOutcome =
+  | { status: 'read' | 'cached'; result: OcrResult }
+  | { status: 'failed'; error: string; code: string }
+  | { status: 'unavailable' };
+
+export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = {}): Stage<{ pmcid: string }, ExtractOutput> {
+  // The engine follows the config (probed once per setting): its id is part of the stage's slice, so
+  // installing or upgrading tesseract re-extracts, and a machine without it records OCR as unavailable.
+  let ocrState: { key: string; engine: OcrEngine; cache: OcrCache | null } | null = null;
+  const ocrFor = (c: Config) => {
+    const o = c.extract.ocr;
+    const key = JSON.stringify(o);
+    if (ocrState?.key !== key) {
+      const engine = opts.ocr ?? (o.engine === 'none' ? noneEngine()
+        : createTesseractEngine({ lang: o.lang, timeoutMs: o.timeoutMs, concurrency: o.concurrency ?? availableParallelism() }));
+      const cache = opts.ocrCache !== undefined ? opts.ocrCache : o.cache ? new OcrCache(join(cacheDir(), 'ocr')) : null;
+      ocrState = { key, engine, cache: engine.available().ok ? cache : null };
+    }
+    return ocrState;
+  };
+
+  async function readText(c: Config, sourceSha: string, source: Buffer, normalised: Buffer, sourceSide: number, normalisedSide: number): Promise<OcrOutcome> {
+    const { engine, cache } = ocrFor(c);
+    if (!engine.available().ok) return { status: 'unavailable' };
+    const o = c.extract.ocr;
+    const key = OcrCache.key(engine.id, sourceSha, o.maxSide);
+    const hit = cache?.get(key);
+    if (hit) return { status: 'cached', result: hit };
+    try {
+      const input = await ocrInput(source, normalised, sourceSide, normalisedSide, { maxSide: o.maxSide, limitInputPixels: c.extract.images.limitInputPixels });
+      const result = await engine.read(input);
+      cache?.put(key, result);
+      return { status: 'read', result };
+    } catch (e) {
+      return { status: 'failed', error: (e as Error).message.slice(0, 300), code: (e as { code?: string }).code ?? 'failed' };
+    }
+  }
+
   return {
     name: 'extract',
     version: EXTRACT_VERSION,
@@ -43,7 +95,7 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
     concurrency,
     outputSchema: ExtractOutput,
     // concurrency changes how fast, not what: it is not part of the slice
-    configSlice: (c) => withoutSpeedKnobs(c).extract,
+    configSlice: (c) => ({ ...withoutSpeedKnobs(c).extract, ocrEngine: ocrFor(c).engine.id }),
 
     items(ctx) {
       return [...upstreamOutputs(ctx, 'fetch')].map(([pmcid, h]) => ({ key: pmcid, inputHash: h, input: { pmcid }, pmcid }));
@@ -81,6 +133,9 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
       const quality: Record<string, Record<string, unknown>> = {};
       const exempt: string[] = [];
       const o = config.extract.images;
+      // Every stored image is read, placeholders too: their burned-in text is what a model would see.
+      const ocrJobs: (() => Promise<void>)[] = [];
+      const ocrOutcomes = new Map<string, OcrOutcome>();
       for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
         let ord = 0;
         for (const g of fig.graphics) {
@@ -96,7 +151,8 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
             decisions.push({ action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } });
             continue;
           }
-          const res = await processImage(store.readBlob(m.blob_sha256), { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
+          const sourceBytes = store.readBlob(m.blob_sha256);
+          const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
           if (!res.ok) {
             decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
             continue;
@@ -123,11 +179,15 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
                 detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
             }
           }
-          images.push({
+          const image: ExtractedImage = {
             imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
             normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
             format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
-          });
+            ocrText: null, ocrEngine: 'none',
+          };
+          images.push(image);
+          ocrJobs.push(() => readText(config, m.blob_sha256, sourceBytes, res.normalised, Math.max(res.source.width, res.source.height), Math.max(res.width, res.height))
+            .then((r) => { ocrOutcomes.set(imageId, r); }));
         }
       }
       if (exempt.length) {
@@ -146,6 +206,29 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
         decisions.push({ action: 'drop', reason: 'image_near_duplicate', rule: 'extract.image.dhash', detail: { imageId: drop, duplicateOf: keep, distance: pair.distance } });
       }
       const kept = images.filter((i) => !dropped.has(i.imageId));
+      // submitted together, so the engine reads the article's images in one process
+      await Promise.all(ocrJobs.map((f) => f()));
+      const engine = ocrFor(config).engine;
+      const availability = engine.available();
+      const imageOcr: Record<string, unknown> = {};
+      for (const im of kept) {
+        const r = ocrOutcomes.get(im.imageId) ?? { status: 'unavailable' as const };
+        if (r.status === 'read' || r.status === 'cached') {
+          im.ocrText = r.result.text;
+          im.ocrEngine = engine.id;
+          // every word with its confidence and box (in the pixels read): thresholds act on these, not here
+          imageOcr[im.imageId] = {
+            status: 'read', words: r.result.words.map((w) => [w.text, w.confidence, ...w.box]),
+            meanConfidence: r.result.meanConfidence, size: [r.result.width, r.result.height],
+          };
+        } else if (r.status === 'failed') {
+          im.ocrEngine = engine.id;
+          imageOcr[im.imageId] = { status: 'failed', error: r.error };
+          decisions.push({ action: 'flag', reason: 'ocr_failed', rule: 'extract.image.ocr', field: `figure:${im.figureId}`, detail: { imageId: im.imageId, code: r.code, error: r.error } });
+        } else {
+          imageOcr[im.imageId] = { status: 'unavailable' };
+        }
+      }
       return {
         kind: 'output',
         output: { article, images: kept, licence: art.license_code },
@@ -162,6 +245,8 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
           modality: Object.fromEntries(article.figures.map((f) => [f.id, f.modality])),
           compound,
           image_quality: quality,
+          ocr: availability.ok ? { engine: engine.id, available: true } : { engine: 'none', available: false, reason: availability.reason },
+          image_ocr: imageOcr,
         },
       };
     },
@@ -195,14 +280,14 @@ export function createExtractStage(concurrency = 2): Stage<{ pmcid: string }, Ex
         for (const r of f.references) ref.run(pmcid, f.id, r.sectionId, r.start, r.end, r.surface, JSON.stringify(r.panels));
       });
       const img = db.prepare(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
-        width, height, format, dhash, placeholder, license_code, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        width, height, format, dhash, placeholder, license_code, quality, ocr_text, ocr_engine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const im of out.images) {
         const norm = store.putBlob(im.normalised, `image/${im.format}`);
         const thumb = store.putBlob(im.thumbnail, 'image/jpeg');
-        img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence, im.quality);
+        img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence, im.quality, im.ocrText, im.ocrEngine);
       }
       db.prepare('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
-      return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder, i.quality]), out.licence);
+      return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder, i.quality, i.ocrText, i.ocrEngine]), out.licence);
     },
   };
 }

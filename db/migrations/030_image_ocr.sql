@@ -1,0 +1,2 @@
+ALTER TABLE images ADD COLUMN ocr_text TEXT;
+ALTER TABLE images ADD COLUMN ocr_engine TEXT;
