@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import type { Store } from '../db/store.ts';
 import type { Config } from '../schemas/config.ts';
 import type { Lexicon } from '../ontology/types.ts';
+import { defaultVocab, type Vocab } from '../ontology/vocab/index.ts';
+import type { GeneratorFactory } from './generate/stage.ts';
 import { createCodeFinder } from './leakage/code-finder.ts';
 import { createFetchStage, FETCH_VERSION } from './fetch/stage.ts';
 import type { ArticleSource } from './fetch/source.ts';
@@ -15,7 +17,8 @@ import { createExportStage, EXPORT_VERSION } from './export/stage.ts';
 import { configHash } from '../schemas/config.ts';
 import { runPipeline, type PipelineResult, type PlannedStage } from './runner/pipeline.ts';
 import type { Logger } from './runner/log.ts';
-import { InternalError } from './core/errors.ts';
+import { ConfigError, InternalError } from './core/errors.ts';
+import { TRACKS } from '../schemas/question.ts';
 import { PIPELINE_VERSION } from './core/version.ts';
 import { STAGE_NAMES, type StageName } from './runner/stage-names.ts';
 
@@ -34,26 +37,39 @@ export interface BuildOptions {
   stages: readonly StageName[];
   source?: ArticleSource | null;     // needed for fetch; without one fetch is skipped
   lexicon: Lexicon | null;          // needed by every stage but fetch
+  vocab?: Vocab | null;             // drugs/procedures/tests (generate, export); default: the default data dir's lexicons
+  generators?: GeneratorFactory;    // model-backed generators for tracks configured "llm"
   log: Logger;
   shouldStop?: () => boolean;
 }
 
 /** The stages of a build, constructed for this config and lexicon. */
-export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'source' | 'lexicon'>): PlannedStage[] {
+export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'source' | 'lexicon' | 'vocab' | 'generators'>): PlannedStage[] {
   const { config } = opts;
+  // a track set to "llm" needs a model-backed generator built over the chat client; refuse before any work
+  const llmTracks = TRACKS.filter((t) => config.generate.tracks.includes(t) && config.generate.generators[t] === 'llm');
+  if (llmTracks.length && !opts.generators && opts.stages.includes('generate')) {
+    throw new ConfigError(`generate.generators: ${llmTracks.join(', ')} set to "llm", but this build has no chat client to reach a model ` +
+      '(pipeline/generate/llm.ts is ready for one: llmGenerator(track, chat)); use "rules" (the default)');
+  }
+  let vocab = opts.vocab ?? null;
+  const needVocab = (): Vocab => (vocab ??= defaultVocab());
   const cfgHash = configHash(config);
   return opts.stages.map((name): PlannedStage => {
     if (name === 'fetch') return opts.source ? { name, stage: createFetchStage(opts.source) } : { name, stage: null, skipped: 'no source given: use --sample, --from-dir or --query' };
     const lexicon = opts.lexicon;
     if (!lexicon) throw new InternalError(`stage ${name} needs the Orphanet lexicon`);
     const findCodes = createCodeFinder(lexicon);
-    const prov = () => ({ pipelineVersion: PIPELINE_VERSION, configHash: cfgHash, orphanetRelease: lexicon.release, stageVersions: { ...STAGE_VERSIONS } });
+    const prov = () => ({
+      pipelineVersion: PIPELINE_VERSION, configHash: cfgHash, orphanetRelease: lexicon.release, stageVersions: { ...STAGE_VERSIONS },
+      vocabularies: needVocab().sources.map((s) => ({ id: s.id, name: s.name, version: s.version, licence: s.licence, credit: s.credit })),
+    });
     switch (name) {
       case 'extract': return { name, stage: createExtractStage(config.extract.images.concurrency ?? availableParallelism()) };
       case 'align': return { name, stage: createAlignStage(lexicon) };
-      case 'generate': return { name, stage: createGenerateStage(lexicon) };
+      case 'generate': return { name, stage: createGenerateStage(lexicon, needVocab(), { generators: opts.generators }) };
       case 'filter': return { name, stage: createFilterStage(lexicon, findCodes) };
-      case 'export': return { name, stage: createExportStage(lexicon, findCodes, prov) };
+      case 'export': return { name, stage: createExportStage(lexicon, prov) };
     }
   });
 }

@@ -4,8 +4,10 @@
 import { z } from 'zod';
 import { LICENCE_PRESETS } from '../pipeline/core/licence.ts';
 import { hashOf } from '../pipeline/core/hash.ts';
+import { TRACKS } from './question.ts';
 
 const Path = z.string().min(1).nullable().optional();
+const Generator = z.enum(['rules', 'llm']).default('rules');
 
 // One OpenAI-compatible chat endpoint (pipeline/client/chat.ts). Where it is and how fast it is called are
 // not hashed; the model and the sampling settings are, since they change what comes back.
@@ -79,13 +81,31 @@ export const ConfigSchema = z.object({
     excludeNonRare: z.boolean().default(true),
   }).strict().prefault({}),
   generate: z.object({
-    tracks: z.array(z.enum(['diagnosis'])).default(['diagnosis']),
+    tracks: z.array(z.enum(TRACKS)).min(1).default([...TRACKS]),
+    // which generator writes each track's questions: the offline rules (default) or a model (llm.generate)
+    generators: z.object({
+      diagnosis: Generator, treatment: Generator, 'cross-image': Generator, examination: Generator,
+    }).strict().prefault({}),
     minContextSentences: z.number().int().min(1).default(3),
     maxImages: z.number().int().min(1).default(12),
+    // usable images a question needs, per track (cross-image compares images, so never fewer than 2)
+    minImages: z.object({
+      diagnosis: z.number().int().min(1).default(1),
+      treatment: z.number().int().min(1).default(1),
+      'cross-image': z.number().int().min(2).default(2),
+      examination: z.number().int().min(1).default(1),
+    }).strict().prefault({}),
+    minKeyTests: z.number().int().min(1).default(2),          // examination: investigations the work-up must name
   }).strict().prefault({}),
   filter: z.object({
     maskToken: z.string().min(1).default('[MASKED]'),
     maxMaskedFraction: z.number().min(0).max(1).default(0.35),
+    // a sentence is dropped rather than masked when masks would cover more than this share of its letters
+    maxSentenceMaskedFraction: z.number().min(0).max(1).default(0.5),
+    // cross-image: this many consecutive caption words in a model-visible sentence count as caption text
+    captionShingleWords: z.number().int().min(2).default(4),
+    // cross-image: a sentence holding this share of a gold finding's content words restates the finding
+    findingOverlap: z.number().min(0).max(1).default(0.6),
   }).strict().prefault({}),
   // Model endpoints per use; every one is off (null) by default, so the pipeline runs offline.
   llm: z.object({

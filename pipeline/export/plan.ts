@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EXPORT_SCHEMAS, type DiagnosisRow, type Track } from '../../schemas/export.ts';
-import type { FilteredQuestion } from '../../schemas/question.ts';
+import { EXPORT_SCHEMAS, type ExportRow, type Track } from '../../schemas/export.ts';
+import type { EvidenceSource, FilteredQuestion, QuestionDraft, SentenceSpan } from '../../schemas/question.ts';
 import { byCodeUnit } from '../core/hash.ts';
 
 export interface RowSource {
@@ -14,69 +14,140 @@ export interface RowSource {
   imageBytes: (sha: string) => Buffer;
 }
 
-export interface ProvenanceBase { pipelineVersion: string; configHash: string; orphanetRelease: string; stageVersions: Record<string, string> }
+export interface VocabularyCredit { id: string; name: string; version: string; licence: string; credit: string }
+
+export interface ProvenanceBase {
+  pipelineVersion: string; configHash: string; orphanetRelease: string; stageVersions: Record<string, string>;
+  vocabularies?: VocabularyCredit[];
+}
 
 export interface PlannedFile { path: string; bytes: Buffer; sha256: string }
 export interface RowRejection { questionId: string; reason: string; rule: string; detail: Record<string, unknown> }
-export interface ExportPlan { track: Track; rows: DiagnosisRow[]; files: PlannedFile[]; rejected: RowRejection[] }
+export interface ExportPlan { track: Track; rows: ExportRow[]; files: PlannedFile[]; rejected: RowRejection[] }
+export interface BuiltRow { row: ExportRow; images: PlannedFile[] }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const ext = (format: string): string => (format === 'jpeg' ? 'jpg' : format);
 
-export function buildDiagnosisRow(src: RowSource, prov: ProvenanceBase): { row: DiagnosisRow; images: PlannedFile[] } {
+const span = (s: { sectionId: string | null; start: number; end: number; text: string }) => ({ section_id: s.sectionId, start: s.start, end: s.end, text: s.text });
+const spans = (l: (SentenceSpan | { sectionId: string | null; start: number; end: number; text: string })[]) => l.map(span);
+
+export function sourceRow(s: EvidenceSource) {
+  return s.kind === 'sentence'
+    ? { kind: 'sentence' as const, section_id: s.sectionId, sentence_start: s.sentenceStart, sentence_end: s.sentenceEnd, start: s.start, end: s.end, text: s.text }
+    : { kind: 'caption' as const, figure_id: s.figureId, start: s.start, end: s.end, text: s.text };
+}
+
+function figureMapping(d: QuestionDraft) {
+  return d.images.map((im) => ({ image: im.label, image_id: im.imageId, figure_label: im.figureLabel, panels: im.panels }));
+}
+
+/** An export row of any track: the shared fields, then the track's own (keys in schema order). */
+export function buildRow(src: RowSource, prov: ProvenanceBase): BuiltRow {
   const f = src.filtered;
   const d = f.draft;
   const images: PlannedFile[] = [];
   const rowImages = d.images.map((im) => {
     const bytes = src.imageBytes(im.normSha);
-    const file = `images/${im.imageId}.${ext(im.format)}`;
-    images.push({ path: file, bytes, sha256: sha(bytes) });
-    return { id: im.imageId, label: im.label, file, sha256: im.normSha, width: im.width, height: im.height, placeholder: im.placeholder, license: im.license };
+    const file = `images/${im.storeImageId}.${ext(im.format)}`;
+    if (!images.some((x) => x.path === file)) images.push({ path: file, bytes, sha256: sha(bytes) });
+    return { id: im.imageId, label: im.label, file, sha256: im.normSha, width: im.width, height: im.height, panel: im.panel, placeholder: im.placeholder, license: im.license };
   });
-  const row: DiagnosisRow = {
-    id: d.id,
-    track: 'diagnosis',
-    pmcid: d.pmcid,
-    pmid: src.article.pmid,
-    doi: src.article.doi,
-    license: src.article.license,
-    case: d.caseNo,
-    question: f.question,
-    context: f.context,
-    images: rowImages,
-    answer: d.answer,
-    answer_aliases: [...d.answerAliases].sort(byCodeUnit),
-    orpha_code: d.orphaCode,
-    orpha_name: d.orphaName,
-    category: d.category,
-    evidence: {
-      diagnosis_statements: d.diagnosisStatements.map((s) => ({ section_id: s.sectionId, start: s.start, end: s.end, text: s.text })),
-      context_sentences: d.contextSentences.map((s) => ({ section_id: s.sectionId, start: s.start, end: s.end, text: s.text })),
-      figure_mapping: d.images.map((im) => ({ image: im.label, figure_label: im.figureLabel, panels: im.panels })),
-    },
+  const common = {
+    id: d.id, track: d.track, pmcid: d.pmcid, pmid: src.article.pmid, doi: src.article.doi, license: src.article.license, case: d.caseNo,
+    question: f.question, context: f.context, images: rowImages,
+    withheld_images: d.withheld.map((w) => ({ id: w.imageId, figure_label: w.figureLabel, reason: w.reason, detail: w.detail })),
+    answer: d.answer, orpha_code: d.orphaCode, orpha_name: d.orphaName, orpha_aliases: [...d.orphaAliases].sort(byCodeUnit),
+  };
+  const tail = {
     leakage: {
-      masked_spans: f.maskedSpans,
-      cut: { before_sentence: d.cut.beforeSentence, reason: d.cut.reason },
+      masked_spans: f.maskedSpans, dropped_sentences: f.droppedSentences,
+      cut: d.cut ? { before_sentence: d.cut.beforeSentence, reason: d.cut.reason } : null,
       rules: [...new Set(src.decisions.map((x) => x.reason))].sort(),
       decisions: src.decisions.length,
-      scanner: 'clean',
+      scanner: 'clean' as const,
     },
     provenance: {
       pipeline_version: prov.pipelineVersion,
       config_hash: prov.configHash,
       orphanet_release: prov.orphanetRelease,
       stage_versions: prov.stageVersions,
+      generator: { kind: d.generator.kind, version: d.generator.version, model: d.generator.model, prompt_version: d.generator.promptVersion },
+      vocabularies: (prov.vocabularies ?? []).map((v) => ({ id: v.id, name: v.name, version: v.version, licence: v.licence })),
       source_urls: [...src.article.sourceUrls].sort(),
       placeholder_images: d.images.some((im) => im.placeholder),
     },
   };
+  let row: ExportRow;
+  switch (d.track) {
+    case 'diagnosis':
+      row = {
+        ...common, track: 'diagnosis', answer_aliases: [...d.answerAliases].sort(byCodeUnit), category: d.category,
+        evidence: { diagnosis_statements: spans(d.diagnosisStatements), context_sentences: spans(d.contextSentences), figure_mapping: figureMapping(d) },
+        ...tail,
+      };
+      break;
+    case 'treatment':
+      row = {
+        ...common, track: 'treatment',
+        rubric_must_include: d.mustInclude.map((i) => ({ item: i.item, kind: i.kind, name: i.name, dose: i.dose, route: i.route, concept_ids: i.conceptIds, source: sourceRow(i.source) })),
+        rubric_must_not: d.mustNot.map((i) => ({ item: i.item, reason: i.reason, cue: i.cue, source: sourceRow(i.source) })),
+        evidence: { treatment_sentences: spans(d.treatmentSentences), context_sentences: spans(d.contextSentences), figure_mapping: figureMapping(d) },
+        ...tail,
+      };
+      break;
+    case 'cross-image':
+      row = {
+        ...common, track: 'cross-image',
+        golden_mainline: d.mainline.map((c) => ({ claim: c.claim, images: c.images, sources: c.sources.map(sourceRow) })),
+        relation_type: d.relation.type, relation_rule: { rule: d.relation.rule, detail: d.relation.detail },
+        figure_mapping: figureMapping(d),
+        evidence: { context_sentences: spans(d.contextSentences) },
+        ...tail,
+      };
+      break;
+    case 'examination':
+      row = {
+        ...common, track: 'examination',
+        key_test_names: d.keyTests.map((k) => k.name),
+        red_flags_to_rule_out: d.redFlags.map((x) => ({ item: x.item, cue: x.cue, source: sourceRow(x.source) })),
+        must_not: d.mustNot.map((x) => ({ item: x.item, cue: x.cue, source: sourceRow(x.source) })),
+        evidence: {
+          key_tests: d.keyTests.map((k) => ({ name: k.name, order: k.order, concept_ids: k.conceptIds, source: sourceRow(k.source), withheld_images: k.withheldImages })),
+          presenting_sentences: spans(d.presentingSentences), figure_mapping: figureMapping(d),
+        },
+        ...tail,
+      };
+      break;
+  }
   return { row, images };
 }
 
+/** @deprecated the diagnosis row builder of v1; every track goes through buildRow now. */
+export const buildDiagnosisRow = buildRow;
+
+/** The release notice: where the data came from and the credit lines its licences ask for. */
+export function noticeFile(orphanet: { release: string; licence: string }, vocabularies: VocabularyCredit[]): PlannedFile {
+  const lines = [
+    '# NOTICE — sources and credits of this benchmark build',
+    '',
+    'Case text and figures: PubMed Central Open Access case reports; every row carries its article\'s licence (`license`) and source URLs (`provenance.source_urls`).',
+    '',
+    `Diagnoses: Orphanet nomenclature, release ${orphanet.release} (${orphanet.licence}). Orphanet: an online rare disease and orphan drug data base. © INSERM 1999. Available on http://www.orpha.net.`,
+    '',
+    'Drug, procedure and test vocabularies used to build and check the treatment and examination answers:',
+    '',
+    ...vocabularies.map((v) => `- ${v.credit}`),
+    '',
+  ];
+  const bytes = Buffer.from(lines.join('\n'));
+  return { path: 'NOTICE.md', bytes, sha256: sha(bytes) };
+}
+
 /** Rows sorted by id; images once each; a manifest with the sha256 of every file. */
-export function buildExportPlan(track: Track, candidates: { row: DiagnosisRow; images: PlannedFile[] }[], rejected: RowRejection[]): ExportPlan {
+export function buildExportPlan(track: Track, candidates: BuiltRow[], rejected: RowRejection[], extra: PlannedFile[] = []): ExportPlan {
   const schema = EXPORT_SCHEMAS[track];
-  const rows: DiagnosisRow[] = [];
+  const rows: ExportRow[] = [];
   const files = new Map<string, PlannedFile>();
   for (const c of [...candidates].sort((a, b) => byCodeUnit(a.row.id, b.row.id))) {
     const parsed = schema.safeParse(c.row);
@@ -84,9 +155,10 @@ export function buildExportPlan(track: Track, candidates: { row: DiagnosisRow; i
       rejected.push({ questionId: c.row.id, reason: 'export_row_invalid', rule: 'export.schema', detail: { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } });
       continue;
     }
-    rows.push(parsed.data);
+    rows.push(parsed.data as ExportRow);
     for (const im of c.images) files.set(im.path, im);
   }
+  for (const f of extra) files.set(f.path, f);
   const jsonl = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
   files.set(`${track}.jsonl`, { path: `${track}.jsonl`, bytes: jsonl, sha256: sha(jsonl) });
   const sorted = [...files.values()].sort((a, b) => byCodeUnit(a.path, b.path));
@@ -123,13 +195,13 @@ function exportStep(): void {
 
 /**
  * Writes each file atomically (temp + rename), skipping files already identical, and removes images
- * of this track that the previous manifest listed and the plan no longer has. Crash-safe at every
+ * of this track that the previous manifest listed, the plan no longer has and no other track's manifest lists. Crash-safe at every
  * step: stale temp files are swept first; the manifest, which tells a rerun what the previous export
  * held, is replaced only after every data file is in place and every stale image is gone, so a
  * rerun after a kill anywhere still knows which images to remove and ends with the folder a clean
  * run writes.
  */
-export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: string[]): { written: number; unchanged: number; removed: number; swept: number } {
+export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: string[], usedByOthers: Set<string> = new Set()): { written: number; unchanged: number; removed: number; swept: number } {
   let written = 0;
   let unchanged = 0;
   let removed = 0;
@@ -149,7 +221,8 @@ export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: s
   for (const f of plan.files) if (!isManifest(f)) put(f);
   const keep = new Set(plan.files.map((f) => f.path));
   for (const old of previousImages) {
-    if (!keep.has(old) && existsSync(join(dir, old))) { exportStep(); unlinkSync(join(dir, old)); removed++; }
+    // images/ is shared by the tracks: a file another track's manifest lists stays
+    if (!keep.has(old) && !usedByOthers.has(old) && existsSync(join(dir, old))) { exportStep(); unlinkSync(join(dir, old)); removed++; }
   }
   for (const f of plan.files) if (isManifest(f)) put(f);
   exportStep();

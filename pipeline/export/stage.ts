@@ -6,14 +6,12 @@ import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import type { Track } from '../../schemas/export.ts';
-import type { CodeFinder } from '../leakage/code-finder.ts';
+import { TRACKS, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
-import { answerTerms } from '../leakage/terms.ts';
-import { scanRow } from './scanner.ts';
-import { applyExportPlan, buildDiagnosisRow, buildExportPlan, previousManifestImages, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
+import { scanMessage, scanRow, type HiddenText, type ScanFinding } from './scanner.ts';
+import { applyExportPlan, buildExportPlan, buildRow, noticeFile, previousManifestImages, type BuiltRow, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
 
-export const EXPORT_VERSION = '1';
+export const EXPORT_VERSION = '2';
 
 export const exportDir = (ctx: StageContext): string => join(ctx.store.workdir, 'export');
 
@@ -33,7 +31,7 @@ export function diskFingerprint(dir: string, track: Track): string {
   }));
 }
 
-export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null, prov: () => ProvenanceBase): Stage<{ track: Track }, ExportPlan> {
+export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase): Stage<{ track: Track }, ExportPlan> {
   // Only rows filter made from the question as it stands now: after `mmrare generate` alone, a row
   // filtered from an older draft is not exported until filter has run again.
   const rowsOf = (ctx: StageContext, track: string): FilteredRow[] =>
@@ -43,6 +41,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
       .filter((r) => r.input_hash === hashOf(r.draft_json));
   const decisionsOf = (ctx: StageContext, id: string): { reason: string; action: string }[] =>
     ctx.store.db.prepare(`SELECT reason_code AS reason, action FROM decisions WHERE question_id = ? AND stage != 'export' ORDER BY id`).all(id) as { reason: string; action: string }[];
+  const notice = () => noticeFile({ release: lexicon.release, licence: lexicon.source.licence }, prov().vocabularies ?? []);
 
   return {
     name: 'export',
@@ -51,7 +50,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
     configSlice: () => ({ orphanetRelease: lexicon.release }),
 
     items(ctx) {
-      return ctx.config.generate.tracks.map((track) => {
+      return TRACKS.filter((t) => ctx.config.generate.tracks.includes(t)).map((track) => {
         const rows = rowsOf(ctx, track);
         const recorded = (ctx.store.db.prepare('SELECT sha256 FROM exports WHERE track = ? ORDER BY id DESC LIMIT 1').get(`${track}:files`) as { sha256: string } | undefined)?.sha256;
         const onDisk = diskFingerprint(exportDir(ctx), track);
@@ -59,7 +58,7 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
           key: track,
           // the files on disk are part of the input: a deleted or edited export file is rewritten
           inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === (recorded ?? NO_FILES) ? 'intact' : onDisk),
-          input: { track: track as Track },
+          input: { track },
         };
       });
     },
@@ -67,31 +66,40 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
     async process(item, ctx): Promise<ItemResult<ExportPlan>> {
       const db = ctx.store.db;
       const rejected: RowRejection[] = [];
-      const candidates = [];
+      const candidates: BuiltRow[] = [];
+      const findings: ScanFinding[] = [];
       for (const r of rowsOf(ctx, item.input.track)) {
         const filtered = JSON.parse(r.final_json) as FilteredQuestion;
+        const d = filtered.draft;
         const art = db.prepare('SELECT pmid, doi, license_code, source_urls_json FROM articles WHERE pmcid = ?').get(r.pmcid) as
           { pmid: string | null; doi: string | null; license_code: string; source_urls_json: string };
-        const media = new Set((db.prepare(`SELECT media_name FROM images WHERE image_id IN (${filtered.draft.images.map(() => '?').join(',') || "''"})`)
-          .all(...filtered.draft.images.map((i) => i.imageId)) as { media_name: string }[]).map((m) => m.media_name));
+        const storeIds = [...new Set(d.images.map((i) => i.storeImageId))];
+        const media = new Set((db.prepare(`SELECT media_name FROM images WHERE image_id IN (${storeIds.map(() => '?').join(',') || "''"})`)
+          .all(...storeIds) as { media_name: string }[]).map((m) => m.media_name));
         const urls = JSON.parse(art.source_urls_json) as string[];
         const sourceUrls = urls.filter((u, i) => i === 0 || [...media].some((m) => u.split('?')[0].endsWith(`/${m}`)));
-        const built = buildDiagnosisRow({
+        const built = buildRow({
           filtered, article: { pmid: art.pmid, doi: art.doi, license: art.license_code, sourceUrls },
           decisions: decisionsOf(ctx, r.id), imageBytes: (sha) => ctx.store.readBlob(sha),
         }, prov());
-        const d = filtered.draft;
-        const terms = answerTerms(lexicon, d.orphaCode, d.answer, d.answerAliases, d.extraTerms);
-        const findings = scanRow(
-          { question: built.row.question, context: built.row.context, ...Object.fromEntries(built.row.images.map((im) => [`image_label:${im.id}`, im.label])) },
-          { name: d.answer, aliases: d.answerAliases, code: d.orphaCode, codes: terms.codes }, findCodes);
-        if (findings.length > 0) {
-          rejected.push({ questionId: r.id, reason: 'leak_found_by_scanner', rule: 'export.scanner', detail: { findings: findings.slice(0, 5) } });
-          continue;
-        }
+        // the scanner reads the row as exported, plus what the row does not carry: captions and the images' own text
+        const captions = (db.prepare(`SELECT caption FROM figures WHERE pmcid = ? AND figure_id IN (${d.images.map(() => '?').join(',') || "''"})`)
+          .all(r.pmcid, ...d.images.map((i) => i.figureId)) as { caption: string }[]).map((c) => c.caption).filter(Boolean);
+        const hidden: HiddenText = { captions: d.track === 'cross-image' ? captions : [], imageText: Object.fromEntries(d.images.map((i) => [i.imageId, i.ocrText])) };
+        findings.push(...scanRow(built.row, hidden));
         candidates.push(built);
       }
-      const plan = buildExportPlan(item.input.track, candidates, rejected);
+      const decisionsOfFindings: DecisionInput[] = findings.map((f) => ({
+        action: 'drop', reason: 'leak_found_by_scanner', rule: 'export.scanner', questionId: f.row, field: f.field, span: [f.at, f.at + f.found.length], matchedText: f.found,
+        detail: { term: f.term, kind: f.kind },
+      }));
+      if (findings.length) {
+        // a residual leak refuses the whole track's release: the files on disk are left as they were
+        const message = scanMessage(item.input.track, findings);
+        ctx.log.warn(message);
+        return { kind: 'drop', reason: 'leak_found_by_scanner', rule: 'export.scanner', detail: { track: item.input.track, findings: findings.length, message }, decisions: decisionsOfFindings };
+      }
+      const plan = buildExportPlan(item.input.track, candidates, rejected, [notice()]);
       const decisions: DecisionInput[] = plan.rejected.map((x) => ({ action: 'drop', reason: x.reason, rule: x.rule, questionId: x.questionId, detail: x.detail }));
       return { kind: 'output', output: plan, decisions, attributes: { rows: plan.rows.length, rejected: plan.rejected.length, files: plan.files.length } };
     },
@@ -100,7 +108,8 @@ export function createExportStage(lexicon: Lexicon, findCodes: CodeFinder | null
 
     write(ctx, _item, plan: ExportPlan): string {
       const dir = exportDir(ctx);
-      const res = applyExportPlan(dir, plan, previousManifestImages(dir, plan.track));
+      const others = new Set(TRACKS.filter((t) => t !== plan.track).flatMap((t) => previousManifestImages(dir, t)));
+      const res = applyExportPlan(dir, plan, previousManifestImages(dir, plan.track), others);
       const now = new Date().toISOString();
       const ins = ctx.store.db.prepare('INSERT INTO exports (run_id, track, path, sha256, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)');
       const jsonl = plan.files.find((f) => f.path === `${plan.track}.jsonl`)!;

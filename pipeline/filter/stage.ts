@@ -1,56 +1,77 @@
-// filter: answer-in-context leak control. Every masked span is a decision row (rule, span,
-// matched text); a question whose leaks cannot be removed without gutting it is dropped.
+// filter: leak control per track. Every hit of a leak rule is a decision row (rule, field, span, matched
+// text): a span is masked where its sentence stays useful, the sentence is dropped otherwise, and a
+// question whose leaks cannot be removed without gutting it is dropped. Scores (hits per rule, masked
+// share, overlaps) are attributes; the thresholds that turn them into decisions are in `filter.*`.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import { FilteredQuestion, type QuestionDraft } from '../../schemas/question.ts';
-import { answerTerms } from '../leakage/terms.ts';
+import { FilteredQuestion, joinParts, type QuestionDraft, type VisiblePart } from '../../schemas/question.ts';
 import type { CodeFinder } from '../leakage/code-finder.ts';
-import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, type LeakHit } from '../leakage/patterns.ts';
+import { maskSpans } from '../leakage/patterns.ts';
+import { leakFinder, rulesFor, type LeakRule, type RuleHit } from './rules.ts';
 
-export const FILTER_VERSION = '2';
+export { leakFinder } from './rules.ts';
 
+export const FILTER_VERSION = '3';
 
-const REASON: Record<LeakHit['source'], string> = {
-  answer: 'leak_answer_in_context', alias: 'leak_synonym_in_context', code: 'leak_code_in_context', parent: 'leak_parent_group_in_context',
-};
-
-/**
- * A leak finder for one question: its terms and patterns are built once, then every model-visible
- * text (question, context, image labels) is searched with surface patterns plus normalised matcher hits.
- */
-export function leakFinder(draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): (text: string) => LeakHit[] {
-  const terms = answerTerms(lex, draft.orphaCode, draft.answer, draft.answerAliases, draft.extraTerms);
-  const patterns = [...buildLeakPatterns(terms.terms), ...codeTerms(draft.orphaCode)];
-  return (text) => {
-    const hits = findLeaks(text, patterns);
-    if (findCodes) {
-      // every matcher hit on the answer; overlaps with pattern hits are merged into one span below
-      for (const m of findCodes(text)) {
-        if (terms.codes.has(m.orphaCode)) hits.push({ start: m.start, end: m.end, text: m.text, form: m.text, source: 'alias' });
-      }
-    }
-    return mergeOverlaps(hits, text);
-  };
-}
-
-/** All leak hits in one model-visible text of a question. */
-export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null): LeakHit[] {
+/** All leak hits in one model-visible text of a question (the answer-in-context rules). */
+export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null) {
   return leakFinder(draft, lex, findCodes)(text);
 }
 
-function mergeOverlaps(hits: LeakHit[], text: string): LeakHit[] {
-  const sorted = [...hits].sort((a, b) => a.start - b.start || b.end - a.end);
-  const out: LeakHit[] = [];
-  for (const h of sorted) {
-    const last = out[out.length - 1];
-    if (last && h.start < last.end) {
-      if (h.end > last.end) { last.end = h.end; last.text = text.slice(last.start, last.end); }
-      continue;
+export interface FieldResult { text: string; parts: VisiblePart[]; decisions: DecisionInput[]; maskedChars: number; droppedChars: number; masks: number; dropped: number; fixedLeak: RuleHit | null; hits: Record<string, number> }
+
+const letters = (s: string): number => (s.match(/[\p{L}\p{N}]/gu) ?? []).length;
+
+/**
+ * Applies the rules to one field, part by part. A sentence with a drop-sentence hit, or one that masks
+ * would leave without most of its letters, is removed; otherwise its hits are masked. A hit in the
+ * question's own wording (not a case sentence) cannot be dropped: it is returned as `fixedLeak`.
+ */
+export function filterField(field: 'question' | 'context', parts: VisiblePart[], rules: LeakRule[], questionId: string, token: string, maxSentenceMasked: number): FieldResult {
+  const decisions: DecisionInput[] = [];
+  const out: VisiblePart[] = [];
+  const hits: Record<string, number> = {};
+  let offset = 0;
+  let maskedChars = 0;
+  let droppedChars = 0;
+  let masks = 0;
+  let dropped = 0;
+  let fixedLeak: RuleHit | null = null;
+  parts.forEach((p, i) => {
+    const base = offset + (i === 0 ? 0 : p.sep.length);
+    offset = base + p.text.length;
+    const found = rules.filter((r) => !r.sentencesOnly || p.sentence).flatMap((r) => r.find(p.text));
+    for (const h of found) hits[h.reason] = (hits[h.reason] ?? 0) + 1;
+    const masked = found.filter((h) => h.action === 'mask').sort((a, b) => a.start - b.start)
+      .filter((h, k, arr) => k === 0 || h.start >= arr[k - 1].end);
+    const maskedLetters = masked.reduce((n, h) => n + letters(h.text), 0);
+    const gutted = p.sentence !== null && letters(p.text) > 0 && maskedLetters / letters(p.text) > maxSentenceMasked;
+    const drop = p.sentence !== null && (found.some((h) => h.action === 'drop_sentence') || gutted);
+    if (!p.sentence && found.some((h) => h.action === 'drop_sentence')) fixedLeak = found.find((h) => h.action === 'drop_sentence')!;
+    for (const h of drop ? found : masked) {
+      decisions.push({
+        action: drop ? 'exclude' : 'mask', reason: h.reason, rule: h.rule, questionId, field,
+        span: [base + h.start, base + h.end], matchedText: h.text,
+        detail: { form: h.form, ...(drop ? { sentence: p.sentence?.index, sectionId: p.sentence?.sectionId } : { token }), ...(h.score !== undefined ? { score: h.score } : {}) },
+      });
     }
-    out.push({ ...h });
-  }
-  return out;
+    if (drop) {
+      if (gutted && !found.some((h) => h.action === 'drop_sentence')) {
+        decisions.push({
+          action: 'exclude', reason: 'leak_sentence_dropped', rule: 'filter.leak.sentence_gutted', questionId, field, span: [base, base + p.text.length], matchedText: p.text,
+          detail: { maskedShare: Number((maskedLetters / letters(p.text)).toFixed(3)), max: maxSentenceMasked, sentence: p.sentence?.index },
+        });
+      }
+      droppedChars += p.text.length;
+      dropped++;
+      return;
+    }
+    maskedChars += masked.reduce((n, h) => n + h.end - h.start, 0);
+    masks += masked.length;
+    out.push({ ...p, sep: out.length === 0 ? '' : p.sep, text: maskSpans(p.text, masked.map((h) => ({ ...h, source: 'answer' as const })), token) });
+  });
+  return { text: joinParts(out), parts: out, decisions, maskedChars, droppedChars, masks, dropped, fixedLeak, hits };
 }
 
 export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null): Stage<{ draftJson: string }, FilteredQuestion> {
@@ -68,39 +89,52 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
 
     async process(item: StageItem<{ draftJson: string }>, ctx: StageContext): Promise<ItemResult<FilteredQuestion>> {
       const draft = JSON.parse(item.input.draftJson) as QuestionDraft;
-      const token = ctx.config.filter.maskToken;
-      const decisions: DecisionInput[] = [];
-      const find = leakFinder(draft, lexicon, findCodes);
-      const fields: Record<'question' | 'context', string> = { question: draft.question, context: draft.context };
-      let masked = 0;
-      let maskedChars = 0;
-      for (const field of ['question', 'context'] as const) {
-        const hits = find(fields[field]);
-        for (const h of hits) {
-          decisions.push({
-            action: 'mask', reason: REASON[h.source], rule: `filter.leak.${h.source}`, questionId: draft.id, field,
-            span: [h.start, h.end], matchedText: h.text, detail: { form: h.form, token },
-          });
-          maskedChars += h.end - h.start;
-        }
-        masked += hits.length;
-        fields[field] = maskSpans(fields[field], hits, token);
-      }
+      const cfg = ctx.config.filter;
+      const token = cfg.maskToken;
+      const rules = rulesFor(draft, lexicon, findCodes, { captionShingleWords: cfg.captionShingleWords, findingOverlap: cfg.findingOverlap });
+      const q = filterField('question', draft.questionParts, rules, draft.id, token, cfg.maxSentenceMaskedFraction);
+      const c = filterField('context', draft.contextParts, rules, draft.id, token, cfg.maxSentenceMaskedFraction);
+      const decisions = [...q.decisions, ...c.decisions];
+      const hits: Record<string, number> = { ...q.hits };
+      for (const [k, v] of Object.entries(c.hits)) hits[k] = (hits[k] ?? 0) + v;
+      // the share of the case text that leak control removed: of the context, or (examination) of the question's case sentences
+      const caseText = draft.contextParts.length ? draft.context : joinParts(draft.questionParts.filter((p) => p.sentence));
+      const removed = draft.contextParts.length ? c.maskedChars + c.droppedChars : q.maskedChars + q.droppedChars;
+      const frac = caseText.length ? removed / caseText.length : 0;
+      const attributes = { masked_spans: q.masks + c.masks, dropped_sentences: q.dropped + c.dropped, masked_fraction: Number(frac.toFixed(4)), hits };
+      const drop = (reason: string, rule: string, detail: Record<string, unknown>): ItemResult<FilteredQuestion> => ({ kind: 'drop', reason, rule, detail: { track: draft.track, ...detail }, decisions, attributes });
+
+      const fixed = q.fixedLeak ?? c.fixedLeak;
+      if (fixed) return drop('leak_unremovable', 'filter.leak.fixed_wording', { hit: fixed.text, rule: fixed.rule });
       // Image labels are generated ("Image 3"), but check them: a label must never carry the answer.
       for (const im of draft.images) {
-        if (find(im.label).length > 0) {
-          return { kind: 'drop', reason: 'leak_in_image_label', rule: 'filter.leak.image_label', detail: { image: im.imageId, label: im.label }, decisions };
+        const hit = rules.flatMap((r) => (r.sentencesOnly ? [] : r.find(im.label)))[0];
+        if (hit) return drop('leak_in_image_label', 'filter.leak.image_label', { image: im.imageId, label: im.label, matched: hit.text });
+      }
+      // Text inside a shown image (OCR): generate withholds such images; one still here is needed, so the question goes.
+      for (const im of draft.images) {
+        if (!im.ocrText) continue;
+        const hit = rules.flatMap((r) => (r.sentencesOnly ? [] : r.find(im.ocrText!)))[0];
+        if (hit) {
+          decisions.push({ action: 'drop', reason: 'leak_in_image_text', rule: 'filter.leak.image_text', questionId: draft.id, field: `image_text:${im.imageId}`, span: [hit.start, hit.end], matchedText: hit.text, detail: { form: hit.form, why: hit.reason } });
+          return drop('leak_in_image_text', 'filter.leak.image_text', { image: im.imageId, matched: hit.text });
         }
       }
-      const frac = draft.context.length ? maskedChars / draft.context.length : 0;
-      if (frac > ctx.config.filter.maxMaskedFraction) {
-        return { kind: 'drop', reason: 'leak_unremovable', rule: 'filter.leak.max_masked_fraction', detail: { maskedFraction: Number(frac.toFixed(3)), max: ctx.config.filter.maxMaskedFraction }, decisions };
+      if (frac > cfg.maxMaskedFraction) {
+        return drop('leak_unremovable', 'filter.leak.max_masked_fraction', { maskedFraction: Number(frac.toFixed(3)), max: cfg.maxMaskedFraction });
+      }
+      const caseParts = draft.contextParts.length ? c.parts : q.parts.filter((p) => p.sentence);
+      if ((draft.contextParts.length || draft.questionParts.some((p) => p.sentence)) && caseParts.length === 0 && draft.track !== 'cross-image') {
+        return drop('leak_unremovable', 'filter.leak.nothing_left', { sentences: draft.contextParts.length || draft.questionParts.length });
       }
       return {
         kind: 'output',
-        output: { draft, question: fields.question, context: fields.context, maskedSpans: masked, reasons: [...new Set(decisions.map((d) => d.reason))].sort() },
+        output: {
+          draft, question: q.text, context: c.text, maskedSpans: q.masks + c.masks, droppedSentences: q.dropped + c.dropped,
+          reasons: [...new Set(decisions.map((d) => d.reason))].sort(),
+        },
         decisions,
-        attributes: { masked_spans: masked, masked_fraction: Number(frac.toFixed(4)) },
+        attributes,
       };
     },
 

@@ -1,126 +1,183 @@
-// generate: one diagnosis-track draft question per case with an accepted rare diagnosis.
-// Item = one case ("PMC123#c1"), so drops are counted and explained per case.
+// generate: one draft question per (case, track) for every case with an accepted rare diagnosis. The
+// stage reads the store and builds the case material; each track's generator (pure) builds the draft.
+// Item = "PMC123#c1:treatment", so drops are counted per track and a model-backed track retries alone.
+// Cases whose diagnosis align did not accept are not listed: align recorded that decision (one stage owns each drop).
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
+import { ConfigError } from '../core/errors.ts';
 import { upstreamOutputs } from '../runner/runner.ts';
-import type { ParsedArticle, Sentence } from '../../schemas/article.ts';
+import type { ParsedArticle } from '../../schemas/article.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import { buildLeakPatterns } from '../leakage/patterns.ts';
-import { buildDiagnosisDraft, type FigureInfo, type ImageInfo, type MentionSpan, type RefSpan } from './diagnosis.ts';
-import { QuestionDraft } from '../../schemas/question.ts';
-import { answerTerms, categoryOf, definedShortForms } from '../leakage/terms.ts';
+import { recogniserFor, type Vocab } from '../../ontology/vocab/index.ts';
+import { QuestionDraft, TRACKS, type Track } from '../../schemas/question.ts';
+import type { Config } from '../../schemas/config.ts';
 import { crossArticleDuplicates, type CrossDuplicate } from './cross-duplicates.ts';
+import { diagnosisInfo, materialFromArticle, type CaseMaterial, type ImageInfo, type MentionSpan } from './material.ts';
+import { rulesGenerator, type TrackGenerator } from './generator.ts';
+import { onePatient } from './selection.ts';
 
-export const GENERATE_VERSION = '3';
+export const GENERATE_VERSION = '4';
 
-interface CaseInput { pmcid: string; caseNo: number; duplicates: CrossDuplicate[] }
+export { questionId } from './material.ts';
+import { questionId } from './material.ts';
 
-/** Stable across runs: pmcid + track + case + the answer code. */
-export function questionId(track: string, pmcid: string, caseNo: number, orphaCode: string): string {
-  return `${track === 'diagnosis' ? 'dx' : track}-${pmcid}-c${caseNo}-${hashOf(track, pmcid, caseNo, orphaCode).slice(0, 8)}`;
-}
+interface CaseInput { pmcid: string; caseNo: number; track: Track; duplicates: CrossDuplicate[] }
 
 interface DiagRow { orpha_code: string | null; orpha_name: string | null; status: string; reason: string | null; evidence_json: string; aliases_json: string }
 
-export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, QuestionDraft> {
+/** Which generator writes a track: the rules, or one a caller supplies for `generate.generators.<track> = "llm"`. */
+export type GeneratorFactory = (track: Track, config: Config) => TrackGenerator;
+
+const defaultFactory: GeneratorFactory = (track, config) => {
+  if (config.generate.generators[track] === 'llm') {
+    throw new ConfigError(`generate.generators.${track} is "llm" but no model-backed generator was supplied (pipeline/generate/llm.ts)`);
+  }
+  return rulesGenerator(track);
+};
+
+/** Columns other stages may have added to `images` (quality rules, OCR): read when present. */
+function imageColumns(ctx: StageContext): Set<string> {
+  return new Set((ctx.store.db.prepare('PRAGMA table_info(images)').all() as { name: string }[]).map((c) => c.name));
+}
+
+export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { generators?: GeneratorFactory } = {}): Stage<CaseInput, QuestionDraft> {
+  const recogniser = recogniserFor(vocab);
+  const vocabHash = hashOf(vocab.sources.map((s) => [s.id, s.sha256]), vocab.compilerVersion);
+  const factory = opts.generators ?? defaultFactory;
+  const generators = new Map<string, TrackGenerator>();
+  const generatorFor = (track: Track, config: Config): TrackGenerator => {
+    const k = `${track}:${config.generate.generators[track]}`;
+    let g = generators.get(k);
+    if (!g) { g = factory(track, config); generators.set(k, g); }
+    return g;
+  };
+  // material is built once per case and shared by its tracks (their items come one after another)
+  let cached: { key: string; material: CaseMaterial } | null = null;
+
+  function material(ctx: StageContext, pmcid: string, caseNo: number, duplicates: CrossDuplicate[], diag: DiagRow): CaseMaterial {
+    const key = hashOf(pmcid, caseNo, duplicates, diag, ctx.config.generate);
+    if (cached?.key === key) return cached.material;
+    const db = ctx.store.db;
+    const code = diag.orpha_code!;
+    const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
+    const article = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
+    const texts = [article.abstract, ...article.sections.map((x) => x.text)];
+    const diagnosis = diagnosisInfo(lexicon, {
+      code, name, articleAliases: JSON.parse(diag.aliases_json) as string[], texts,
+      statements: (JSON.parse(diag.evidence_json) as { sectionId: string | null; start: number; end: number; text: string }[])
+        .map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
+    });
+    const cols = imageColumns(ctx);
+    // images a quality rule failed are shown nowhere (extract's images.quality, when that column exists)
+    const quality = cols.has('quality') ? `AND quality IN ('ok', 'placeholder_exempt')` : '';
+    const ocr = cols.has('ocr_text') ? 'ocr_text' : 'NULL AS ocr_text';
+    const images = (db.prepare(`SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code, ${ocr}
+        FROM images WHERE pmcid = ? ${quality} ORDER BY image_id`).all(pmcid) as
+      { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string; ocr_text: string | null }[])
+      .filter((i) => !duplicates.some((d) => d.imageId === i.image_id))
+      .map((i): ImageInfo => ({
+        imageId: i.image_id, figureId: i.figure_id, ord: i.ord, width: i.width, height: i.height, normSha: i.norm_sha256, format: i.format,
+        placeholder: i.placeholder === 1, license: i.license_code, ocrText: i.ocr_text && i.ocr_text.trim() ? i.ocr_text : null,
+      }));
+    const mentions = (db.prepare(`SELECT section_id, start_offset, end_offset, orpha_code, orpha_name, status, text FROM mentions WHERE pmcid = ? AND field = 'body'`).all(pmcid) as
+      { section_id: string | null; start_offset: number; end_offset: number; orpha_code: string; orpha_name: string; status: string; text: string }[])
+      .map((x): MentionSpan => ({ sectionId: x.section_id, start: x.start_offset, end: x.end_offset, orphaCode: x.orpha_code, orphaName: x.orpha_name, status: x.status, text: x.text }));
+    const m = materialFromArticle(article, caseNo, { diagnosis, images, mentions, recogniser, options: {
+      minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,
+      minImages: ctx.config.generate.minImages, minKeyTests: ctx.config.generate.minKeyTests,
+    } });
+    cached = { key, material: m };
+    return m;
+  }
+
   return {
     name: 'generate',
     version: GENERATE_VERSION,
     reconcile: true,
     outputSchema: QuestionDraft,
-    configSlice: (c) => ({ ...c.generate, nearDuplicateMaxDistance: c.extract.images.nearDuplicateMaxDistance, orphanetRelease: lexicon.release }),
+    // which generator a track uses is part of that track's items' input, not of the stage's config
+    configSlice: (c) => ({ ...c.generate, tracks: undefined, generators: undefined, nearDuplicateMaxDistance: c.extract.images.nearDuplicateMaxDistance, orphanetRelease: lexicon.release, vocab: vocabHash }),
 
     items(ctx) {
       const extract = upstreamOutputs(ctx, 'extract');
-      const cases = ctx.store.db.prepare('SELECT pmcid, case_no FROM case_diagnoses ORDER BY pmcid, case_no').all() as { pmcid: string; case_no: number }[];
       const align = upstreamOutputs(ctx, 'align');
+      const cases = ctx.store.db.prepare(`SELECT pmcid, case_no FROM case_diagnoses WHERE status = 'accepted' AND orpha_code IS NOT NULL ORDER BY pmcid, case_no`).all() as { pmcid: string; case_no: number }[];
+      const quality = imageColumns(ctx).has('quality') ? `AND quality = 'ok'` : '';
       // images that failed a quality rule are shown nowhere, so they are nobody's duplicate either
-      const hashes = ctx.store.db.prepare(`SELECT image_id AS imageId, pmcid, dhash FROM images WHERE placeholder = 0 AND quality = 'ok' ORDER BY image_id`).all() as
+      const hashes = ctx.store.db.prepare(`SELECT image_id AS imageId, pmcid, dhash FROM images WHERE placeholder = 0 ${quality} ORDER BY image_id`).all() as
         { imageId: string; pmcid: string; dhash: string }[];
       const dups = [...crossArticleDuplicates(hashes, ctx.config.extract.images.nearDuplicateMaxDistance).values()];
-      return cases.filter((c) => align.has(c.pmcid)).map((c) => {
+      const tracks = TRACKS.filter((t) => ctx.config.generate.tracks.includes(t));
+      // the text read from an article's images (OCR) decides which images may be shown: part of the input
+      const ocrOf = new Map<string, string>();
+      if (imageColumns(ctx).has('ocr_text')) {
+        const rows = ctx.store.db.prepare('SELECT pmcid, image_id, ocr_text FROM images WHERE ocr_text IS NOT NULL ORDER BY image_id').all() as { pmcid: string; image_id: string; ocr_text: string }[];
+        for (const r of rows) ocrOf.set(r.pmcid, hashOf(ocrOf.get(r.pmcid) ?? '', r.image_id, r.ocr_text));
+      }
+      return cases.filter((c) => align.has(c.pmcid)).flatMap((c) => {
         const duplicates = dups.filter((d) => d.imageId.startsWith(`${c.pmcid}-`));
-        return {
-          key: `${c.pmcid}#c${c.case_no}`,
-          // a duplicate found in another article re-runs this case
-          inputHash: hashOf(align.get(c.pmcid), extract.get(c.pmcid), duplicates),
-          input: { pmcid: c.pmcid, caseNo: c.case_no, duplicates },
-          pmcid: c.pmcid,
-        };
+        return tracks.map((track) => {
+          const g = generatorFor(track, ctx.config);
+          return {
+            key: `${c.pmcid}#c${c.case_no}:${track}`,
+            // a duplicate found in another article re-runs this case; so does a change of the track's generator
+            inputHash: hashOf(align.get(c.pmcid), extract.get(c.pmcid), duplicates, track, g.info, ocrOf.get(c.pmcid) ?? null),
+            input: { pmcid: c.pmcid, caseNo: c.case_no, track, duplicates },
+            pmcid: c.pmcid,
+          };
+        });
       });
     },
 
     async process(item: StageItem<CaseInput>, ctx: StageContext): Promise<ItemResult<QuestionDraft>> {
-      const db = ctx.store.db;
-      const { pmcid, caseNo } = item.input;
-      const diag = db.prepare('SELECT orpha_code, orpha_name, status, reason, evidence_json, aliases_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
-        .get(pmcid, caseNo) as DiagRow;
-      if (diag.status !== 'accepted' || !diag.orpha_code) {
-        // The decision itself was recorded by align; here the case simply yields no question.
-        return { kind: 'drop', reason: diag.reason ?? `diagnosis_${diag.status}`, rule: 'generate.requires_accepted_diagnosis', detail: { status: diag.status } };
+      const { pmcid, caseNo, track, duplicates } = item.input;
+      const diag = ctx.store.db.prepare('SELECT orpha_code, orpha_name, status, reason, evidence_json, aliases_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
+        .get(pmcid, caseNo) as DiagRow | undefined;
+      if (!diag || diag.status !== 'accepted' || !diag.orpha_code) return { kind: 'drop', reason: 'diagnosis_not_accepted', rule: 'generate.requires_accepted_diagnosis', detail: { status: diag?.status ?? null } };
+      const m = material(ctx, pmcid, caseNo, duplicates, diag);
+      const one = onePatient(m.sentences);
+      if (!one.ok) return { kind: 'drop', reason: 'case_multiple_patients', rule: 'generate.case.one_patient', detail: one.detail };
+      const g = generatorFor(track, ctx.config);
+      const res = await g.generate(m);
+      if (!res.ok) {
+        if ('transient' in res) return { kind: 'transient', error: res.error };
+        const id = questionId(track, pmcid, caseNo, diag.orpha_code);
+        const withheld: DecisionInput[] = (res.withheld ?? []).map((w) => ({ action: 'exclude', reason: w.reason, rule: w.rule, questionId: id, field: `image:${w.imageId}`, detail: { figure: w.figureLabel, why: w.detail } }));
+        return { kind: 'drop', reason: res.reason, rule: res.rule, detail: { track, ...res.detail }, decisions: withheld };
       }
-      const code = diag.orpha_code;
-      const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
-      const articleAliases = JSON.parse(diag.aliases_json) as string[];
-      const evidence = JSON.parse(diag.evidence_json) as QuestionDraft['diagnosisStatements'];
-      const parsedArticle = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
-      const extraTerms = definedShortForms([parsedArticle.abstract, ...parsedArticle.sections.map((x) => x.text)], answerTerms(lexicon, code, name, articleAliases).terms);
-      const terms = answerTerms(lexicon, code, name, articleAliases, extraTerms);
-      const timeline: Sentence[] = parsedArticle.cases.find((c) => c.index === caseNo)?.sentences ?? [];
-      // written references with their section offsets, made relative to each sentence
-      const refSpans = new Map<number, RefSpan[]>();
-      for (const s of timeline) {
-        const spans = parsedArticle.figures.flatMap((f) => f.references
-          .filter((r) => r.sectionId === s.sectionId && r.start >= s.start && r.end <= s.end)
-          .map((r) => ({ figureId: f.id, start: r.start - s.start, end: r.end - s.start })));
-        refSpans.set(s.index, spans);
-      }
-      const figures = parsedArticle.figures.map((f): FigureInfo => ({ id: f.id, kind: f.kind, label: f.label, panels: f.panels.map((p) => p.letter) }));
-      // only images that passed the quality rules (or are exempt placeholder cards) are shown (extract/quality.ts)
-      const images = (db.prepare(`SELECT image_id, figure_id, ord, width, height, norm_sha256, format, placeholder, license_code FROM images
-          WHERE pmcid = ? AND quality IN ('ok', 'placeholder_exempt') ORDER BY image_id`).all(pmcid) as
-        { image_id: string; figure_id: string; ord: number; width: number; height: number; norm_sha256: string; format: string; placeholder: number; license_code: string }[])
-        .filter((i) => !item.input.duplicates.some((d) => d.imageId === i.image_id))
-        .map((i): ImageInfo => ({ imageId: i.image_id, figureId: i.figure_id, ord: i.ord, width: i.width, height: i.height, normSha: i.norm_sha256, format: i.format, placeholder: i.placeholder === 1, license: i.license_code }));
-      const mentions = (db.prepare(`SELECT section_id, start_offset, end_offset, orpha_code FROM mentions WHERE pmcid = ? AND field = 'body'`).all(pmcid) as
-        { section_id: string | null; start_offset: number; end_offset: number; orpha_code: string }[])
-        .map((m): MentionSpan => ({ sectionId: m.section_id, start: m.start_offset, end: m.end_offset, orphaCode: m.orpha_code }));
-
-      const res = buildDiagnosisDraft({
-        pmcid, caseNo, sentences: timeline, refSpans, figures, images, mentions,
-        answerCodes: terms.codes, answerPatterns: buildLeakPatterns(terms.terms.filter((t) => t.source !== 'parent')),
-        minContextSentences: ctx.config.generate.minContextSentences, maxImages: ctx.config.generate.maxImages,
-      });
-      if (!res.ok) return { kind: 'drop', reason: res.reason, rule: res.rule, detail: res.detail };
-      const d = res.draft;
-      const id = questionId('diagnosis', pmcid, caseNo, code);
-      const draft: QuestionDraft = {
-        id, track: 'diagnosis', pmcid, caseNo, question: d.question, context: d.context, images: d.images,
-        answer: name, answerAliases: terms.terms.filter((t) => t.source === 'alias').map((t) => t.form), extraTerms,
-        orphaCode: code, orphaName: name, category: categoryOf(lexicon, code),
-        diagnosisStatements: evidence.map((e) => ({ sectionId: e.sectionId, start: e.start, end: e.end, text: e.text })),
-        contextSentences: d.contextSentences.map((s) => ({ sectionId: s.sectionId, start: s.start, end: s.end, text: s.text, index: s.index })),
-        cut: { beforeSentence: d.cut.beforeSentence, reason: d.cut.reason, sentence: d.cut.sentence && { sectionId: d.cut.sentence.sectionId, start: d.cut.sentence.start, end: d.cut.sentence.end, text: d.cut.sentence.text } },
-      };
-      const dupDecisions: DecisionInput[] = item.input.duplicates.map((x) => ({
-        action: 'drop', reason: 'image_near_duplicate', rule: 'generate.image.cross_article_dhash', questionId: id, field: `image:${x.imageId}`,
+      const d = { ...res.draft, generator: g.info } as QuestionDraft;
+      const decisions: DecisionInput[] = duplicates.map((x) => ({
+        action: 'drop', reason: 'image_near_duplicate', rule: 'generate.image.cross_article_dhash', questionId: d.id, field: `image:${x.imageId}`,
         detail: { imageId: x.imageId, duplicateOf: x.duplicateOf, distance: x.distance },
       }));
+      for (const w of d.withheld) {
+        decisions.push({ action: 'exclude', reason: w.reason, rule: w.rule, questionId: d.id, field: `image:${w.imageId}`, detail: { figure: w.figureLabel, why: w.detail } });
+      }
+      if (d.cut) {
+        const s = d.cut.sentence;
+        decisions.push({
+          action: 'cut', reason: `cut_${d.cut.reason}`, rule: `generate.${track}.decision_point`, questionId: d.id, field: s ? `section:${s.sectionId}` : null,
+          span: s ? [s.start, s.end] : null, matchedText: s?.text ?? null, detail: { beforeSentence: d.cut.beforeSentence, contextSentences: d.contextParts.length },
+        });
+      }
+      for (const n of res.notes ?? []) decisions.push({ action: 'flag', reason: n.reason, rule: n.rule, questionId: d.id, field: n.field ?? null, detail: n.detail });
       return {
         kind: 'output',
-        output: draft,
-        decisions: [...dupDecisions, {
-          action: 'cut', reason: `cut_${d.cut.reason}`, rule: 'generate.diagnosis.decision_point', questionId: id, field: d.cut.sentence ? `section:${d.cut.sentence.sectionId}` : null,
-          span: d.cut.sentence ? [d.cut.sentence.start, d.cut.sentence.end] : null, matchedText: d.cut.sentence?.text ?? null,
-          detail: { beforeSentence: d.cut.beforeSentence, contextSentences: d.contextSentences.length },
-        }],
-        attributes: { context_sentences: d.contextSentences.length, images: d.images.length, placeholder_images: d.images.filter((i) => i.placeholder).length },
+        output: d,
+        decisions,
+        attributes: {
+          context_sentences: d.contextParts.length, images: d.images.length, withheld_images: d.withheld.length,
+          placeholder_images: d.images.filter((i) => i.placeholder).length, generator: d.generator.kind,
+        },
       };
     },
 
     clear(ctx, key) {
-      const [pmcid, c] = key.split('#c');
-      ctx.store.db.prepare('DELETE FROM questions WHERE pmcid = ? AND case_no = ?').run(pmcid, Number(c));
+      const [head, track] = key.split(':');
+      const [pmcid, c] = head.split('#c');
+      // keys before v4 had no track ("PMC123#c1"): clear every track of the case
+      if (track) ctx.store.db.prepare('DELETE FROM questions WHERE pmcid = ? AND case_no = ? AND track = ?').run(pmcid, Number(c), track);
+      else ctx.store.db.prepare('DELETE FROM questions WHERE pmcid = ? AND case_no = ?').run(pmcid, Number(c));
     },
 
     write(ctx, _item, q: QuestionDraft): string {
@@ -128,9 +185,14 @@ export function createGenerateStage(lexicon: Lexicon): Stage<CaseInput, Question
       db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, JSON.stringify(q));
       const ev = db.prepare('INSERT INTO question_evidence (question_id, ord, kind, ref_json) VALUES (?, ?, ?, ?)');
       let ord = 0;
-      for (const s of q.diagnosisStatements) ev.run(q.id, ord++, 'diagnosis_statement', JSON.stringify(s));
-      for (const s of q.contextSentences) ev.run(q.id, ord++, 'context_sentence', JSON.stringify(s));
-      for (const i of q.images) ev.run(q.id, ord++, 'image', JSON.stringify({ imageId: i.imageId, label: i.label, figure: i.figureLabel }));
+      const put = (kind: string, ref: unknown) => ev.run(q.id, ord++, kind, JSON.stringify(ref));
+      if (q.track === 'diagnosis') for (const s of q.diagnosisStatements) put('diagnosis_statement', s);
+      if (q.track === 'treatment') { for (const i of q.mustInclude) put('rubric_must_include', i); for (const i of q.mustNot) put('rubric_must_not', i); }
+      if (q.track === 'cross-image') for (const c of q.mainline) put('mainline_claim', c);
+      if (q.track === 'examination') { for (const k of q.keyTests) put('key_test', k); for (const f of q.redFlags) put('red_flag', f); }
+      for (const p of [...q.questionParts, ...q.contextParts]) if (p.sentence) put('visible_sentence', p.sentence);
+      for (const i of q.images) put('image', { imageId: i.imageId, label: i.label, figure: i.figureLabel, panel: i.panel });
+      for (const w of q.withheld) put('withheld_image', w);
       return hashOf(GENERATE_VERSION, q);
     },
   };

@@ -5,7 +5,8 @@
 import { americanize } from '../../ontology/match/normalize.ts';
 import { byCodeUnit } from '../core/hash.ts';
 
-export type LeakSource = 'answer' | 'alias' | 'code' | 'parent';
+// answer/alias/code/parent: the diagnosis; treatment: a drug or procedure of a treatment answer; key_test: an expected investigation
+export type LeakSource = 'answer' | 'alias' | 'code' | 'parent' | 'treatment' | 'key_test';
 
 export interface LeakTerm { form: string; source: LeakSource }
 export interface LeakPattern extends LeakTerm { re: RegExp; caseSensitive: boolean }

@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../../db/store.ts';
 import { parseConfig } from '../../schemas/config.ts';
-import { DiagnosisRow } from '../../schemas/export.ts';
+import { EXPORT_SCHEMAS, TRACKS, type ExportRow } from '../../schemas/export.ts';
+import { scanRow } from '../../pipeline/export/scanner.ts';
 import { runBuild as runPipeline, STAGE_NAMES } from '../../pipeline/compose.ts';
 import { createDirSource } from '../../pipeline/fetch/dir-source.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
 import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import { americanize } from '../../ontology/match/normalize.ts';
 import { sampleCorpus, tempDir, cli } from '../helpers.ts';
+import { llmGenerator, type GeneratorChat } from '../../pipeline/generate/llm.ts';
+import { rulesGenerator } from '../../pipeline/generate/generator.ts';
 
 const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
@@ -25,9 +28,11 @@ async function runOnce(dir: string) {
     return await runPipeline({ store, config: parseConfig({}), command: 'test', stages: STAGE_NAMES, source: createDirSource(SAMPLES), lexicon, log: silentLogger });
   } finally { store.close(); }
 }
-const exportFile = () => join(work.dir, 'export', 'diagnosis.jsonl');
+const exportFile = (track = 'diagnosis') => join(work.dir, 'export', `${track}.jsonl`);
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-const rows = () => readFileSync(exportFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const rowsOf = (track: string): ExportRow[] => readFileSync(exportFile(track), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const rows = () => rowsOf('diagnosis');
+const allRows = () => TRACKS.flatMap((t) => rowsOf(t));
 
 beforeAll(async () => {
   work = tempDir();
@@ -36,17 +41,85 @@ beforeAll(async () => {
 afterAll(() => work.cleanup());
 
 describe('end to end on the bundled real corpus', () => {
-  it('fetches and extracts all 48 case reports and exports at least 8 schema-valid diagnosis rows', () => {
+  it('fetches and extracts all 48 case reports and exports at least 8 schema-valid questions in each of the four tracks', () => {
     const byStage = Object.fromEntries(firstCounts.map((c) => [c.stage, c]));
     expect(byStage.fetch.kept).toBe(48);
     expect(byStage.extract.kept).toBeGreaterThanOrEqual(46);
-    const r = rows();
-    expect(r.length).toBeGreaterThanOrEqual(8);
-    for (const row of r) expect(DiagnosisRow.safeParse(row).success).toBe(true);
-    // sorted by id, ids unique
-    const ids = r.map((x) => x.id);
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(ids).size).toBe(ids.length);
+    for (const track of TRACKS) {
+      const r = rowsOf(track);
+      expect(r.length, track).toBeGreaterThanOrEqual(8);
+      const keys = Object.keys(r[0]).join(',');
+      for (const row of r) {
+        // the track's schema on every row, and the same fields in the same order on every row
+        const parsed = EXPORT_SCHEMAS[track].safeParse(row);
+        expect(parsed.success, `${row.id}: ${parsed.success ? '' : parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`).toBe(true);
+        expect(row.track).toBe(track);
+        expect(Object.keys(row).join(','), row.id).toBe(keys);
+        expect(row.id.slice(0, 3)).toBe({ diagnosis: 'dx-', treatment: 'tx-', 'cross-image': 'xi-', examination: 'ex-' }[track]);
+      }
+      // sorted by id, ids unique
+      const ids = r.map((x) => x.id);
+      expect([...ids].sort()).toEqual(ids);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    for (const row of rowsOf('cross-image')) expect(row.images.length, row.id).toBeGreaterThanOrEqual(2);
+    for (const row of rowsOf('examination')) expect(row.context).toBe('');
+  });
+
+  it('every evidence pointer resolves: image ids are shown or withheld, spans land inside the stored sentence or caption', () => {
+    const store = new Store(work.dir);
+    try {
+      const section = store.db.prepare('SELECT text FROM sections WHERE pmcid = ? AND section_id = ?');
+      const sentence = store.db.prepare('SELECT text FROM sentences WHERE pmcid = ? AND section_id = ? AND start_offset = ? AND end_offset = ?');
+      const caption = store.db.prepare('SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?');
+      let checked = 0;
+      const check = (row: ExportRow, s: { kind: 'sentence'; section_id: string; sentence_start: number; sentence_end: number; start: number; end: number; text: string } | { kind: 'caption'; figure_id: string; start: number; end: number; text: string }) => {
+        if (s.kind === 'sentence') {
+          const stored = sentence.pluck().get(row.pmcid, s.section_id, s.sentence_start, s.sentence_end) as string | undefined;
+          expect(stored, `${row.id}: no stored sentence at ${s.section_id}:${s.sentence_start}`).toBeDefined();
+          expect(s.start >= s.sentence_start && s.end <= s.sentence_end, row.id).toBe(true);
+          expect((section.pluck().get(row.pmcid, s.section_id) as string).slice(s.start, s.end)).toBe(s.text);
+        } else {
+          expect((caption.pluck().get(row.pmcid, s.figure_id) as string).slice(s.start, s.end), row.id).toBe(s.text);
+        }
+        checked++;
+      };
+      for (const row of allRows()) {
+        const ids = new Set([...row.images.map((i) => i.id), ...row.withheld_images.map((w) => w.id)]);
+        if (row.track === 'treatment') for (const i of [...row.rubric_must_include, ...row.rubric_must_not]) check(row, i.source);
+        if (row.track === 'examination') {
+          for (const k of row.evidence.key_tests) { check(row, k.source); for (const im of k.withheld_images) expect(ids.has(im), im).toBe(true); }
+          for (const f of [...row.red_flags_to_rule_out, ...row.must_not]) check(row, f.source);
+        }
+        if (row.track === 'cross-image') for (const c of row.golden_mainline) { for (const s of c.sources) check(row, s); for (const im of c.images) expect(ids.has(im), im).toBe(true); }
+        const mapping = row.track === 'cross-image' ? row.figure_mapping : row.evidence.figure_mapping;
+        for (const f of mapping) expect(row.images.some((i) => i.id === f.image_id && i.label === f.image), row.id).toBe(true);
+      }
+      expect(checked).toBeGreaterThan(50);
+    } finally { store.close(); }
+  });
+
+  it('the residual scan over every model-visible field of every exported row finds nothing', () => {
+    const store = new Store(work.dir);
+    try {
+      const captions = store.db.prepare('SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?');
+      let scanned = 0;
+      for (const row of allRows()) {
+        const figs = row.images.map((i) => i.id.replace(`${row.pmcid}-`, '').replace(/-\d+(?:#\w+)?$/, ''));
+        const hidden = { captions: row.track === 'cross-image' ? figs.map((f) => captions.pluck().get(row.pmcid, f) as string).filter(Boolean) : [], imageText: {} };
+        expect(scanRow(row, hidden), row.id).toEqual([]);
+        scanned++;
+      }
+      expect(scanned).toBeGreaterThanOrEqual(32);
+    } finally { store.close(); }
+  });
+
+  it('the release notice carries the credit lines of every vocabulary and Orphanet', () => {
+    const notice = readFileSync(join(work.dir, 'export', 'NOTICE.md'), 'utf8');
+    for (const words of ['NLM MeSH', 'MAxO', 'CC BY 4.0', 'DrugBank', 'Orange Book', 'Orphanet']) expect(notice).toContain(words);
+    const row = rowsOf('treatment')[0];
+    expect(row.provenance.vocabularies.map((v) => v.id)).toContain('mesh_d');
+    for (const track of TRACKS) expect(readFileSync(join(work.dir, 'export', `MANIFEST.${track}.sha256`), 'utf8')).toContain('  NOTICE.md');
   });
 
   it('every answer is an active disorder-level Orphanet entry', () => {
@@ -64,8 +137,8 @@ describe('end to end on the bundled real corpus', () => {
     // spaces; short capital abbreviations case-sensitive; a long single word also in derived forms.
     const fold = (x: string) => x.normalize('NFKC').toLowerCase().replace(/[\u2010-\u2015\-/]+/g, ' ').replace(/['’]s\b/g, '')
       .replace(/\p{L}+/gu, (w) => americanize(w)).replace(/\s+/g, ' ');
-    for (const row of rows()) {
-      for (const term of [row.answer, ...row.answer_aliases]) {
+    for (const row of allRows()) {
+      for (const term of [row.orpha_name, ...row.orpha_aliases]) {
         const abbrev = /^[A-Z0-9-]{2,6}$/.test(term) && /[A-Z]/.test(term);
         const t = abbrev ? term : fold(term);
         const esc = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -81,7 +154,7 @@ describe('end to end on the bundled real corpus', () => {
   });
 
   it('images are exported, labelled neutrally, and placeholders are flagged', () => {
-    for (const row of rows()) {
+    for (const row of allRows()) {
       row.images.forEach((im: { label: string; file: string; sha256: string; placeholder: boolean }, i: number) => {
         expect(im.label).toBe(`Image ${i + 1}`);
         expect(existsSync(join(work.dir, 'export', im.file))).toBe(true);
@@ -105,12 +178,11 @@ describe('end to end on the bundled real corpus', () => {
   });
 
   it('a second run does no repeated work and leaves the export byte-identical', async () => {
-    const before = sha(exportFile());
-    const manifest = sha(join(work.dir, 'export', 'MANIFEST.diagnosis.sha256'));
+    const files = TRACKS.flatMap((t) => [exportFile(t), join(work.dir, 'export', `MANIFEST.${t}.sha256`)]);
+    const before = files.map(sha);
     const again = await runOnce(work.dir);
     for (const c of again.counts) expect(c.new, c.stage).toBe(0);
-    expect(sha(exportFile())).toBe(before);
-    expect(sha(join(work.dir, 'export', 'MANIFEST.diagnosis.sha256'))).toBe(manifest);
+    expect(files.map(sha)).toEqual(before);
   }, 120_000);
 
   it('a deleted or edited export file is restored by the next run, and only export re-runs', async () => {
@@ -120,7 +192,8 @@ describe('end to end on the bundled real corpus', () => {
     rmSync(exportFile());
     writeFileSync(img, 'x');
     const again = await runOnce(work.dir);
-    for (const c of again.counts) expect(c.new, c.stage).toBe(c.stage === 'export' ? 1 : 0);
+    // export re-runs (every track whose files include the edited image), nothing else does
+    for (const c of again.counts) if (c.stage === 'export') expect(c.new).toBeGreaterThanOrEqual(1); else expect(c.new, c.stage).toBe(0);
     expect(readFileSync(exportFile()).equals(before)).toBe(true);
     expect(readFileSync(img).equals(imgBytes)).toBe(true);
   }, 120_000);
@@ -131,7 +204,8 @@ describe('end to end on the bundled real corpus', () => {
       const store = new Store(other.dir);
       await runPipeline({ store, config: parseConfig({}), command: 'test', stages: STAGE_NAMES, source: createDirSource(SAMPLES), lexicon, log: silentLogger });
       store.close();
-      expect(sha(join(other.dir, 'export', 'diagnosis.jsonl'))).toBe(sha(exportFile()));
+      for (const t of TRACKS) expect(sha(join(other.dir, 'export', `${t}.jsonl`)), t).toBe(sha(exportFile(t)));
+      expect(sha(join(other.dir, 'export', 'NOTICE.md'))).toBe(sha(join(work.dir, 'export', 'NOTICE.md')));
     } finally { other.cleanup(); }
   }, 120_000);
 
@@ -156,8 +230,64 @@ describe('end to end on the bundled real corpus', () => {
     const text = cli(['audit', '--workdir', work.dir, '--question', id]);
     expect(text.stdout).toContain('how the answer was chosen');
 
+    // every track's questions are audited the same way
+    for (const t of ['treatment', 'cross-image', 'examination']) {
+      const q = rowsOf(t)[0];
+      const a = JSON.parse(cli(['audit', '--workdir', work.dir, '--question', q.id, '--json']).stdout);
+      expect(a.question.id).toBe(q.id);
+      expect(a.decisions.some((d: { rule: string }) => d.rule.startsWith('generate.'))).toBe(true);
+    }
+
     const missing = cli(['audit', '--workdir', work.dir, '--question', 'dx-PMC1-c1-00000000']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('a track switched to the model-backed generator re-runs alone, writes the same schema, passes the same checks; a rerun asks nothing', async () => {
+    let calls = 0;
+    // a scripted model: it quotes the first drug-like word of the first sentence it is given
+    const chat: GeneratorChat = {
+      model: 'scripted',
+      async completeJson(req) {
+        calls++;
+        const first = req.messages[1].content.split('\n').find((l) => /^\d+: /.test(l))!;
+        const n = Number(first.split(':')[0]);
+        const text = first.slice(first.indexOf(': ') + 2);
+        const quote = text.split(/\s+/).slice(0, 3).join(' ');
+        return { ok: true, value: { must_include: [{ item: `as given: ${quote}`, kind: 'procedure', sentence: n, quote }], must_not: [] } };
+      },
+    };
+    const config = parseConfig({ generate: { generators: { treatment: 'llm' } } });
+    const build = async () => {
+      const store = new Store(work.dir);
+      try {
+        return await runPipeline({ store, config, command: 'test', stages: STAGE_NAMES, source: createDirSource(SAMPLES), lexicon, log: silentLogger,
+          generators: (track, c) => (c.generate.generators[track] === 'llm' ? llmGenerator(track, chat) : rulesGenerator(track)) });
+      } finally { store.close(); }
+    };
+    const strip = (r: ExportRow) => ({ ...r, provenance: { ...r.provenance, config_hash: '' } });
+    const dxBefore = rowsOf('diagnosis').map(strip);
+    const res = await build();
+    const gen = res.counts.find((c) => c.stage === 'generate')!;
+    // only the treatment items re-ran; the model was asked once per case whose rules found a treatment cut
+    const store = new Store(work.dir);
+    const txItems = store.db.prepare(`SELECT count(*) FROM stage_progress WHERE stage = 'generate' AND item_key LIKE '%:treatment'`).pluck().get() as number;
+    store.close();
+    expect(gen.new).toBe(txItems);
+    expect(calls).toBeGreaterThanOrEqual(8);
+    expect(calls).toBeLessThanOrEqual(txItems);
+    const tx = rowsOf('treatment');
+    expect(tx.length).toBeGreaterThanOrEqual(8);
+    for (const row of tx) {
+      expect(EXPORT_SCHEMAS.treatment.safeParse(row).success).toBe(true);
+      expect(row.provenance.generator).toMatchObject({ kind: 'llm', model: 'scripted' });
+      expect(scanRow(row, { captions: [], imageText: {} })).toEqual([]);
+    }
+    // the other tracks did not change (but for the config hash every row carries)
+    expect(rowsOf('diagnosis').map(strip)).toEqual(dxBefore);
+    const before = calls;
+    const again = await build();
+    expect(calls).toBe(before);
+    for (const c of again.counts) expect(c.new, c.stage).toBe(0);
+  }, 180_000);
 });

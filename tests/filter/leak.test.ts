@@ -1,7 +1,6 @@
 // Leak finding and masking on sentences from the bundled case reports.
 import { describe, it, expect } from 'vitest';
 import { buildLeakPatterns, codeTerms, findLeaks, maskSpans, isShortAbbreviation } from '../../pipeline/leakage/patterns.ts';
-import { scanRow } from '../../pipeline/export/scanner.ts';
 import { answerTerms } from '../../pipeline/leakage/terms.ts';
 import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import { createCodeFinder } from '../../pipeline/leakage/code-finder.ts';
@@ -69,34 +68,9 @@ describe('leak patterns', () => {
 describe('filter leak hits on a question draft', () => {
   it('merges a matcher hit with a shorter pattern hit instead of masking half a name', async () => {
     const { leakHits } = await import('../../pipeline/filter/stage.ts');
-    const draft = { orphaCode: '756', answer: 'Pseudohypoaldosteronism type 1', answerAliases: [], extraTerms: [] } as never;
+    const draft = { orphaCode: '756', orphaName: 'Pseudohypoaldosteronism type 1', orphaAliases: [], extraTerms: [], trackTerms: [] } as never;
     const text = 'Pseudohypoaldosteronism type I was suspected.';
     const hits = leakHits(text, draft, lex, createCodeFinder(lex));
     expect(maskSpans(text, hits, '[MASKED]')).toBe('[MASKED] was suspected.');
-  });
-});
-
-describe('the independent export scanner', () => {
-  const answer = { name: 'Tuberous sclerosis complex', aliases: ['TSC', 'Bourneville disease'], code: '805', codes: new Set(['805']) };
-  it('finds what the filter should have masked, in any model-visible field', () => {
-    const f = scanRow({ context: 'Family members had tuberous sclerosis complexes.', question: 'What is it?' }, answer, null);
-    expect(f).toEqual([{ field: 'context', term: 'Tuberous sclerosis complex', at: 19 }]);
-    expect(scanRow({ context: 'She had TSC.' }, answer, null)).toHaveLength(1);
-    expect(scanRow({ context: 'a tsc-like lesion was 3 mm' }, answer, null)).toHaveLength(0);
-    expect(scanRow({ context: 'see ORPHA:805' }, answer, null)).toHaveLength(1);
-  });
-  it('with the matcher, catches normalised spellings the surface search misses', () => {
-    const find = createCodeFinder(lex);
-    // "Bourneville's syndrome" is an Orphanet synonym the row's alias list does not carry
-    const row = { context: 'The patient had Bourneville\'s syndrome.' };
-    expect(scanRow(row, { ...answer, aliases: [] }, null)).toEqual([]);
-    expect(scanRow(row, { ...answer, aliases: [] }, find).length).toBeGreaterThan(0);
-  });
-  it('catches derived forms and British spellings too', () => {
-    expect(scanRow({ context: 'a necrotic myxomatous tumor' }, { name: 'Primary adult heart tumor', aliases: ['Myxoma'], code: '874', codes: new Set(['874']) }, null)).toHaveLength(1);
-    expect(scanRow({ context: 'She had haemolytic uraemic syndrome.' }, { name: 'Hemolytic uremic syndrome', aliases: [], code: '1', codes: new Set(['1']) }, null)).toHaveLength(1);
-  });
-  it('a masked context is clean', () => {
-    expect(scanRow({ context: 'The diagnosis of [MASKED] was established.' }, answer, createCodeFinder(lex))).toEqual([]);
   });
 });

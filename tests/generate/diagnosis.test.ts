@@ -1,15 +1,10 @@
-import { sharedSlice } from '../shared-data.ts';
 // The diagnosis-track builder on sentences from the bundled case reports.
 import { describe, it, expect } from 'vitest';
-import { buildDiagnosisDraft, findDecisionPoint, relabelRefs, type DiagnosisInput, type RefSpan } from '../../pipeline/generate/diagnosis.ts';
+import { sharedSlice } from '../shared-data.ts';
+import { generateDiagnosis, findDecisionPoint, relabelRefs } from '../../pipeline/generate/diagnosis.ts';
 import { answerTerms, baseEntity, definedShortForms } from '../../pipeline/leakage/terms.ts';
-import { buildLeakPatterns } from '../../pipeline/leakage/patterns.ts';
-import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import type { Sentence } from '../../schemas/article.ts';
-
-const lex = loadLexicon();
-const sent = (index: number, text: string, kind: Sentence['kind'] = 'history', figureRefs: Sentence['figureRefs'] = []): Sentence =>
-  ({ index, sectionId: 'sec-2', start: index * 100, end: index * 100 + text.length, text, kind, figureRefs });
+import { lexicon as lex, sent, syntheticMaterial } from './helpers.ts';
 
 // PMC4738733 (multiple myeloma): an earlier "diagnosis" sentence names another disease
 const MM: Sentence[] = [
@@ -22,38 +17,30 @@ const MM: Sentence[] = [
   sent(6, 'She received bortezomib.', 'treatment', [{ figureId: 'fig2', panels: [], surface: 'Figure 2' }]),
 ];
 
-/** Reference spans as the extractor records them (here: where each surface stands in the sentence). */
-const spansOf = (s: Sentence): RefSpan[] => s.figureRefs.map((r) => ({ figureId: r.figureId, start: s.text.indexOf(r.surface), end: s.text.indexOf(r.surface) + r.surface.length }));
-
-function input(sentences: Sentence[], code: string, name: string): DiagnosisInput {
-  const t = answerTerms(lex, code, name, []);
-  return {
-    pmcid: 'PMC4738733', caseNo: 1, sentences, refSpans: new Map(sentences.map((s) => [s.index, spansOf(s)])), mentions: [], answerCodes: t.codes,
-    answerPatterns: buildLeakPatterns(t.terms.filter((x) => x.source !== 'parent')),
-    figures: [{ id: 'fig1', label: 'Figure 1', panels: [], kind: 'figure' }, { id: 'fig2', label: 'Figure 2', panels: [], kind: 'figure' }, { id: 'tab1', label: 'Table 1', panels: [], kind: 'table' }],
-    images: ['fig1', 'fig2'].map((f) => ({ imageId: `PMC4738733-${f}-1`, figureId: f, ord: 1, width: 10, height: 10, normSha: 'a'.repeat(64), format: 'png', placeholder: true, license: 'CC BY' })),
-    minContextSentences: 3, maxImages: 12,
-  };
-}
+const FIGS = [{ id: 'fig1', label: 'Figure 1', caption: '' }, { id: 'fig2', label: 'Figure 2', caption: '' }];
+const input = (sentences: Sentence[], code: string, name: string, extra: Partial<Parameters<typeof syntheticMaterial>[1]> = {}) =>
+  syntheticMaterial(sentences, { code, name, figures: FIGS, ...extra });
 
 describe('diagnosis question builder', () => {
   it('cuts before the first sentence naming the answer, not at an earlier diagnosis of something else', () => {
     const i = input(MM, '29073', 'Multiple myeloma');
     expect(findDecisionPoint(i)).toEqual({ index: 5, reason: 'sentence_names_answer' });
-    const r = buildDiagnosisDraft(i);
+    const r = generateDiagnosis(i);
     if (!r.ok) throw new Error(r.reason);
     expect(r.draft.contextSentences.map((s) => s.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(r.draft.id).toMatch(/^dx-PMC1-c1-[0-9a-f]{8}$/);
     expect(r.draft.context).toContain('retroperitoneal hematoma (Image 1).');
     expect(r.draft.context).not.toMatch(/myeloma/i);
-    // the figure cited only from a treatment sentence is left out
+    // the figure cited only from a treatment sentence is left out, and recorded as withheld with a reason
     expect(r.draft.images.map((x) => x.figureId)).toEqual(['fig1']);
+    expect(r.draft.withheld).toMatchObject([{ figureId: 'fig2', reason: 'shows_course_after_diagnosis' }]);
     expect(r.draft.question).toContain('Image 1');
   });
 
   it('drops a case whose context before the cut is too short, and one without images', () => {
-    const short = buildDiagnosisDraft(input([MM[0], MM[5]], '29073', 'Multiple myeloma'));
+    const short = generateDiagnosis(input([MM[0], MM[5]], '29073', 'Multiple myeloma'));
     expect(short).toMatchObject({ ok: false, reason: 'context_too_short' });
-    const noImages = buildDiagnosisDraft({ ...input(MM, '29073', 'Multiple myeloma'), images: [] });
+    const noImages = generateDiagnosis({ ...input(MM, '29073', 'Multiple myeloma'), images: [] });
     expect(noImages).toMatchObject({ ok: false, reason: 'no_images' });
   });
 

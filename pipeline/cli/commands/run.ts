@@ -83,6 +83,9 @@ export async function runStages(stages: readonly StageName[], command: string, v
   if (values.sample) requireLocation(dataLocations(values, config), 'articles', SAMPLE_WHAT);
   // the lexicon before the store: a missing Orphanet release fails fast and leaves nothing behind
   const lexicon = stages.some((s) => s !== 'fetch') ? (await openCommandLexicon(values, config, log)).lexicon : null;
+  // the drug/procedure/test vocabularies (compiled once into the cache), for the question tracks and their release notice
+  const vocab = stages.some((s) => s === 'generate' || s === 'export')
+    ? (await import('../../../ontology/vocab/cache.ts')).openVocab(dataLocations(values, config), { warn: (m) => log.warn(m) }).vocab : null;
   const store = openStore(values);
   try {
     const source = await sourceFrom(values, config, store);
@@ -91,7 +94,7 @@ export async function runStages(stages: readonly StageName[], command: string, v
         `(e.g. mmrare ${command === 'run' ? 'run' : 'fetch'} --workdir ${values.workdir ?? './mmrare-data'} --sample)`);
     }
     const { runBuild } = await import('../../compose.ts');
-    const res = await runBuild({ store, config, command, stages, source, lexicon, log, shouldStop: io.shouldStop });
+    const res = await runBuild({ store, config, command, stages, source, lexicon, vocab, log, shouldStop: io.shouldStop });
     const summary = (source as { summary?: () => Record<string, unknown> } | null)?.summary?.();
     if (summary && !values.json) {
       io.err(`fetch summary: ${summary.listed} listed, ${summary.packaged} fetched, ${summary.dropped} excluded, ${summary.transient} left for the next run; ` +
@@ -111,7 +114,7 @@ export async function runStages(stages: readonly StageName[], command: string, v
       io.out('');
       if (exported) {
         for (const l of formatExport(exported)) io.out(l);
-        io.out(`results:  ${resolve(store.workdir, 'export')}/ (${Object.keys(exported.questions).map((t) => `${t}.jsonl, MANIFEST.${t}.sha256`).join(', ')}${Object.keys(exported.questions).length ? ', ' : ''}images/)`);
+        io.out(`results:  ${resolve(store.workdir, 'export')}/ (${Object.keys(exported.questions).map((t) => `${t}.jsonl, MANIFEST.${t}.sha256`).join(', ')}${Object.keys(exported.questions).length ? ', ' : ''}images/, NOTICE.md)`);
       }
       const w = values.workdir ?? './mmrare-data';
       io.out(`store:    ${store.dbPath}`);
@@ -149,8 +152,8 @@ export const runCommand: Command = {
 const STAGE_HELP: Record<Exclude<StageName, 'fetch'>, string> = {
   extract: 'parse JATS: sections, case timelines with sentence kinds, figures, panels, references; decode images',
   align: 'link each case to its primary Orphanet diagnosis (mentions, negation, confidence)',
-  generate: 'build questions per track, each cut before the answer is stated',
-  filter: 'mask the answer, synonyms, abbreviations and code in model-visible text; record every mask',
+  generate: 'build the questions of each track (diagnosis, treatment, cross-image, examination) from the case timelines',
+  filter: 'leak control per track: mask or drop what gives the answer away in model-visible text; record every hit',
   export: 'write <workdir>/export/<track>.jsonl (sorted by id), images and a sha256 manifest',
 };
 
