@@ -16,6 +16,7 @@ const t = tempDir('mmrare-export-kill-');
 afterAll(() => t.cleanup());
 const bucket = join(t.dir, 'bucket');
 const configA = join(t.dir, 'one-image.json');   // generate.maxImages 1: fewer images than the default
+const configB = join(t.dir, 'diagnosis-only.json');   // the default config, diagnosis track only
 const refA = join(t.dir, 'refA');
 const refB = join(t.dir, 'refB');
 
@@ -51,8 +52,10 @@ function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ c
 beforeAll(async () => {
   // the bucket layout with generated placeholder figures, built at test time from the shared articles
   await buildSampleBucket(ARTICLES, bucket);
-  writeFileSync(configA, JSON.stringify({ generate: { maxImages: 1 } }));
-  expect(cli(['run', '--workdir', refB, '--from-dir', bucket]).code).toBe(0);
+  // the diagnosis track only: the counts below are one track's file operations
+  writeFileSync(configA, JSON.stringify({ generate: { tracks: ['diagnosis'], maxImages: 1 } }));
+  writeFileSync(configB, JSON.stringify({ generate: { tracks: ['diagnosis'] } }));
+  expect(cli(['run', '--workdir', refB, '--from-dir', bucket, '--config', configB]).code).toBe(0);
   expect(cli(['run', '--workdir', refA, '--from-dir', bucket, '--config', configA]).code).toBe(0);
 }, 120_000);
 
@@ -87,8 +90,8 @@ describe('SIGKILL at each export rename, then resume', () => {
   it('re-exporting a deleted export folder: every kill point resumes to the clean folder', async () => {
     const seen = await killAtEveryStep(
       (work) => { cpSync(refB, work, { recursive: true }); rmSync(join(work, 'export'), { recursive: true }); },
-      (work) => ['export', '--workdir', work], refB);
-    // 6 images + diagnosis.jsonl + MANIFEST = 8 renames, then the point after the last one
+      (work) => ['export', '--workdir', work, '--config', configB], refB);
+    // 6 images + diagnosis.jsonl + NOTICE.md + MANIFEST = 9 renames, then the point after the last one
     expect(seen.kills).toBe(tree(join(refB, 'export')).size + 1);
     expect(seen.killedWithTemp).toBe(seen.kills - 1);
   }, 240_000);
