@@ -12,7 +12,9 @@ export const PAST_SENTENCE_CUE = /\b(?:(?:\d+|one|two|three|four|five|six|seven|
 
 /** A drug name that stands for a measured level, not a drug given ("serum prolactin", "cortisol levels"). */
 export const ANALYTE_BEFORE = /\b(?:serum|plasma|blood|urine|urinary|salivary|levels? of|concentrations? of|elevated|raised|high|low|normal|decreased|increased)\s*$/i;
-export const ANALYTE_AFTER = /^\s*(?:levels?|concentrations?|values?|titers?|titres?|was|were)\b/i;
+export const ANALYTE_AFTER = /^\s*(?:levels?|concentrations?|values?|titers?|titres?|(?:was|were|is|are)\s+(?:\w+\s+)?(?:low|high|elevated|raised|normal|decreased|increased|reduced|undetectable|within|at\s+\d|\d))\b/i;
+/** A drug-like term that names a measured substance itself ("serum albumin", "plasma renin"). */
+export const ANALYTE_SELF = /^(?:serum|plasma|blood|urine|urinary)\b/i;
 
 /** A dose: "40 mg per day", "1 g/kg", "200 mg twice daily", "5 mg/kg/day". */
 export const DOSE_RE = /\b\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+(?:[.,]\d+)?)?\s?(?:mg|g|µg|μg|mcg|ng|IU|units?|U|mL|ml|mmol|mEq)(?:\s?\/\s?(?:kg|m2|m²|day|d|h|hr|dose|week))*(?:\s?(?:per|a|\/)\s?(?:day|week|month|hour|kg))?(?:\s(?:once|twice|three times|four times)(?:\s(?:a|per) (?:day|week))?|\s(?:daily|weekly|monthly|bid|tid|qid|qd))?/i;

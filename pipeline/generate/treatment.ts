@@ -7,7 +7,7 @@ import type { AvoidItem, RubricItem, TrackLeakTerm, TreatmentDraft } from '../..
 import { joinParts } from '../../schemas/question.ts';
 import type { VocabMention } from '../../ontology/vocab/index.ts';
 import { buildLeakPatterns } from '../leakage/patterns.ts';
-import { ANALYTE_AFTER, ANALYTE_BEFORE, AFTER_TREATMENT_CAPTION, AVOID_CUE, DOSE_RE, FOLLOW_UP_CUE, HISTORY_CUE, PAST_SENTENCE_CUE, ROUTE_IV_RE, ROUTE_RE, TREATMENT_CUE } from './cues.ts';
+import { ANALYTE_AFTER, ANALYTE_BEFORE, ANALYTE_SELF, AFTER_TREATMENT_CAPTION, AVOID_CUE, DOSE_RE, FOLLOW_UP_CUE, HISTORY_CUE, PAST_SENTENCE_CUE, ROUTE_IV_RE, ROUTE_RE, TREATMENT_CUE } from './cues.ts';
 import { chooseImages, commonFields, figureOrder, imageList, partsOf, sentenceSource, spanOf, type CaseMaterial, type GenResult, type WithholdRule } from './material.ts';
 
 export const TREATMENT_QUESTION = (n: number): string =>
@@ -16,12 +16,16 @@ export const TREATMENT_QUESTION = (n: number): string =>
 
 const THERAPY_WORD = /\b(?:therapeutic|curative|treat\w*|resect\w*|excis\w*|remov\w*)\b/i;
 
-/** Drug and procedure mentions in a sentence that stand for something given or done, not measured or ruled out. */
+// a treatment decided, even one decided against ("surgical correction was not to be done"): the plan is the answer
+const DECISION_CUE = /\b(?:decided|decision|elected|opted|chose|declined|refused|advised|recommended|indicated|was planned|were planned)\b/i;
+
+/** Drug and procedure mentions in a sentence that stand for something given, done or decided, not measured or ruled out. */
 export function therapeuticMentions(m: CaseMaterial, s: Sentence): VocabMention[] {
+  const decided = DECISION_CUE.test(s.text);
   return m.recogniser.find(s.text, { kinds: ['drug', 'drug_class', 'procedure'], extra: m.articleForms }).filter((x) => {
-    if (x.negated) return false;
+    if (x.negated && !decided) return false;
     const drug = x.kinds.includes('drug') || x.kinds.includes('drug_class');
-    if (drug) return !ANALYTE_BEFORE.test(s.text.slice(Math.max(0, x.start - 30), x.start)) && !ANALYTE_AFTER.test(s.text.slice(x.end, x.end + 20));
+    if (drug) return !ANALYTE_SELF.test(x.text) && !ANALYTE_BEFORE.test(s.text.slice(Math.max(0, x.start - 30), x.start)) && !ANALYTE_AFTER.test(s.text.slice(x.end, x.end + 30));
     // a procedure that is also a test (biopsy) is diagnostic unless the sentence says it was therapeutic
     return !x.kinds.includes('test') || THERAPY_WORD.test(s.text);
   });
@@ -47,7 +51,8 @@ export function treatmentMentions(m: CaseMaterial, s: Sentence, opts: { allowHis
   if (s.kind === 'discussion') return [];
   let ms = therapeuticMentions(m, s);
   if (!opts.allowHistory) ms = PAST_SENTENCE_CUE.test(s.text) ? [] : ms.filter((x) => !inHistoryPhrase(s.text, x));
-  if (INVESTIGATION_KINDS.has(s.kind)) ms = ms.filter((x) => x.kinds.includes('drug') || x.kinds.includes('drug_class'));
+  // in an investigation sentence a procedure counts only when the sentence says it treats ("surgical resection")
+  if (INVESTIGATION_KINDS.has(s.kind) && !THERAPY_WORD.test(s.text)) ms = ms.filter((x) => x.kinds.includes('drug') || x.kinds.includes('drug_class'));
   if (!ms.length) return [];
   return TREATMENT_CUE.test(s.text) || s.kind === 'treatment' ? ms : [];
 }
@@ -55,9 +60,15 @@ export function treatmentMentions(m: CaseMaterial, s: Sentence, opts: { allowHis
 // how a drug was given, when a drug is named beside it: a route, not a procedure of its own
 const ADMINISTRATION = /^(?:infusions?|injections?|administration)$/i;
 
-/** The first treatment sentence of the case (its index), or null. */
+const PLAN_WORD = /\b(?:surg(?:ery|ical)|operat(?:e|ion|ive)|treatment|therapy|management)\b/i;
+
+/**
+ * The first treatment sentence of the case, or null: one that gives a treatment, or one that records a
+ * treatment decision in words the vocabulary does not list ("decided that surgical correction was not to be done").
+ */
 export function findTreatmentStart(m: CaseMaterial): Sentence | null {
-  return m.sentences.find((s) => treatmentMentions(m, s, { allowHistory: false }).length > 0) ?? null;
+  return m.sentences.find((s) => treatmentMentions(m, s, { allowHistory: false }).length > 0
+    || (s.kind !== 'discussion' && DECISION_CUE.test(s.text) && PLAN_WORD.test(s.text) && !PAST_SENTENCE_CUE.test(s.text))) ?? null;
 }
 
 /** The vocabulary's name, or the case's own words when that name is a bare adjective ("surgical"). */
@@ -89,7 +100,9 @@ export function rubricOf(m: CaseMaterial, segment: Sentence[]): RubricItem[] {
   const items: RubricItem[] = [];
   const seen = new Set<string>();
   for (const s of segment) {
-    const ms = treatmentMentions(m, s, { allowHistory: true });
+    // what the sentence says was avoided or contraindicated is no part of the treatment given
+    const avoid = avoidClause(s.text);
+    const ms = treatmentMentions(m, s, { allowHistory: true }).filter((x) => !avoid || x.end <= avoid.start || x.start >= avoid.end);
     const specificDrug = ms.some((x) => x.kinds.includes('drug'));
     const specificProc = ms.some((x) => x.kinds.includes('procedure') && nameOf(m, x).toLowerCase() !== 'surgery');
     for (const x of ms) {
@@ -99,10 +112,17 @@ export function rubricOf(m: CaseMaterial, segment: Sentence[]): RubricItem[] {
       if (!isDrug && nameOf(m, x).toLowerCase() === 'surgery' && specificProc) continue;
       if (!isDrug && ADMINISTRATION.test(x.text) && specificDrug) continue;
       const key = m.recogniser.vocab.concepts[x.concepts[0]].key;
-      if (seen.has(key)) continue;
-      seen.add(key);
       const dose = isDrug ? doseAfter(s.text, x.end) : null;
       const route = isDrug ? routeNear(s.text, x.start, x.end) : null;
+      if (seen.has(key)) {
+        // a drug named again with the dose the first mention lacked ("treatment with X was started" … "X at 60 mg per day")
+        const k = items.findIndex((i) => i.kind === 'drug' && i.conceptIds.join() === conceptIds(m, x).join());
+        if (k >= 0 && !items[k].dose && dose) {
+          items[k] = { ...items[k], item: [x.text, dose].join(' ') + (route ?? items[k].route ? `, ${route ?? items[k].route}` : ''), dose, route: route ?? items[k].route, source: sentenceSource(s, x.start, x.end) };
+        }
+        continue;
+      }
+      seen.add(key);
       items.push({
         item: [x.text, dose].filter(Boolean).join(' ') + (route ? `, ${route}` : ''),
         kind: isDrug ? 'drug' : 'procedure', name: nameOf(m, x), dose, route, conceptIds: conceptIds(m, x),
@@ -118,19 +138,27 @@ export function rubricOf(m: CaseMaterial, segment: Sentence[]): RubricItem[] {
   return items;
 }
 
+/** The avoidance cue of a sentence and its clause ("TNF-α inhibitors were contraindicated for our patient"), if any. */
+export function avoidClause(text: string): { reason: AvoidItem['reason']; cue: string; at: number; start: number; end: number } | null {
+  const cue = AVOID_CUE.map((c) => ({ c, hit: c.re.exec(text) })).find((x) => x.hit);
+  if (!cue?.hit) return null;
+  const at = cue.hit.index;
+  const start = Math.max(...[...text.slice(0, at).matchAll(/[;,]\s*|\b(?:so|but|and then|while|whereas)\b/g)].map((b) => b.index! + b[0].length), 0);
+  const after = text.slice(at).search(/[;,]|\b(?:so|but|while|whereas)\b/);
+  return { reason: cue.c.reason, cue: cue.hit[0], at, start, end: after >= 0 ? at + after : text.length };
+}
+
 /** What the case says was avoided, contraindicated or harmful: a drug/procedure mention in a sentence with such a cue. */
 export function avoidedOf(m: CaseMaterial, sentences: Sentence[]): AvoidItem[] {
   const out: AvoidItem[] = [];
   for (const s of sentences) {
     if (s.kind === 'discussion') continue;
-    const cue = AVOID_CUE.map((c) => ({ c, hit: c.re.exec(s.text) })).find((x) => x.hit);
-    if (!cue?.hit) continue;
+    const clause = avoidClause(s.text);
+    if (!clause) continue;
     // what the cue is about: a drug or procedure in the cue's own clause, nearest to it (never a guess across clauses)
-    const at = cue.hit.index;
-    const clauseStart = Math.max(...[...s.text.slice(0, at).matchAll(/[;,]\s*|\b(?:so|but|and then|while|whereas)\b/g)].map((b) => b.index! + b[0].length), 0);
-    const after = s.text.slice(at).search(/[;,]|\b(?:so|but|while|whereas)\b/);
-    const clauseEnd = after >= 0 ? at + after : s.text.length;
-    const ms = m.recogniser.find(s.text, { kinds: ['drug', 'drug_class', 'procedure'], extra: m.articleForms }).filter((x) => x.start >= clauseStart && x.end <= clauseEnd);
+    const at = clause.at;
+    const cue = { c: { reason: clause.reason }, hit: [clause.cue] };
+    const ms = m.recogniser.find(s.text, { kinds: ['drug', 'drug_class', 'procedure'], extra: m.articleForms }).filter((x) => x.start >= clause.start && x.end <= clause.end);
     if (!ms.length) continue;
     const x = [...ms].sort((a, b) => Math.abs(a.start - at) - Math.abs(b.start - at))[0];
     if (out.some((o) => o.item.toLowerCase() === x.text.toLowerCase())) continue;
