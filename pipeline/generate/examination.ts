@@ -9,7 +9,7 @@ import { joinParts } from '../../schemas/question.ts';
 import type { VocabMention } from '../../ontology/vocab/index.ts';
 import { buildLeakPatterns, findLeaks } from '../leakage/patterns.ts';
 import { AVOID_CUE, RULED_OUT_AFTER, RULE_OUT_CUE } from './cues.ts';
-import { chooseImages, commonFields, figureOrder, findDecisionPoint, imageList, partsOf, sentenceSource, spanOf, type CaseMaterial, type GenResult, type WithholdRule } from './material.ts';
+import { chooseImages, commonFields, figureOrder, findDecisionPoint, imageList, namesDiagnosis, partsOf, sentenceSource, spanOf, type CaseMaterial, type GenResult, type WithholdRule } from './material.ts';
 
 const MAX_PRESENTING = 8;
 const INVESTIGATION_KINDS = new Set(['imaging', 'laboratory', 'pathology', 'genetics']);
@@ -20,21 +20,28 @@ export const EXAMINATION_QUESTION = (n: number, photos: boolean): string =>
 
 // A laboratory measurement named by what it measures ("serum prolactin", "ACTH levels were"): the
 // vocabularies name techniques, not analytes, so these are read from the sentence's own words.
-const ANALYTE_RE = /\b(?:(?:serum|plasma|blood|urine|urinary|salivary|CSF|24-hour urinary|24-h urinary)\s+((?:[A-Za-z][\w-]*\s+){0,2}?[A-Za-z][\w-]*)(?=\s+(?:levels?|concentrations?|titers?|titres?|values?|was|were|and|of|\())|((?:[A-Za-z][\w-]*\s+){0,1}[A-Za-z][\w-]*)\s+levels?\s+(?:was|were|of|in)\b)/g;
-const NOT_ANALYTE = /^(?:the|a|an|his|her|their|these|those|normal|high|low|elevated|raised|increased|decreased|all|other|several|both|and|or)$/i;
+const ANALYTE_RE = /\b(?:(serum|plasma|blood|urine|urinary|salivary|CSF)\s+((?:[A-Za-z][\w-]*\s+){0,2}?[A-Za-z][\w-]*)(?=\s+(?:levels?|concentrations?|titers?|titres?|values?|was|were|and|of|\())|((?:[A-Za-z][\w-]*\s+)?[A-Za-z][\w-]*)\s+levels?\s+(?:was|were|of|in)\b)/g;
+// words that end or are no analyte: function words, and what "blood …"/"… level" also says ("blood pressure", "sea level")
+const NOT_ANALYTE = /^(?:the|a|an|his|her|their|these|those|with|of|and|or|to|in|on|at|for|by|from|as|normal|high|low|elevated|raised|increased|decreased|all|other|several|both|pressure|flow|loss|cell|cells|transfusion|transfusions|vessels?|supply|sea|energy|activity|consciousness|oxygen|sugar|count|test|tests|product|products|group|type|sample|samples|smear|glucose)$/i;
 
 /** Test mentions that report a test done (not "could not be performed", "no … was done"), analyte measurements included. */
 export function testMentions(m: CaseMaterial, s: Sentence): VocabMention[] {
   const found = m.recogniser.find(s.text, { kinds: ['test'], extra: m.articleForms }).filter((x) => !x.negated && !x.kinds.includes('exam'));
   for (const a of s.text.matchAll(ANALYTE_RE)) {
-    const phrase = (a[1] ?? a[2]).trim();
-    const words = phrase.split(/\s+/).filter((w) => !NOT_ANALYTE.test(w));
-    if (!words.length || words.join('').length < 2) continue;
-    const name = words.join(' ');
-    const start = a.index! + a[0].indexOf(phrase) + phrase.indexOf(words[0]);
-    const end = start + s.text.slice(start).indexOf(words[words.length - 1]) + words[words.length - 1].length;
+    const prefix = a[1];
+    const phrase = (a[2] ?? a[3]).trim();
+    const words = phrase.split(/\s+/);
+    // the analyte is the run of words after the last function word ("anemia with hemoglobin" → "hemoglobin")
+    let from = 0;
+    words.forEach((w, i) => { if (NOT_ANALYTE.test(w)) from = i + 1; });
+    const kept = words.slice(from);
+    if (!kept.length || kept.join('').length < 2 || (prefix && from > 0)) continue;
+    const start = a.index! + a[0].indexOf(phrase) + phrase.lastIndexOf(kept.join(' '));
+    const end = start + kept.join(' ').length;
+    if (s.text.slice(start, end) !== kept.join(' ')) continue;
     if (found.some((x) => x.start < end && x.end > start)) continue;
-    found.push({ start, end, text: s.text.slice(start, end), form: `${name} level`, concepts: [], kinds: ['test'], negated: false });
+    const name = prefix ? `${prefix.toLowerCase()} ${kept.join(' ')}` : `${kept.join(' ')} level`;
+    found.push({ start, end, text: s.text.slice(start, end), form: name, concepts: [], kinds: ['test'], negated: false });
   }
   return found.sort((a, b) => a.start - b.start);
 }
@@ -100,7 +107,15 @@ export function generateExamination(m: CaseMaterial): GenResult<ExaminationDraft
   if (!point) return { ok: false, reason: 'decision_point_not_found', rule: 'generate.examination.cut', detail: { sentences: m.sentences.length } };
   const firstInv = m.sentences.find((s) => s.kind !== 'discussion' && isInvestigation(m, s));
   if (!firstInv || firstInv.index > point.index) return { ok: false, reason: 'workup_not_found', rule: 'generate.examination.workup', detail: { diagnosisAt: point.index } };
-  const presenting = m.sentences.filter((s) => s.index < firstInv.index && (s.kind === 'history' || s.kind === 'examination' || s.kind === 'other')).slice(0, MAX_PRESENTING);
+  // the presenting complaint: the case's opening sentences, in one run, up to the first investigation (a
+  // "diagnosis" sentence belongs to it when it tells an earlier diagnosis, not this one)
+  const presenting: Sentence[] = [];
+  for (const s of m.sentences) {
+    if (s.index >= firstInv.index || presenting.length >= MAX_PRESENTING) break;
+    const ok = s.kind === 'history' || s.kind === 'examination' || s.kind === 'other' || (s.kind === 'diagnosis' && !namesDiagnosis(m, s));
+    if (!ok) break;
+    presenting.push(s);
+  }
   if (presenting.length < 1) return { ok: false, reason: 'presenting_complaint_missing', rule: 'generate.examination.presenting', detail: { firstInvestigation: firstInv.index } };
 
   const workup = m.sentences.filter((s) => s.index >= firstInv.index && s.index <= point.index && s.kind !== 'discussion');

@@ -78,7 +78,7 @@ describe('fetch against the loopback PMC server', () => {
     const run = await cliAsync(['run', '--workdir', work.dir]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^extract\s+40\s+40\s+40/m);
-    expect(run.stdout).toMatch(/^export\s+1\s+1\s+1/m);
+    expect(run.stdout).toMatch(/^export\s+4\s+4\s+4/m);
     const status = JSON.parse((await cliAsync(['status', '--workdir', work.dir, '--json'])).stdout);
     expect(status.stages.map((s: { stage: string }) => s.stage)).toEqual(['fetch', 'extract', 'align', 'generate', 'filter', 'export']);
     // stored source URLs are the canonical bucket URLs, not the loopback port

@@ -72,7 +72,7 @@ describe('treatment track', () => {
 
   it('doses, routes, follow-up and what the case says was contraindicated', () => {
     expect(doseAfter('prednisolone at 60 mg per day, with the dose tapered', 12)).toBe('60 mg per day');
-    expect(routeNear('Oral corticosteroid therapy (prednisolone 40 mg per day) was started', 28, 40)).toBe('oral');
+    expect(routeNear('Oral steroid treatment (dexamethasone 8 mg daily) began', 24, 37)).toBe('oral');
     const m = syntheticMaterial([
       sent(0, 'A 30-year-old woman presented with bloody diarrhoea.'),
       sent(1, 'Colonoscopy showed diffuse colitis.', 'imaging', [{ figureId: 'fig1', panels: [], surface: 'Figure 1' }]),
@@ -154,10 +154,13 @@ describe('examination track', () => {
     pointersResolve(m, d);
   });
 
-  it('laboratory measurements named by their analyte are key tests too (PMC4745306: ACTH, cortisol)', () => {
-    const m = realMaterial('PMC4745306', 1);
+  it('laboratory measurements named by their analyte are key tests too; bedside findings are not (PMC4738733)', () => {
+    const m = realMaterial('PMC4738733', 1);
     const d = draftOk(generateExamination(m)) as DraftOf<'examination'>;
-    expect(d.keyTests.length).toBeGreaterThanOrEqual(2);
+    const names = d.keyTests.map((k) => k.name);
+    expect(names).toContain('serum albumin');
+    expect(names).toContain('Urinalysis');
+    expect(names.some((n) => /pressure|cell|leuk/i.test(n))).toBe(false);
     pointersResolve(m, d);
   });
 });
