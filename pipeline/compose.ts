@@ -18,7 +18,11 @@ import { configHash } from '../schemas/config.ts';
 import { runPipeline, type PipelineResult, type PlannedStage } from './runner/pipeline.ts';
 import type { Logger } from './runner/log.ts';
 import { ConfigError, InternalError } from './core/errors.ts';
-import { TRACKS } from '../schemas/question.ts';
+import { TRACKS, type Track } from '../schemas/question.ts';
+import { chatClientFor, type ChatClient } from './client/chat.ts';
+import { LlmCache } from './client/llm-cache.ts';
+import { chatPort, llmGenerator } from './generate/llm.ts';
+import { rulesGenerator, type TrackGenerator } from './generate/generator.ts';
 import { PIPELINE_VERSION } from './core/version.ts';
 import { STAGE_NAMES, type StageName } from './runner/stage-names.ts';
 
@@ -49,8 +53,8 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
   // a track set to "llm" needs a model-backed generator built over the chat client; refuse before any work
   const llmTracks = TRACKS.filter((t) => config.generate.tracks.includes(t) && config.generate.generators[t] === 'llm');
   if (llmTracks.length && !opts.generators && opts.stages.includes('generate')) {
-    throw new ConfigError(`generate.generators: ${llmTracks.join(', ')} set to "llm", but this build has no chat client to reach a model ` +
-      '(pipeline/generate/llm.ts is ready for one: llmGenerator(track, chat)); use "rules" (the default)');
+    throw new ConfigError(`generate.generators: ${llmTracks.join(', ')} set to "llm", but "llm.generate" names no model endpoint ` +
+      '(an OpenAI-compatible chat endpoint: docs/sources.md, "Model endpoints"); set one, or use "rules" (the default)');
   }
   let vocab = opts.vocab ?? null;
   const needVocab = (): Vocab => (vocab ??= defaultVocab());
@@ -75,12 +79,34 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
 }
 
 /** Runs a build: the planned stages through the generic runner, with the versions and release recorded. */
-export function runBuild(opts: BuildOptions): Promise<PipelineResult> {
-  return runPipeline({
-    store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop,
-    stages: planStages(opts),
-    versions: { pipeline: PIPELINE_VERSION, stages: STAGE_VERSIONS, lexicon: opts.lexicon?.source?.version ?? null },
-    orphanetRelease: opts.lexicon?.release ?? null,
-    onClose: () => opts.source?.close?.(),
-  });
+export async function runBuild(opts: BuildOptions): Promise<PipelineResult> {
+  // tracks set to "llm": their generator reaches the model through the chat client, cached in this store
+  let client: ChatClient | null = null;
+  let generators = opts.generators;
+  const llmTracks = TRACKS.filter((t) => opts.config.generate.tracks.includes(t) && opts.config.generate.generators[t] === 'llm');
+  if (!generators && llmTracks.length && opts.stages.includes('generate') && opts.config.llm.generate) {
+    client = chatClientFor('generate', opts.config.llm, { cache: new LlmCache(opts.store.db) });
+    const port = chatPort(client!, (sha) => opts.store.readBlob(sha));
+    const made = new Map<Track, TrackGenerator>();
+    generators = (track, c) => {
+      if (c.generate.generators[track] !== 'llm') return rulesGenerator(track);
+      if (!made.has(track)) made.set(track, llmGenerator(track, port));
+      return made.get(track)!;
+    };
+  }
+  try {
+    return await runPipeline({
+      store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop,
+      stages: planStages({ ...opts, generators }),
+      versions: { pipeline: PIPELINE_VERSION, stages: STAGE_VERSIONS, lexicon: opts.lexicon?.source?.version ?? null },
+      orphanetRelease: opts.lexicon?.release ?? null,
+      onClose: () => opts.source?.close?.(),
+    });
+  } finally {
+    if (client) {
+      const st = client.stats();
+      opts.log.info(`model calls (generate): ${st.calls} answers, ${st.cached} from the cache, ${st.live} live, ${st.failed} failed, ${st.attempts} requests sent`);
+      await client.close();
+    }
+  }
 }

@@ -6,13 +6,14 @@
 // every evidence pointer resolves; it never names a code (an output with an ORPHA/OMIM/ICD code is refused);
 // for diagnosis it may only choose among the candidates the matcher found. Same draft schema as the rules,
 // same leak filter afterwards.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Sentence } from '../../schemas/article.ts';
 import type { DraftOf, EvidenceSource, GeneratorInfo, QuestionDraft, Track } from '../../schemas/question.ts';
+import { imagePart, sniffImageType, type ChatClient } from '../client/chat.ts';
+import { RemoteError } from '../client/errors.ts';
+import { loadPrompt as loadPromptFile, renderPrompt, type Prompt } from '../client/prompts.ts';
 import type { GenOutcome, TrackGenerator } from './generator.ts';
 import { rulesGenerator } from './generator.ts';
 import { sentenceSource, type CaseMaterial } from './material.ts';
@@ -21,33 +22,41 @@ import { treatmentTerms } from './treatment.ts';
 export const LLM_GENERATOR_VERSION = '1';
 export const PROMPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'prompts');
 
-export interface PromptFile { name: string; version: string; hash: string; system: string; user: string }
-export interface ChatTurn { role: 'system' | 'user'; content: string }
-
 /**
- * What a model-backed generator needs from the chat client: one JSON answer for a rendered prompt (images by
- * the sha256 of their bytes, which the client reads from the store and sends as data URLs). `transient`
- * failures (429, 5xx, timeouts after the client's retries) leave the item pending for the next run.
+ * What a model-backed generator needs from a chat client: one JSON answer for a prompt, its variables and
+ * the images shown (by the sha256 of their stored bytes). `transient` failures (429, 5xx, timeouts after
+ * the client's retries) leave the item pending for the next run.
  */
 export interface GeneratorChat {
   readonly model: string;
-  completeJson(req: { prompt: PromptFile; messages: ChatTurn[]; images: { label: string; sha256: string }[] }):
+  completeJson(req: { prompt: Prompt; vars: Record<string, string>; images: { label: string; sha256: string }[] }):
     Promise<{ ok: true; value: unknown } | { ok: false; transient: boolean; error: string }>;
 }
 
-/** A track's prompt, a versioned data file (pipeline/generate/prompts/<track>.v<n>.json); its hash goes into provenance. */
-export function loadPrompt(track: Track, version = '1', dir = PROMPTS_DIR): PromptFile {
-  const bytes = readFileSync(join(dir, `${track}.v${version}.json`));
-  const p = z.object({ name: z.string(), version: z.string(), system: z.string(), user: z.string() }).parse(JSON.parse(bytes.toString('utf8')));
-  return { ...p, hash: createHash('sha256').update(bytes).digest('hex') };
+/** A track's prompt, a versioned data file (pipeline/generate/prompts/<track>.v<n>.md, the client's prompt format). */
+export function loadPrompt(track: Track, version = '1', dir = PROMPTS_DIR): Prompt {
+  return loadPromptFile(join(dir, `${track}.v${version}.md`));
 }
 
-export function renderPrompt(p: PromptFile, vars: Record<string, string>): ChatTurn[] {
-  const user = p.user.replace(/\{\{(\w+)\}\}/g, (_, k: string) => {
-    if (!(k in vars)) throw new Error(`prompt ${p.name}@${p.version}: no value for {{${k}}}`);
-    return vars[k];
-  });
-  return [{ role: 'system', content: p.system }, { role: 'user', content: user }];
+/**
+ * The port over the project's chat client (pipeline/client/chat.ts): images as data URLs read from the
+ * store by sha256, JSON answers asked for and re-asked when unusable, every call cached in SQLite by
+ * content hash (a rerun sends nothing). A transport failure the client gave up on is transient.
+ */
+export function chatPort(client: ChatClient, readBlob: (sha256: string) => Buffer): GeneratorChat {
+  return {
+    model: client.model,
+    async completeJson(req) {
+      const images = req.images.map((i) => { const bytes = readBlob(i.sha256); return imagePart(bytes, sniffImageType(bytes) ?? 'image/png'); });
+      try {
+        const out = await client.completeJson({ messages: renderPrompt(req.prompt, req.vars, images), params: { json: true }, prompt: req.prompt.ref }, (v: unknown) => v);
+        return out.ok ? { ok: true, value: out.value } : { ok: false, transient: false, error: `unusable answer: ${out.error.message}` };
+      } catch (e) {
+        if (e instanceof RemoteError) return { ok: false, transient: e.retryable, error: `${e.code}: ${e.message}` };
+        throw e;
+      }
+    },
+  };
 }
 
 /** A code in a model's output: refused whole, since an answer code must come from the matcher, never a model. */
@@ -164,6 +173,7 @@ export function candidatesOf(m: CaseMaterial): string[] {
 
 export function llmGenerator<T extends Track>(track: T, chat: GeneratorChat, opts: { promptVersion?: string; promptsDir?: string } = {}): TrackGenerator<T> {
   const prompt = loadPrompt(track, opts.promptVersion ?? '1', opts.promptsDir);
+  for (const v of prompt.variables) if (!['sentences', 'images', 'candidates'].includes(v)) throw new Error(`prompt ${prompt.name}: unknown variable {{${v}}}`);
   const info: GeneratorInfo = { kind: 'llm', version: LLM_GENERATOR_VERSION, model: chat.model, promptVersion: `${prompt.name}@${prompt.version}#${prompt.hash.slice(0, 12)}` };
   const rules = rulesGenerator(track);
   return {
@@ -173,7 +183,8 @@ export function llmGenerator<T extends Track>(track: T, chat: GeneratorChat, opt
       if (!base.ok) return base;
       const draft = base.draft as QuestionDraft;
       const candidates = candidatesOf(m);
-      const res = await chat.completeJson({ prompt, messages: renderPrompt(prompt, promptVars(m, draft, candidates)), images: draft.images.map((i) => ({ label: i.label, sha256: i.normSha })) });
+      const images = [...new Map(draft.images.map((i) => [i.normSha, { label: i.label, sha256: i.normSha }])).values()];
+      const res = await chat.completeJson({ prompt, vars: promptVars(m, draft, candidates), images });
       if (!res.ok) return res.transient ? { ok: false, transient: true, error: res.error } : refuse('llm_call_failed', { error: res.error.slice(0, 200) });
       const out = applyModelOutput(m, draft, res.value, candidates);
       if (!out.ok) return out;

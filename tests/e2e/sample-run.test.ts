@@ -13,8 +13,7 @@ import { silentLogger } from '../../pipeline/runner/log.ts';
 import { defaultLexicon as loadLexicon } from '../../ontology/index.ts';
 import { americanize } from '../../ontology/match/normalize.ts';
 import { sampleCorpus, tempDir, cli } from '../helpers.ts';
-import { llmGenerator, type GeneratorChat } from '../../pipeline/generate/llm.ts';
-import { rulesGenerator } from '../../pipeline/generate/generator.ts';
+import { lastUserText, startLoopbackOpenAi, type Fault } from '../../scripts/loopback-openai/server.ts';
 
 const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
@@ -243,51 +242,61 @@ describe('end to end on the bundled real corpus', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('a track switched to the model-backed generator re-runs alone, writes the same schema, passes the same checks; a rerun asks nothing', async () => {
-    let calls = 0;
-    // a scripted model: it quotes the first drug-like word of the first sentence it is given
-    const chat: GeneratorChat = {
-      model: 'scripted',
-      async completeJson(req) {
-        calls++;
-        const first = req.messages[1].content.split('\n').find((l) => /^\d+: /.test(l))!;
+  it('a track switched to the model-backed generator (loopback OpenAI server with 429, 5xx, malformed and slow answers) re-runs alone, writes the same schema, passes the same checks; a rerun sends nothing', async () => {
+    // the "model": it quotes the first three words of the first numbered sentence it is given; the first time
+    // it is asked it answers prose (the client re-asks for JSON)
+    let prose = true;
+    const server = await startLoopbackOpenAi({
+      slowMs: 300,
+      plan: (n) => ({ 1: '429', 2: '5xx', 3: 'malformed', 4: 'slow' } as Record<number, Fault>)[n] ?? null,
+      retryAfterSeconds: 0,
+      handler: (req) => {
+        if (prose) { prose = false; return 'Sure, here is the rubric you asked for.'; }
+        const first = lastUserText(req).split('\n').find((l) => /^\d+: /.test(l))!;
         const n = Number(first.split(':')[0]);
-        const text = first.slice(first.indexOf(': ') + 2);
-        const quote = text.split(/\s+/).slice(0, 3).join(' ');
-        return { ok: true, value: { must_include: [{ item: `as given: ${quote}`, kind: 'procedure', sentence: n, quote }], must_not: [] } };
+        const quote = first.slice(first.indexOf(': ') + 2).split(/\s+/).slice(0, 3).join(' ');
+        return JSON.stringify({ must_include: [{ item: `as given: ${quote}`, kind: 'procedure', sentence: n, quote }], must_not: [] });
       },
-    };
-    const config = parseConfig({ generate: { generators: { treatment: 'llm' } } });
-    const build = async () => {
+    });
+    try {
+      const config = parseConfig({
+        generate: { generators: { treatment: 'llm' } },
+        llm: { generate: { baseUrl: server.url, model: 'loopback-model', concurrency: 2, rps: 50, timeoutMs: 5000, maxRetries: 4 } },
+      });
+      const build = async () => {
+        const store = new Store(work.dir);
+        try {
+          return await runPipeline({ store, config, command: 'test', stages: STAGE_NAMES, source: createDirSource(SAMPLES), lexicon, log: silentLogger });
+        } finally { store.close(); }
+      };
+      const strip = (r: ExportRow) => ({ ...r, provenance: { ...r.provenance, config_hash: '' } });
+      const dxBefore = rowsOf('diagnosis').map(strip);
+      const res = await build();
+      const gen = res.counts.find((c) => c.stage === 'generate')!;
+      // only the treatment items re-ran
       const store = new Store(work.dir);
-      try {
-        return await runPipeline({ store, config, command: 'test', stages: STAGE_NAMES, source: createDirSource(SAMPLES), lexicon, log: silentLogger,
-          generators: (track, c) => (c.generate.generators[track] === 'llm' ? llmGenerator(track, chat) : rulesGenerator(track)) });
-      } finally { store.close(); }
-    };
-    const strip = (r: ExportRow) => ({ ...r, provenance: { ...r.provenance, config_hash: '' } });
-    const dxBefore = rowsOf('diagnosis').map(strip);
-    const res = await build();
-    const gen = res.counts.find((c) => c.stage === 'generate')!;
-    // only the treatment items re-ran; the model was asked once per case whose rules found a treatment cut
-    const store = new Store(work.dir);
-    const txItems = store.db.prepare(`SELECT count(*) FROM stage_progress WHERE stage = 'generate' AND item_key LIKE '%:treatment'`).pluck().get() as number;
-    store.close();
-    expect(gen.new).toBe(txItems);
-    expect(calls).toBeGreaterThanOrEqual(8);
-    expect(calls).toBeLessThanOrEqual(txItems);
-    const tx = rowsOf('treatment');
-    expect(tx.length).toBeGreaterThanOrEqual(8);
-    for (const row of tx) {
-      expect(EXPORT_SCHEMAS.treatment.safeParse(row).success).toBe(true);
-      expect(row.provenance.generator).toMatchObject({ kind: 'llm', model: 'scripted' });
-      expect(scanRow(row, { captions: [], imageText: {} })).toEqual([]);
-    }
-    // the other tracks did not change (but for the config hash every row carries)
-    expect(rowsOf('diagnosis').map(strip)).toEqual(dxBefore);
-    const before = calls;
-    const again = await build();
-    expect(calls).toBe(before);
-    for (const c of again.counts) expect(c.new, c.stage).toBe(0);
-  }, 180_000);
+      const txItems = store.db.prepare(`SELECT count(*) FROM stage_progress WHERE stage = 'generate' AND item_key LIKE '%:treatment'`).pluck().get() as number;
+      const calls = store.db.prepare(`SELECT count(*) FROM llm_calls WHERE use = 'generate' AND status = 'ok'`).pluck().get() as number;
+      store.close();
+      expect(gen.new).toBe(txItems);
+      expect(gen.pending).toBe(0);
+      // the faults were retried: more requests than answers; the prose answer was re-asked once
+      const sent = server.log.length;
+      expect(sent).toBeGreaterThan(calls);
+      expect(calls).toBeGreaterThanOrEqual(9);
+      const tx = rowsOf('treatment');
+      expect(tx.length).toBeGreaterThanOrEqual(8);
+      for (const row of tx) {
+        expect(EXPORT_SCHEMAS.treatment.safeParse(row).success).toBe(true);
+        expect(row.provenance.generator).toMatchObject({ kind: 'llm', model: 'loopback-model' });
+        expect(row.provenance.generator.prompt_version).toMatch(/^generate\.treatment@1#/);
+        expect(scanRow(row, { captions: [], imageText: {} })).toEqual([]);
+      }
+      // the other tracks did not change (but for the config hash every row carries)
+      expect(rowsOf('diagnosis').map(strip)).toEqual(dxBefore);
+      const again = await build();
+      expect(server.log.length).toBe(sent);                     // a second run sends no request
+      for (const c of again.counts) expect(c.new, c.stage).toBe(0);
+    } finally { await server.close(); }
+  }, 240_000);
 });

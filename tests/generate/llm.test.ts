@@ -1,7 +1,8 @@
 // The model-backed generator against a scripted chat port (the OpenAI-compatible client and its loopback
 // server are another part of the project): same draft schema as the rules, quotes required, codes refused.
 import { describe, it, expect } from 'vitest';
-import { applyModelOutput, CODE_IN_OUTPUT, llmGenerator, loadPrompt, renderPrompt, type GeneratorChat } from '../../pipeline/generate/llm.ts';
+import { applyModelOutput, CODE_IN_OUTPUT, llmGenerator, loadPrompt, type GeneratorChat } from '../../pipeline/generate/llm.ts';
+import { renderPrompt } from '../../pipeline/client/prompts.ts';
 import { generateTreatment } from '../../pipeline/generate/treatment.ts';
 import { QuestionDraft, TRACKS, type DraftOf } from '../../schemas/question.ts';
 import { realMaterial } from './helpers.ts';
@@ -12,7 +13,7 @@ function scripted(answer: (user: string) => { ok: true; value: unknown } | { ok:
   const chat: GeneratorChat = {
     model: 'scripted-model',
     async completeJson(req) {
-      const user = req.messages.find((x) => x.role === 'user')!.content;
+      const user = renderPrompt(req.prompt, req.vars).find((x) => x.role === 'user')!.content as string;
       calls.push({ prompt: `${req.prompt.name}@${req.prompt.version}`, user, images: req.images.length });
       return answer(user);
     },
@@ -28,9 +29,10 @@ describe('prompts are versioned data files', () => {
       const p = loadPrompt(t);
       expect(p.version).toBe('1');
       expect(p.hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(p.system).toMatch(/never/i);
+      expect(p.messages.map((x) => x.role)).toEqual(['system', 'user']);
+      expect(p.messages[0].template).toMatch(/never/i);
     }
-    expect(() => renderPrompt(loadPrompt('treatment'), {})).toThrow(/no value for \{\{sentences\}\}/);
+    expect(() => renderPrompt(loadPrompt('treatment'), {})).toThrow(/\{\{sentences\}\} has no value/);
   });
 });
 
@@ -68,7 +70,7 @@ describe('the model-backed treatment generator', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].user).toContain(`${cut}: `);
     expect(calls[0].user).not.toContain(m.sentences[0].text);
-    expect(calls[0].images).toBe(d.images.length);
+    expect(calls[0].images).toBe(new Set(d.images.map((i) => i.normSha)).size);   // each stored image once
   });
 
   it('refuses any output that carries a disease code; a transient failure stays transient', async () => {
