@@ -48,6 +48,8 @@ function unitOf(stage: string, keys: string[]): string {
   if (stage === 'export') return 'tracks';
   if (keys.length === 0) return 'items';
   if (keys.every((k) => /^PMC\d+$/.test(k))) return 'articles';
+  // generate's items are one per case and track ("PMC1#c1:treatment")
+  if (keys.every((k) => /^PMC\d+#c\d+:[a-z-]+$/.test(k))) return 'case × track items';
   if (keys.every((k) => /^PMC\d+#c\d+/.test(k))) return 'cases';
   if (keys.every((k) => /^[a-z]+-PMC\d+-c\d+-/.test(k))) return 'questions';
   return 'items';

@@ -156,7 +156,7 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
       if (d.cut) {
         const s = d.cut.sentence;
         decisions.push({
-          action: 'cut', reason: `cut_${d.cut.reason}`, rule: `generate.${track}.decision_point`, questionId: d.id, field: s ? `section:${s.sectionId}` : null,
+          action: 'cut', reason: `cut_${d.cut.reason}`, rule: `generate.${track.replace('-', '_')}.decision_point`, questionId: d.id, field: s ? `section:${s.sectionId}` : null,
           span: s ? [s.start, s.end] : null, matchedText: s?.text ?? null, detail: { beforeSentence: d.cut.beforeSentence, contextSentences: d.contextParts.length },
         });
       }

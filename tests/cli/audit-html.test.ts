@@ -3,7 +3,7 @@
 // the filters work, and markup planted in the case text stays inert text. Screenshots land in
 // .scratch/screenshots/ for a person to look at.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -26,9 +26,12 @@ beforeAll(async () => {
   const src = await smallLayout(join(work.dir, 'src'), ['PMC4735918', 'PMC4738710', 'PMC4745306'], (id, xml) => (id === 'PMC4738710'
     ? xml.replace('A 40-year-old female patient reported', `Planted ${xmlEscape(PLANTED_SCRIPT)} and ${xmlEscape(PLANTED_IMG)} text. A 40-year-old female patient reported`)
     : xml));
-  const run = mmrare(['run', '--workdir', W, '--from-dir', src]);
+  // the diagnosis track only: the counts below are about its questions (the other tracks render the same way)
+  const config = join(work.dir, 'diagnosis-only.json');
+  writeFileSync(config, JSON.stringify({ generate: { tracks: ['diagnosis'] } }));
+  const run = mmrare(['run', '--workdir', W, '--from-dir', src, '--config', config]);
   expect(run.code, run.stderr).toBe(0);
-  const r = mmrare(['audit', '--workdir', W, '--html', OUT, '--json']);
+  const r = mmrare(['audit', '--workdir', W, '--html', OUT, '--json', '--config', config]);
   expect(r.code, r.stderr).toBe(0);
   report = JSON.parse(r.stdout);
   browser = await launchBrowser();

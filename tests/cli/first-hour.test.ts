@@ -181,7 +181,7 @@ describe('12. progress on a terminal, silence elsewhere', () => {
     expect(tty.status, tty.stdout).toBe(0);
     expect(tty.stdout).toContain('\r\x1b[2K');
     expect(tty.stdout).toMatch(/extract\s+\[#+\.*\] \d+\/2/);
-    expect(tty.stdout).toMatch(/exported: \d+ questions? — diagnosis \d+/);
+    expect(tty.stdout).toMatch(/exported: \d+ questions? — (?:[a-z-]+ \d+, )*diagnosis \d+/);
     const pipe = mmrare(['run', '--workdir', join(work.dir, 'w-pipe'), '--from-dir', src], { env: { CI: undefined } });
     expect(pipe.code).toBe(0);
     expect(pipe.stderr + pipe.stdout).not.toMatch(/\x1b\[/);

@@ -42,7 +42,7 @@ describe('PMIDs from live PMC metadata', () => {
     const common = ['--workdir', W, '--eutils-url', server.eutilsUrl, '--s3-url', server.s3Url, '--email', 'dev@example.org', '--tool', 'mmrare-test'];
     const r = await cliAsync(['run', ...common, '--query', 'case', '--licences', 'all_cc']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/exported: \d+ questions? — diagnosis \d+/);
+    expect(r.stdout).toMatch(/exported: \d+ questions? — (?:[a-z-]+ \d+, )*diagnosis \d+/);
     const rows = readFileSync(join(W, 'export', 'diagnosis.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.length).toBeGreaterThanOrEqual(2);
     for (const row of rows) expect(row.pmid, row.id).toBe(String(PMIDS[row.pmcid]));
