@@ -16,6 +16,7 @@ export function normTitle(title: string): string {
 
 export { CASE_N_RE } from '../core/sentences.ts';
 import { CASE_N_RE } from '../core/sentences.ts';
+import { DIAGNOSIS_RE, PRIOR_DIAG_RE } from '../core/cues.ts';
 
 /** A title opening a case narrative. */
 const CASE_TITLE_RE = new RegExp([
@@ -70,8 +71,6 @@ function abbr(list: string): RegExp {
 
 // Diagnosis statements (the sentence that names what the patient has) are checked first, but history
 // phrasing ("was diagnosed with X 5 years ago", "history of") wins over them.
-const DIAGNOSIS_RE = /\b(?:(?:was|were|is|been|being)\s+(?:finally\s+|then\s+|subsequently\s+|eventually\s+|clinically\s+|histologically\s+|definitively\s+)?diagnosed|diagnosis\s+(?:of|was|is)\b|final(?:ly)?\s+diagnos|(?:confirm(?:ed|ing|s)?|establish(?:ed|ing)?|made|suggest(?:ed|ing)?|support(?:ed|ing)?)\s+(?:the|a|our)\s+(?:\w+\s+)?diagnosis|consistent with (?:the diagnosis|a diagnosis|an?\b|the\b)|compatible with (?:the diagnosis|a diagnosis|an?\b|the\b)|diagnostic of|pathognomonic|we diagnosed|(?:was|were) (?:\w+\s+)?suspected|diagnosed (?:as|with) (?:an?\b|the\b)?)/i;
-const PRIOR_DIAG_RE = /\b(?:previously|formerly|already|had been|was diagnosed with .{0,60}\b(?:years?|months?|weeks?) (?:ago|earlier|before|prior)|at the age of|history of|known (?:case|history)|past medical)\b/i;
 const DIFFERENTIAL_RE = /\bdifferential diagnos[ie]s\b|\bdifferential (?:for|included)\b|\b(?:was|were) (?:excluded|ruled out)\b/i;
 
 const KIND_RULES: KindRule[] = [

@@ -7,6 +7,7 @@ import { answerTerms } from '../leakage/terms.ts';
 import type { CodeFinder } from '../leakage/code-finder.ts';
 import { buildLeakPatterns, codeTerms, findLeaks, type LeakHit, type LeakSource } from '../leakage/patterns.ts';
 import { copiedRuns, findingOverlap } from '../leakage/overlap.ts';
+import { DIAGNOSIS_RE, PRIOR_DIAG_RE } from '../core/cues.ts';
 
 export interface RuleHit { start: number; end: number; text: string; form: string; reason: string; rule: string; action: 'mask' | 'drop_sentence'; score?: number }
 
@@ -58,6 +59,12 @@ export function leakFinder(draft: QuestionDraft, lex: Lexicon, findCodes: CodeFi
 // a result of an investigation: a verb that reports one, a measured value with a unit, a named finding word
 const RESULT_RE = /\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|confirmed|found|detected|positive|negative|normal|abnormal|elevated|raised|decreased|increased|low|high)\b|\b\d+(?:[.,]\d+)?\s?(?:mg|g|µg|μg|ng|pg|mmol|µmol|μmol|mEq|IU|U|mIU|cells)\s?\/\s?(?:d?L|ml|mL|l|µL|μL)\b/i;
 
+// The case's own final diagnosis being told (not a first impression, a differential or a past illness) ...
+const FINAL_DIAGNOSIS_RE = /\b(?:we|finally|eventually|ultimately|definitively|thus|therefore)\s+(?:\w+\s+){0,2}diagnosed\b|\bfinal diagnosis\b|\bdiagnosis\s+of\s+.{1,80}?\s+was\s+(?:made|established|confirmed)\b|\bdiagnosed\s+(?:this case|the case|the patient|our patient|her|him)\s+(?:as|with)\b/i;
+const NOT_FINAL_RE = /\b(?:initial(?:ly)?|misdiagnos\w*|suspected|not|no|excluded|ruled out|differential|previously|history of)\b/i;
+// ... and a disease named there: "<Name>('s) syndrome/disease", or a disease suffix ("-itis", "-oma", ...)
+const DISEASE_WORD_RE = /\b[\p{L}-]+(?:['’]s)?\s+(?:syndrome|disease)\b|\b(?!(?:diagnosis|prognosis|hypothesis|thesis|emphasis|analysis|basis)\b)[\p{L}-]{3,}(?:itis|osis|oma|omas|aemia|emia|pathy|plasia|ectasia)\b/giu;
+
 /** The rules of a draft's track, built once per question. */
 export function rulesFor(draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null, t: FilterThresholds): LeakRule[] {
   const find = leakFinder(draft, lex, findCodes);
@@ -65,6 +72,24 @@ export function rulesFor(draft: QuestionDraft, lex: Lexicon, findCodes: CodeFind
     rule: 'filter.leak.answer_terms', sentencesOnly: false,
     find: (text) => find(text).map((h) => ({ start: h.start, end: h.end, text: h.text, form: h.form, reason: REASON[h.source], rule: `filter.leak.${h.source}`, action: 'mask' as const })),
   }];
+  if (draft.track !== 'diagnosis') {
+    // Outside the diagnosis track the diagnosis must not be told either, and authors name it in words no
+    // lexicon holds ("an incomplete form of Heerfordt's syndrome"): a sentence that states a diagnosis and
+    // names a disease-like entity the answer masks did not cover is dropped whole.
+    rules.push({
+      rule: 'filter.leak.diagnosis_statement', sentencesOnly: true,
+      find: (text) => {
+        if (!FINAL_DIAGNOSIS_RE.test(text) || NOT_FINAL_RE.test(text) || !DIAGNOSIS_RE.test(text) || PRIOR_DIAG_RE.test(text)) return [];
+        const masked = find(text);
+        for (const m of text.matchAll(DISEASE_WORD_RE)) {
+          const [s, e] = [m.index!, m.index! + m[0].length];
+          if (masked.some((h) => h.start < e && h.end > s)) continue;
+          return [{ start: s, end: e, text: m[0], form: 'a named diagnosis', reason: 'leak_diagnosis_statement', rule: 'filter.leak.diagnosis_statement', action: 'drop_sentence' as const }];
+        }
+        return [];
+      },
+    });
+  }
   if (draft.track === 'examination') {
     // a presenting sentence that reports the result of an expected investigation goes, not just the test's name
     const tests = buildLeakPatterns(draft.trackTerms.map((x) => ({ form: x.form, source: x.source })));

@@ -12,7 +12,7 @@ import { leakFinder, rulesFor, type LeakRule, type RuleHit } from './rules.ts';
 
 export { leakFinder } from './rules.ts';
 
-export const FILTER_VERSION = '3';
+export const FILTER_VERSION = '4';
 
 /** All leak hits in one model-visible text of a question (the answer-in-context rules). */
 export function leakHits(text: string, draft: QuestionDraft, lex: Lexicon, findCodes: CodeFinder | null) {

@@ -34,6 +34,23 @@ describe('treatment leak rules', () => {
     expect(f.decisions.map((d) => [d.action, d.reason])).toEqual([['exclude', 'leak_answer_in_context'], ['exclude', 'leak_treatment_in_context'], ['exclude', 'leak_sentence_dropped']]);
   });
 
+  it('a final diagnosis told in words no lexicon holds is dropped; first impressions, differentials and past illnesses stay', () => {
+    const parts = [
+      part('He was first thought to have blepharitis.', 0),
+      part("Finally, we diagnosed this case as an incomplete form of Heerfordt's syndrome.", 1),
+      part('A diagnosis of Crohn disease was not confirmed.', 2),
+      part('He had a history of chronic pancreatitis.', 3),
+    ];
+    const f = filterField('context', parts, rules, r.draft.id, '[MASKED]', 0.5);
+    expect(f.text).not.toContain('Heerfordt');
+    expect(f.text).toContain('blepharitis');
+    expect(f.text).toContain('Crohn disease was not confirmed');
+    expect(f.text).toContain('pancreatitis');
+    expect(f.decisions.filter((d) => d.reason === 'leak_diagnosis_statement').map((d) => [d.action, d.matchedText])).toEqual([['exclude', "Heerfordt's syndrome"]]);
+    // the diagnosis track itself is cut before the statement instead: the rule is not one of its rules
+    expect(rulesFor({ ...r.draft, track: 'diagnosis' }, lexicon, null, T).map((x) => x.rule)).not.toContain('filter.leak.diagnosis_statement');
+  });
+
   it('a leak in the question’s own wording cannot be dropped: it is returned for the stage to drop the question', () => {
     const f = filterField('question', [{ sep: '', text: 'Copied words: hyperpigmented plaques elevated lesions seen before', sentence: null }],
       [{ rule: 'x', sentencesOnly: false, find: (t) => copiedRuns(t, 'Hyperpigmented plaques (elevated lesions) seen before commencement', 4).map((h) => ({ ...h, form: 'c', reason: 'leak_caption_text', rule: 'filter.leak.caption', action: 'drop_sentence' as const })) }],

@@ -1,0 +1,5 @@
+// Wording that states a diagnosis ("was diagnosed with", "the final diagnosis", "consistent with a"),
+// and wording that makes it a past one. Extract reads sentence kinds with it; leak control uses it to find
+// sentences that name the case's diagnosis in words no lexicon knows ("an incomplete form of X's syndrome").
+export const DIAGNOSIS_RE = /\b(?:(?:was|were|is|been|being)\s+(?:finally\s+|then\s+|subsequently\s+|eventually\s+|clinically\s+|histologically\s+|definitively\s+)?diagnosed|diagnosis\s+(?:of|was|is)\b|final(?:ly)?\s+diagnos|(?:confirm(?:ed|ing|s)?|establish(?:ed|ing)?|made|suggest(?:ed|ing)?|support(?:ed|ing)?)\s+(?:the|a|our)\s+(?:\w+\s+)?diagnosis|consistent with (?:the diagnosis|a diagnosis|an?\b|the\b)|compatible with (?:the diagnosis|a diagnosis|an?\b|the\b)|diagnostic of|pathognomonic|we diagnosed|(?:was|were) (?:\w+\s+)?suspected|diagnosed (?:as|with) (?:an?\b|the\b)?)/i;
+export const PRIOR_DIAG_RE = /\b(?:previously|formerly|already|had been|was diagnosed with .{0,60}\b(?:years?|months?|weeks?) (?:ago|earlier|before|prior)|at the age of|history of|known (?:case|history)|past medical)\b/i;
