@@ -37,16 +37,16 @@ describe('treatment leak rules', () => {
   it('a final diagnosis told in words no lexicon holds is dropped; first impressions, differentials and past illnesses stay', () => {
     const parts = [
       part('He was first thought to have blepharitis.', 0),
-      part("Finally, we diagnosed this case as an incomplete form of Heerfordt's syndrome.", 1),
+      part("We finally diagnosed an incomplete form of Loeffler-Weiss syndrome in him.", 1), // an eponym no lexicon holds
       part('A diagnosis of Crohn disease was not confirmed.', 2),
       part('He had a history of chronic pancreatitis.', 3),
     ];
     const f = filterField('context', parts, rules, r.draft.id, '[MASKED]', 0.5);
-    expect(f.text).not.toContain('Heerfordt');
+    expect(f.text).not.toContain('Loeffler');
     expect(f.text).toContain('blepharitis');
     expect(f.text).toContain('Crohn disease was not confirmed');
     expect(f.text).toContain('pancreatitis');
-    expect(f.decisions.filter((d) => d.reason === 'leak_diagnosis_statement').map((d) => [d.action, d.matchedText])).toEqual([['exclude', "Heerfordt's syndrome"]]);
+    expect(f.decisions.filter((d) => d.reason === 'leak_diagnosis_statement').map((d) => [d.action, d.matchedText])).toEqual([['exclude', 'Loeffler-Weiss syndrome']]);
     // the diagnosis track itself is cut before the statement instead: the rule is not one of its rules
     expect(rulesFor({ ...r.draft, track: 'diagnosis' }, lexicon, null, T).map((x) => x.rule)).not.toContain('filter.leak.diagnosis_statement');
   });
