@@ -7,7 +7,7 @@ import { createCodeFinder } from '../../pipeline/leakage/code-finder.ts';
 import { copiedRuns, findingOverlap } from '../../pipeline/leakage/overlap.ts';
 import { generateTreatment } from '../../pipeline/generate/treatment.ts';
 import { generateExamination } from '../../pipeline/generate/examination.ts';
-import type { VisiblePart } from '../../schemas/question.ts';
+import type { QuestionDraft, VisiblePart } from '../../schemas/question.ts';
 import { lexicon, realMaterial } from '../generate/helpers.ts';
 
 const T = { captionShingleWords: 4, findingOverlap: 0.6 };
@@ -48,7 +48,7 @@ describe('treatment leak rules', () => {
     expect(f.text).toContain('pancreatitis');
     expect(f.decisions.filter((d) => d.reason === 'leak_diagnosis_statement').map((d) => [d.action, d.matchedText])).toEqual([['exclude', 'Loeffler-Weiss syndrome']]);
     // the diagnosis track itself is cut before the statement instead: the rule is not one of its rules
-    expect(rulesFor({ ...r.draft, track: 'diagnosis' }, lexicon, null, T).map((x) => x.rule)).not.toContain('filter.leak.diagnosis_statement');
+    expect(rulesFor({ ...r.draft, track: 'diagnosis' } as unknown as QuestionDraft, lexicon, null, T).map((x) => x.rule)).not.toContain('filter.leak.diagnosis_statement');
   });
 
   it('a leak in the question’s own wording cannot be dropped: it is returned for the stage to drop the question', () => {
