@@ -12,7 +12,7 @@ export const Mention = z.object({
   orphaCode: z.string().regex(/^\d+$/),
   orphaName: z.string(),
   matchedForm: z.string(),               // the lexicon name/synonym/abbreviation that matched
-  method: z.enum(['exact', 'abbreviation', 'fuzzy']),
+  method: z.enum(['exact', 'variant', 'abbreviation', 'fuzzy']),  // variant: a generated name variant (ontology/match/variants.ts)
   score: z.number(),
   status: MentionStatus,
 });

@@ -130,7 +130,7 @@ function collectCandidates(
     const cand = candidates.get(m.orphaCode) ?? newCandidate(m.orphaCode);
     if (!cand.rules.some((r) => r.detail === x.link.rule.detail)) cand.rules.push(x.link.rule);
     const sentence = parts[x.part].text.slice(x.sentence[0], x.sentence[1]);
-    addSignal(cand.signals, m, { part: x.part, sentence: x.sentence, trigger: null, acronym: false, nCodes: 1 }, sentence, caseSections, kinds);
+    addSignal(cand.signals, m, { part: x.part, sentence: x.sentence, trigger: null, acronym: false, nCodes: 1, variant: null }, sentence, caseSections, kinds);
     cand.derivedText.add(m.text);
     if (m.status === 'affirmed' && (m.field === 'title' || dxCredit(sentence) > 0)) addEvidence(cand, { field: m.field, sectionId: m.sectionId, start: x.sentence[0], end: x.sentence[1], text: sentence });
     candidates.set(m.orphaCode, cand);

@@ -8,6 +8,7 @@ import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
 import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { PROCEDURE_NEXT, type VariantKind } from './variants.ts';
 
 export type Field = Mention['field'];
 
@@ -25,6 +26,7 @@ export interface MentionDetail {
   trigger: string | null;       // the context trigger that set a non-affirmed status
   acronym: boolean;
   nCodes: number;
+  variant: VariantKind | null;  // the name variant that matched (method 'variant'), see variants.ts
 }
 
 export interface DocAbbreviation extends AbbrevDef { part: number; code: string | null }
@@ -208,9 +210,22 @@ function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
 }
 
 // The surface is sliced only when an acronym needs its case-sensitive check (most terms are not acronyms).
-function acceptable(terms: Term[], text: string, s: number, e: number): Term[] {
+function acceptable(terms: Term[], text: string, sc: Scan, i: number, j: number): Term[] {
   let surface: string | null = null;
-  return terms.filter((t) => !t.needsDefinition && (!t.acronym || sameAcronym(surface ??= text.slice(s, e), t.form)));
+  return terms.filter((t) => !t.needsDefinition && (!t.acronym || sameAcronym(surface ??= text.slice(sc.start[i], sc.end[j]), t.form)) &&
+    (t.variant !== 'head_word_dropped' || bareEponymOk(text, sc, i, j)));
+}
+
+// A bare eponym ("Klippel-Trenaunay" for the syndrome) counts when its names are capitalised and the
+// next word does not make it a sign, test or procedure ("Roux-en-Y procedure", "Kaplan-Meier curve")
+// and the name does not go on with a hyphen ("Klippel-Trenaunay-Weber").
+function bareEponymOk(text: string, sc: Scan, i: number, j: number): boolean {
+  for (let k = i; k <= j; k++) {
+    const c = text.charCodeAt(sc.start[k]);
+    if (!(c >= 65 && c <= 90) && !/^(?:type|\d+[a-z]?)$/.test(sc.words[k].norm) && !(c > 127 && text[sc.start[k]] !== text[sc.start[k]].toLowerCase())) return false;
+  }
+  if (j + 1 < sc.n && (sc.hyph[j + 1] === 1 || PROCEDURE_NEXT.has(sc.words[j + 1].norm))) return false;
+  return true;
 }
 
 interface Best { j: number; terms: Term[] }
@@ -219,7 +234,7 @@ interface Best { j: number; terms: Term[] }
 function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
   const terms = trie.terms.get(node);
   if (!terms) return best;
-  const ok = acceptable(terms, text, sc.start[i], sc.end[j]);
+  const ok = acceptable(terms, text, sc, i, j);
   return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;
 }
 
@@ -270,7 +285,7 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
     if (!d || !d.code) continue;
     if (d.part === part && sc.start[k] >= d.shortStart && sc.end[k] <= d.shortEnd) continue; // the definition itself
     const e = lex.byCode.get(d.code)!;
-    const term: Term = { code: d.code, form: d.short, isName: false, acronym: true, needsDefinition: false, nCodes: 1 };
+    const term: Term = { code: d.code, form: d.short, isName: false, acronym: true, needsDefinition: false, nCodes: 1, variant: null };
     hits.push({ i: k, j: k, terms: [term], method: 'abbreviation', score: 0.9, form: `${d.short} = ${e.name}` });
   }
   return hits;
@@ -305,12 +320,13 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
       for (const t of h.terms) {
         const e = lex.byCode.get(t.code)!;
         const acronymPenalty = t.acronym && h.method === 'exact' ? 0.8 : 1;
+        const variant = h.method === 'exact' ? t.variant : null;
         mentions.push({
           sectionId: p.sectionId, field: p.field, start, end, text: p.text.slice(start, end),
           orphaCode: t.code, orphaName: e.name, matchedForm: h.method === 'abbreviation' ? h.form : t.form,
-          method: h.method, score: round(h.score * acronymPenalty / t.nCodes), status: ctx.status,
+          method: variant ? 'variant' : h.method, score: round(h.score * acronymPenalty * (variant ? VARIANT_SCORE[variant] : 1) / t.nCodes), status: ctx.status,
         });
-        details.push({ part: k, sentence: [ss, se], trigger: ctx.trigger, acronym: t.acronym, nCodes: t.nCodes });
+        details.push({ part: k, sentence: [ss, se], trigger: ctx.trigger, acronym: t.acronym, nCodes: t.nCodes, variant });
       }
     }
   });
@@ -318,3 +334,6 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A variant is slightly weaker evidence than the name as Orphanet writes it; a dropped head word most. */
+export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95 };

@@ -2,6 +2,7 @@
 // to integers; all edges live in one Map keyed by (node, token), which is compact and fast in V8.
 import type { Lexicon } from '../types.ts';
 import { canonWord, tokenize } from './normalize.ts';
+import { formVariants as nameVariants, type VariantKind } from './variants.ts';
 
 export interface Term {
   code: string;
@@ -10,6 +11,7 @@ export interface Term {
   acronym: boolean;      // matched case-sensitively against the surface
   needsDefinition: boolean; // short (<= 3 letters) or a common word: only when the document defines it
   nCodes: number;        // how many codes share this normalised form (ambiguity)
+  variant: VariantKind | null; // a generated name variant (variants.ts) of `form`, or null for the form itself
 }
 
 const EDGE = 2 ** 21; // token ids < 2M
@@ -127,6 +129,7 @@ export function buildTrie(lex: Lexicon): TokenTrie {
   const cache = new Map<string, string>();
   const canon = (raw: string) => cache.get(raw) ?? (cache.set(raw, canonWord(raw)), cache.get(raw)!);
   const forms: { code: string; form: string; isName: boolean; key: string; variants: string[][]; acronym: boolean }[] = [];
+  const generated: { code: string; form: string; tokens: string[]; kind: VariantKind }[] = [];
   for (const e of lex.entries) {
     const all = [e.name, ...e.synonyms];
     const entryText = all.join(' | '); // sideVariants looks for the side word in the entry's names
@@ -139,11 +142,19 @@ export function buildTrie(lex: Lexicon): TokenTrie {
       // a side variant keeps the acronym's case-sensitive check and shares its form's ambiguity count
       for (const g of sideVariants(f, entryText)) forms.push({ code: e.code, form: g, isName: false, key, variants: formVariants(g, canon), acronym });
       (codesOf.get(key) ?? codesOf.set(key, new Set()).get(key)!).add(e.code);
+      if (!acronym) for (const v of nameVariants(tokenize(f, canon))) generated.push({ code: e.code, form: f, tokens: v.tokens, kind: v.kind });
     }
   }
   for (const { code, form, isName, key, variants, acronym } of forms) {
-    const term: Term = { code, form, isName, acronym, needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size };
+    const term: Term = { code, form, isName, acronym, needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size, variant: null };
     for (const v of variants) if (v.length) trie.insert(v, term);
+  }
+  // Name variants: never one that is already a form (of this or another entry); shared ones are ambiguous.
+  const variantCodes = new Map<string, Set<string>>();
+  const kept = generated.filter((g) => !codesOf.has(g.tokens.join(' ')));
+  for (const g of kept) { const k = g.tokens.join(' '); (variantCodes.get(k) ?? variantCodes.set(k, new Set()).get(k)!).add(g.code); }
+  for (const g of kept) {
+    trie.insert(g.tokens, { code: g.code, form: g.form, isName: false, acronym: false, needsDefinition: false, nCodes: variantCodes.get(g.tokens.join(' '))!.size, variant: g.kind });
   }
   return trie;
 }
