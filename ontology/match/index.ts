@@ -261,6 +261,22 @@ function walk(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, 
   return best;
 }
 
+// Affixes that say the text names something other than the disease itself: "pseudo-Kaposi sarcoma" and
+// "lupus-like" resemble it (differential), "non-Hodgkin" is not it (negated). Only hyphen-joined affixes:
+// a free-standing "like" or "non" is ordinary syntax. A form that includes the affix ("Non-Langerhans
+// cell histiocytosis") is matched whole by the longest match, so it never gets here.
+const PSEUDO_BEFORE = /(?:^|[^\p{L}\p{N}])pseudo[-\u2010\u2011]$/iu;
+const NON_BEFORE = /(?:^|[^\p{L}\p{N}])non[-\u2010\u2011]$/iu;
+const LIKE_AFTER = /^[-\u2010\u2011](?:like|mimicking|mimic)\b/i;
+
+export function affixStatus(text: string, start: number, end: number): { status: Mention['status']; trigger: string } | null {
+  const before = text.slice(Math.max(0, start - 8), start);
+  if (PSEUDO_BEFORE.test(before)) return { status: 'differential', trigger: 'pseudo-' };
+  if (NON_BEFORE.test(before)) return { status: 'negated', trigger: 'non-' };
+  if (LIKE_AFTER.test(text.slice(end, end + 12))) return { status: 'differential', trigger: '-like' };
+  return null;
+}
+
 /** Codes that a document-defined abbreviation stands for, from the exact hit ending its long form. */
 function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], scans: Scan[]): void {
   for (const d of defs) {
@@ -316,7 +332,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
       const [ss, se] = sentences[si] ?? [0, p.text.length];
       let scopes = scopeCache.get(si);
       if (!scopes) { scopes = contextScopes(p.text.slice(ss, se)); scopeCache.set(si, scopes); }
-      const ctx = statusOf(scopes, start - ss, end - ss);
+      const ctx = affixStatus(p.text, start, end) ?? statusOf(scopes, start - ss, end - ss);
       for (const t of h.terms) {
         const e = lex.byCode.get(t.code)!;
         const acronymPenalty = t.acronym && h.method === 'exact' ? 0.8 : 1;
