@@ -4,7 +4,9 @@
 // names another candidate outside such a phrase, the background mention counts little (the foreground
 // one is the case's subject); when it names nothing else, the background condition keeps its weight (a
 // fracture in a patient with Klippel-Trenaunay syndrome is a report about that patient's syndrome).
-// "X secondary to / due to Y" is left alone: there the cause is often the final (etiological) diagnosis.
+// "X infected with Y": the infection complicates the lesion the report is about, so Y counts little even
+// when X is no Orphanet entry. "X secondary to / due
+// to Y" is left alone: there the cause is often the final (etiological) diagnosis.
 
 /** Cues whose object is a condition the patient already had. The scope runs to the end of its noun phrase. */
 export const BACKGROUND_CUE = new RegExp([
@@ -22,23 +24,30 @@ export const BACKGROUND_CUE = new RegExp([
 /** Cues whose object is how the condition showed ("presenting as", "revealed by"). */
 export const PRESENTATION_CUE = /\b(?:presenting|presented|manifesting|manifested|masquerading) (?:with|as)\b|\brevealed by\b|\bpresentation of\b/gi;
 
+/**
+ * Cues whose object is an agent that complicated a lesion ("a cyst infected with Histoplasma", "a graft colonized
+ * by Aspergillus"). Not after a person or a verb ("a man infected with Nocardia" has nocardiosis).
+ */
+export const COMPLICATION_CUE = /\b(?!(?:patients?|man|men|woman|women|boy|girl|child|children|infants?|neonates?|he|she|they|who|that|was|were|been|being|is|are|be|not|newly|chronically|also|later|subsequently)\b)[a-z]{3,} (?:infected|colonized|colonised|superinfected|contaminated) (?:with|by)\b/gi;
+
 // The cue's object ends at a clause boundary: punctuation or a word that starts a new clause.
 const OBJECT_END = /[.;:!?()[\]]|,\s|\s(?:and then|but|which|who|whereas|while|presenting|presented|treated|was|were|is|are|has|had)\b/;
 const MAX_OBJECT = 120;
 
-export type BackgroundKind = 'background' | 'presentation';
+export type BackgroundKind = 'background' | 'presentation' | 'complication';
 export interface CueScope { start: number; end: number; kind: BackgroundKind; cue: string }
 
 /** Spans (offsets into `text`) that are the object of a background or presentation cue. */
 export function backgroundScopes(text: string): CueScope[] {
   const out: CueScope[] = [];
-  for (const [re, kind] of [[BACKGROUND_CUE, 'background'], [PRESENTATION_CUE, 'presentation']] as const) {
+  for (const [re, kind] of [[BACKGROUND_CUE, 'background'], [PRESENTATION_CUE, 'presentation'], [COMPLICATION_CUE, 'complication']] as const) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const start = m.index + m[0].length;
+      const cue = kind === 'complication' ? m[0].replace(/^\S+ /, '') : m[0];
       const rest = text.slice(start, start + MAX_OBJECT);
       const stop = rest.search(OBJECT_END);
-      out.push({ start, end: start + (stop < 0 ? rest.length : stop), kind, cue: m[0] });
+      out.push({ start, end: start + (stop < 0 ? rest.length : stop), kind, cue });
     }
   }
   return out;

@@ -188,7 +188,6 @@ function backgroundConditions(ctx: ArticleContext, items: Item[]): void {
     (bySentence.get(k) ?? bySentence.set(k, []).get(k)!).push(it);
   }
   for (const [k, its] of bySentence) {
-    if (new Set(its.map((i) => i.key)).size < 2) continue;
     let scopes = ctx.scopes.get(k);
     if (!scopes) { scopes = backgroundScopes(its[0].sentence); ctx.scopes.set(k, scopes); }
     if (!scopes.length) continue;
@@ -196,9 +195,12 @@ function backgroundConditions(ctx: ArticleContext, items: Item[]): void {
     const fore = new Set(its.filter((i) => !at(i)).map((i) => i.key));
     for (const it of its) {
       const sc = at(it);
-      if (!sc || fore.has(it.key) || ![...fore].some((f) => f !== it.key)) continue;
+      if (!sc || fore.has(it.key)) continue;
+      // a background condition or a presentation gives way only to another named condition; an agent that
+      // infected a lesion always does (the lesion is the subject even when Orphanet has no entry for it)
+      if (sc.kind !== 'complication' && ![...fore].some((f) => f !== it.key)) continue;
       it.weight *= BACKGROUND_WEIGHT;
-      it.notes.push({ rule: 'background_condition', detail: `"${it.m.text}" is the object of "${sc.cue}" (${sc.kind}) next to another named condition in "${it.sentence.slice(0, 160)}"` });
+      it.notes.push({ rule: 'background_condition', detail: `"${it.m.text}" is the object of "${sc.cue}" (${sc.kind})${sc.kind === 'complication' ? '' : ' next to another named condition'} in "${it.sentence.slice(0, 160)}"` });
     }
   }
 }

@@ -25,7 +25,7 @@ const NOT_QUALIFIER = new Set(['a', 'an', 'the', 'of', 'with', 'and', 'or', 'in'
   'our', 'its', 'diagnosed', 'diagnosis', 'consistent', 'compatible', 'suggestive', 'confirmed', 'revealed', 'showed', 'demonstrated', 'had', 'has',
   'have', 'patient', 'patients', 'man', 'woman', 'boy', 'girl', 'child', 'old', 'year', 'young', 'an', 'possible', 'probable', 'definite', 'final',
   'known', 'rarely', 'very', 'extremely', 'unexpected', 'concomitant', 'coexisting', 'simultaneous']);
-const SPECIFIC_RULES = new Set(['mapped_to_broader_entry_by_definition', 'modifier_inserted_before_head', 'organism_named_for_infection']);
+const SPECIFIC_RULES = new Set(['mapped_to_broader_entry_by_definition', 'modifier_inserted_before_head']);
 
 /** Up to four plain words right before the mention (no punctuation between) that qualify it. */
 export function qualifiersBefore(textBefore: string): string[] {

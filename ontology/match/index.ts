@@ -2,7 +2,7 @@
 // document-defined abbreviations, context status (negation etc.) and a fuzzy candidate generator.
 import type { Mention } from '../../schemas/alignment.ts';
 import type { Lexicon } from '../types.ts';
-import { findAbbreviations, type AbbrevDef } from './abbrev.ts';
+import { findAbbreviations, looksLikeShortForm, type AbbrevDef } from './abbrev.ts';
 import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
@@ -52,7 +52,7 @@ interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: 
 /** A tokenised text as parallel arrays (no per-token objects on the hot path). */
 interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array }
 
-interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string }
+interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number }
 
 const CACHE_LIMIT = 500_000;
 
@@ -277,10 +277,59 @@ export function affixStatus(text: string, start: number, end: number): { status:
   return null;
 }
 
+// Rule abbreviation_inside_name: "X-Y (XYS) syndrome", "Klippel-Trenaunay (KT) syndrome". Authors put the
+// short form inside the name; the brackets stop a match, so the name is matched again with the bracketed
+// short form left out. Only a single bracketed short form (looksLikeShortForm) whose letters start with the
+// name's first letter and follow the name's letters in order (Schwartz & Hearst), between two words.
+const BRIDGE_BEFORE = 8, BRIDGE_AFTER = 6;
+
+function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
+  let out: Hit[] | null = null;
+  for (let k = 1; k + 1 < sc.n; k++) {
+    // token k alone in brackets, a word right before "(" and right after ")"
+    if (sc.brk[k] !== 1 || sc.brk[k + 1] !== 1) continue;
+    const open = text.lastIndexOf('(', sc.start[k]), close = text.indexOf(')', sc.end[k]);
+    if (open < sc.end[k - 1] || close < 0 || close > sc.start[k + 1] || text.slice(open + 1, close).trim() !== text.slice(sc.start[k], sc.end[k])) continue;
+    if (!/^\s*$/.test(text.slice(sc.end[k - 1], open)) || !/^\s*$/.test(text.slice(close + 1, sc.start[k + 1]))) continue;
+    const sf = text.slice(sc.start[k], sc.end[k]);
+    if (!looksLikeShortForm(sf) || !/\p{Lu}/u.test(sf[0])) continue;
+    // a scan of the tokens around with token k left out and the bracket gap closed
+    const from = Math.max(0, k - BRIDGE_BEFORE), to = Math.min(sc.n, k + 1 + BRIDGE_AFTER);
+    const idx = [...Array(to - from).keys()].map((x) => x + from).filter((x) => x !== k);
+    const mini: Scan = {
+      n: idx.length, start: Int32Array.from(idx, (x) => sc.start[x]), end: Int32Array.from(idx, (x) => sc.end[x]), ids: Int32Array.from(idx, (x) => sc.ids[x]),
+      words: idx.map((x) => sc.words[x]), hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])),
+    };
+    const gap = k - from; // index in `mini` of the token after the brackets
+    for (const h of exactHits(trie, text, mini)) {
+      if (!(h.i < gap && h.j >= gap)) continue;
+      const i = idx[h.i], j = idx[h.j];
+      const name = text.slice(sc.start[i], open) + text.slice(close + 1, sc.end[j]);
+      if (!initialsFit(sf, name)) continue;
+      out ??= [...hits];
+      out = out.filter((x) => x.j < i || x.i > j); // the partial matches inside the name give way
+      out.push({ ...h, i, j, bridged: k });
+    }
+  }
+  return out ? out.sort((a, b) => a.i - b.i) : hits;
+}
+
+/** The short form's letters begin with the name's first letter and occur in the name in order. */
+export function initialsFit(sf: string, name: string): boolean {
+  const s = sf.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''), n = name.toLowerCase();
+  if (!s || s[0] !== n.replace(/^[^\p{L}\p{N}]+/u, '')[0]) return false;
+  let p = 0;
+  for (const c of s) { p = n.indexOf(c, p); if (p < 0) return false; p++; }
+  return true;
+}
+
 /** Codes that a document-defined abbreviation stands for, from the exact hit ending its long form. */
 function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], scans: Scan[]): void {
   for (const d of defs) {
     const sc = scans[d.part];
+    // "Klippel-Trenaunay (KT) syndrome": the short form inside a bridged name stands for that name
+    const around = hitsByPart[d.part].find((h) => h.bridged !== undefined && sc.start[h.bridged] === d.shortStart && h.terms.length === 1);
+    if (around) { d.code = around.terms[0].code; continue; }
     const ending = hitsByPart[d.part].filter((h) => sc.end[h.j] === d.longEnd && sc.start[h.i] < d.longEnd && h.terms.length === 1);
     const hit = ending.find((h) => sc.start[h.i] >= d.longStart - 1) ?? ending[0];
     d.code = hit ? hit.terms[0].code : null;
@@ -309,7 +358,7 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
 
 function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: DocPart[]): DocMatch {
   const scans = parts.map((p) => scan(p.text, table));
-  const hitsByPart = parts.map((p, k) => exactHits(trie, p.text, scans[k]));
+  const hitsByPart = parts.map((p, k) => withBridgedHits(trie, p.text, scans[k], exactHits(trie, p.text, scans[k])));
   const defs: DocAbbreviation[] = parts.flatMap((p, k) => findAbbreviations(p.text).map((d) => ({ ...d, part: k, code: null })));
   resolveDefinitions(defs, hitsByPart, scans);
   // A short form the document defines as something else is not the lexicon's acronym here.
@@ -336,7 +385,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
       for (const t of h.terms) {
         const e = lex.byCode.get(t.code)!;
         const acronymPenalty = t.acronym && h.method === 'exact' ? 0.8 : 1;
-        const variant = h.method === 'exact' ? t.variant : null;
+        const variant: VariantKind | null = h.bridged !== undefined ? 'abbreviation_inside_name' : h.method === 'exact' ? t.variant : null;
         mentions.push({
           sectionId: p.sectionId, field: p.field, start, end, text: p.text.slice(start, end),
           orphaCode: t.code, orphaName: e.name, matchedForm: h.method === 'abbreviation' ? h.form : t.form,
@@ -352,4 +401,4 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A variant is slightly weaker evidence than the name as Orphanet writes it; a dropped head word most. */
-export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95 };
+export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95, abbreviation_inside_name: 0.95 };

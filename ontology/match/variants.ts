@@ -17,7 +17,8 @@
 //   tumor" = "heart tumor", "liver angiosarcoma" = "Hepatic angiosarcoma").
 import type { Token } from './normalize.ts';
 
-export type VariantKind = 'head_word_dropped' | 'type_order' | 'of_reordered' | 'organ_adjective';
+// abbreviation_inside_name is found by the matcher itself ("X-Y (XYS) syndrome", match/index.ts).
+export type VariantKind = 'head_word_dropped' | 'type_order' | 'of_reordered' | 'organ_adjective' | 'abbreviation_inside_name';
 
 export interface FormVariant { tokens: string[]; kind: VariantKind }
 
