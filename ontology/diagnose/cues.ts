@@ -8,6 +8,8 @@ export const DX_STRONG = new RegExp([
   String.raw`\bwas diagnosed\b`, String.raw`\bwere diagnosed\b`,
   String.raw`\bdiagnosis (?:was|of .{1,80}? was) (?:made|confirmed|established)\b`,
   String.raw`\bconfirm(?:ed|ing|s)? (?:the |a )?diagnosis\b`,
+  // "Histology confirmed glioblastoma", "… mutations, confirming Fabry disease": the confirmed object is the diagnosis
+  String.raw`\b(?:confirmed|confirming|confirms) (?:an? |the )?(?!by\b|that\b|the absence\b|absence\b|no\b|our\b)`,
   String.raw`\b(?:consistent|compatible|in keeping) with\b`,
   String.raw`\b(?:we|here,? we|this paper) (?:report|present|describe)\b`,
   String.raw`\b(?:a|an|the) (?:rare |unusual |unique |first |interesting |novel )*case (?:of|report of)\b`,

@@ -19,7 +19,7 @@ import { DX_OBJECT, dxCredit } from './cues.ts';
 import { groupChild } from './groups.ts';
 import { linkOf } from './link.ts';
 import { answerPolicyOf, DEFAULT_MIN_CONFIDENCE, type AnswerPolicy, type RefusalReason } from './policy.ts';
-import { specificFor, type SpecificMention } from './references.ts';
+import { classOf, specificFor, type SpecificMention } from './references.ts';
 import { confidenceOf, scoreSignals, type Signals } from './score.ts';
 
 export interface DiagnoseOptions extends AnswerPolicy {
@@ -156,7 +156,7 @@ const inDiagnosticPlace = (it: Item) => it.m.field === 'title' || it.m.field ===
 function shortReferences(lex: Lexicon, items: Item[]): void {
   const specifics: SpecificMention[] = items
     .filter((it) => it.m.status === 'affirmed' && !it.key.startsWith('x') && !it.derived && inDiagnosticPlace(it))
-    .map((it) => ({ code: it.m.orphaCode, answer: it.key, words: normalizePhrase(it.m.text).split(' ') }));
+    .map((it) => ({ code: it.m.orphaCode, answer: it.key, words: normalizePhrase(it.m.text).split(' '), formWords: normalizePhrase(it.m.matchedForm).split(' ') }));
   if (!specifics.length) return;
   const formsOf = new Map<string, string[][]>();
   for (const it of items) {
@@ -167,12 +167,18 @@ function shortReferences(lex: Lexicon, items: Item[]): void {
       forms = [e.name, ...e.synonyms].map((f) => normalizePhrase(f).split(' '));
       formsOf.set(it.m.orphaCode, forms);
     }
-    const s = specificFor(lex, it.m.orphaCode, [normalizePhrase(it.m.text).split(' '), ...forms], specifics, it.key.startsWith('x') ? null : it.key);
-    if (!s) continue;
-    const e = lex.byCode.get(it.m.orphaCode)!, t = lex.byCode.get(s.answer)!;
-    it.notes.push({ rule: 'short_reference_to_specific', detail: `"${it.m.text}" (ORPHA:${e.code} "${e.name}") shortens the article's "${s.words.join(' ')}" -> ORPHA:${t.code} "${t.name}", filed below it` });
-    it.key = s.answer;
-    it.res = { code: s.answer, rules: [], excluded: null, via: [] };
+    const own = it.key.startsWith('x') ? null : it.key;
+    const s = specificFor(lex, it.m.orphaCode, [normalizePhrase(it.m.text).split(' '), ...forms], specifics, own);
+    const cls = s ? null : classOf(lex, it.m.orphaCode, specifics, own);
+    if (!s && !cls) continue;
+    const e = lex.byCode.get(it.m.orphaCode)!, t = lex.byCode.get((s ?? cls)!.answer)!;
+    if (s) it.notes.push({ rule: 'short_reference_to_specific', detail: `"${it.m.text}" (ORPHA:${e.code} "${e.name}") shortens the article's "${s.words.join(' ')}" -> ORPHA:${t.code} "${t.name}", filed below it` });
+    else {
+      it.weight = 0;
+      it.notes.push({ rule: 'class_of_specific', detail: `"${it.m.text}" (ORPHA:${e.code} "${e.name}") names a class of the article's ORPHA:${t.code} "${t.name}": no rival diagnosis` });
+    }
+    it.key = t.code;
+    it.res = { code: t.code, rules: [], excluded: null, via: [] };
   }
 }
 
@@ -347,7 +353,7 @@ function aliasesOf(lex: Lexicon, c: Candidate, doc: DocMatch): string[] {
     const e = lex.byCode.get(code);
     if (e) for (const f of [e.name, ...e.synonyms]) out.add(f);
   }
-  for (const it of c.items) out.add(it.m.text);
+  for (const it of c.items) if (it.weight > 0) out.add(it.m.text);
   for (const a of doc.abbreviations) if (a.code && (codes.has(a.code) || c.items.some((it) => it.m.orphaCode === a.code))) { out.add(a.short); out.add(a.long); }
   return [...out].sort();
 }

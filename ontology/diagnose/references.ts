@@ -38,7 +38,7 @@ export function containsRun(whole: string[], part: string[]): boolean {
   return false;
 }
 
-export interface SpecificMention { code: string; answer: string; words: string[] }
+export interface SpecificMention { code: string; answer: string; words: string[]; formWords: string[] }
 
 /**
  * The answer a general mention refers to, given the article's affirmed specific mentions in diagnostic
@@ -46,7 +46,19 @@ export interface SpecificMention { code: string; answer: string; words: string[]
  * "HLH" is compared through "hemophagocytic lymphohistiocytosis").
  */
 export function specificFor(lex: Lexicon, code: string, forms: string[][], specifics: SpecificMention[], ownAnswer: string | null): SpecificMention | null {
-  const fits = specifics.filter((s) => s.answer !== ownAnswer && s.code !== code && forms.some((w) => containsRun(s.words, w)) && ancestors(lex, s.code).has(code));
+  const fits = specifics.filter((s) => s.answer !== ownAnswer && s.code !== code && forms.some((w) => containsRun(s.words, w) || containsRun(s.formWords, w)) && ancestors(lex, s.code).has(code));
+  const answers = new Set(fits.map((f) => f.answer));
+  return answers.size === 1 ? fits[0] : null;
+}
+
+/**
+ * Rule class_of_specific: a mention of a class the article's specific diagnosis belongs to ("CTX is a rare
+ * lipid storage disease", "Erdheim-Chester disease, a non-Langerhans cell histiocytosis") is no rival
+ * diagnosis: the specific entry whose Orphanet ancestor it is, when exactly one affirmed specific answer has it
+ * as an ancestor. Such a mention neither counts for nor against the specific entry.
+ */
+export function classOf(lex: Lexicon, code: string, specifics: SpecificMention[], ownAnswer: string | null): SpecificMention | null {
+  const fits = specifics.filter((s) => s.answer !== ownAnswer && s.code !== code && ancestors(lex, s.code).has(code));
   const answers = new Set(fits.map((f) => f.answer));
   return answers.size === 1 ? fits[0] : null;
 }

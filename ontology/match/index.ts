@@ -52,7 +52,7 @@ interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: 
 /** A tokenised text as parallel arrays (no per-token objects on the hot path). */
 interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array }
 
-interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number }
+interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number; expanded?: boolean }
 
 const CACHE_LIMIT = 500_000;
 
@@ -323,6 +323,40 @@ export function initialsFit(sf: string, name: string): boolean {
   return true;
 }
 
+// Rule abbreviation_expanded_in_name: a defined short form used inside a longer name ("autoimmune PAP" after
+// "pulmonary alveolar proteinosis (PAP)", "vascular EDS"). The words around the short form are matched again
+// with the short form written out; a longer lexicon form of another entry that spans the whole long form and at
+// least one of the words around wins over the bare short form.
+function withExpandedAbbreviations(trie: TokenTrie, table: WordTable, defs: DocAbbreviation[], text: string, sc: Scan, hits: Hit[]): Hit[] {
+  const longOf = new Map<string, DocAbbreviation>();
+  for (const d of defs) if (d.code && !longOf.has(d.short)) longOf.set(d.short, d);
+  let out = hits;
+  for (const h of hits) {
+    if (h.method !== 'abbreviation') continue;
+    const k = h.i;
+    const d = longOf.get(h.terms[0].form);
+    if (!d) continue;
+    let a = k, b = k;
+    while (a > 0 && k - a < 2 && sc.brk[a] !== 1) a--;   // up to two words before, within the clause
+    while (b + 1 < sc.n && b - k < 2 && sc.brk[b + 1] !== 1) b++;
+    if (a === k && b === k) continue;
+    const pre = text.slice(sc.start[a], sc.start[k]), post = text.slice(sc.end[k], sc.end[b]);
+    const combined = `${pre}${d.long}${post}`;
+    const lo = pre.length, hi = pre.length + d.long.length;
+    const csc = scan(combined, table);
+    const best = exactHits(trie, combined, csc).filter((x) => csc.start[x.i] <= lo && csc.end[x.j] >= hi && (csc.start[x.i] < lo || csc.end[x.j] > hi) && x.terms.every((t) => t.code !== d.code))
+      .sort((x, y) => (csc.end[y.j] - csc.start[y.i]) - (csc.end[x.j] - csc.start[x.i]))[0];
+    if (!best) continue;
+    // map the combined scan's edge tokens back to the part's tokens
+    const before = csc.start[best.i] < lo ? [...Array(csc.n).keys()].filter((t) => csc.start[t] >= csc.start[best.i] && csc.end[t] <= lo).length : 0;
+    const after = csc.end[best.j] > hi ? [...Array(csc.n).keys()].filter((t) => csc.start[t] >= hi && csc.end[t] <= csc.end[best.j]).length : 0;
+    const i = k - before, j = k + after;
+    out = out.filter((x) => x === h ? false : x.j < i || x.i > j);
+    out.push({ i, j, terms: best.terms, method: 'exact', score: 1, form: best.form, expanded: true });
+  }
+  return out === hits ? hits : out.sort((x, y) => x.i - y.i);
+}
+
 /** Codes that a document-defined abbreviation stands for, from the exact hit ending its long form. */
 function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], scans: Scan[]): void {
   for (const d of defs) {
@@ -373,6 +407,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
     for (const h of hits) for (let t = h.i; t <= h.j; t++) taken.add(t);
     hits = [...hits, ...abbreviationHits(lex, defs, p.text, sc, k, taken)].sort((a, b) => a.i - b.i);
     if (!hits.length) return;
+    if (hits.some((h) => h.method === 'abbreviation')) hits = withExpandedAbbreviations(trie, table, defs, p.text, sc, hits);
     const sentences = p.sentences ?? splitSentences(p.text);
     const scopeCache = new Map<number, ReturnType<typeof contextScopes>>();
     for (const h of hits) {
@@ -385,7 +420,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
       for (const t of h.terms) {
         const e = lex.byCode.get(t.code)!;
         const acronymPenalty = t.acronym && h.method === 'exact' ? 0.8 : 1;
-        const variant: VariantKind | null = h.bridged !== undefined ? 'abbreviation_inside_name' : h.method === 'exact' ? t.variant : null;
+        const variant: VariantKind | null = h.bridged !== undefined ? 'abbreviation_inside_name' : h.expanded ? 'abbreviation_expanded_in_name' : h.method === 'exact' ? t.variant : null;
         mentions.push({
           sectionId: p.sectionId, field: p.field, start, end, text: p.text.slice(start, end),
           orphaCode: t.code, orphaName: e.name, matchedForm: h.method === 'abbreviation' ? h.form : t.form,
@@ -401,4 +436,4 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A variant is slightly weaker evidence than the name as Orphanet writes it; a dropped head word most. */
-export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95, abbreviation_inside_name: 0.95 };
+export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95, abbreviation_inside_name: 0.95, abbreviation_expanded_in_name: 0.9 };

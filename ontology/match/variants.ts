@@ -17,8 +17,9 @@
 //   tumor" = "heart tumor", "liver angiosarcoma" = "Hepatic angiosarcoma").
 import type { Token } from './normalize.ts';
 
-// abbreviation_inside_name is found by the matcher itself ("X-Y (XYS) syndrome", match/index.ts).
-export type VariantKind = 'head_word_dropped' | 'type_order' | 'of_reordered' | 'organ_adjective' | 'abbreviation_inside_name';
+// abbreviation_inside_name ("X-Y (XYS) syndrome") and abbreviation_expanded_in_name ("autoimmune PAP") are
+// found by the matcher itself from the document's abbreviations (match/index.ts).
+export type VariantKind = 'head_word_dropped' | 'type_order' | 'of_reordered' | 'organ_adjective' | 'abbreviation_inside_name' | 'abbreviation_expanded_in_name';
 
 export interface FormVariant { tokens: string[]; kind: VariantKind }
 
