@@ -20,7 +20,7 @@ import { groupChild } from './groups.ts';
 import { linkOf } from './link.ts';
 import { answerPolicyOf, DEFAULT_MIN_CONFIDENCE, type AnswerPolicy, type RefusalReason } from './policy.ts';
 import { classOf, specificFor, type SpecificMention } from './references.ts';
-import { confidenceOf, scoreSignals, type Signals } from './score.ts';
+import { confidenceOf, CONTRA_PLACE, scoreSignals, type Signals } from './score.ts';
 
 export interface DiagnoseOptions extends AnswerPolicy {
   /** Below this confidence a case goes to review (default DEFAULT_MIN_CONFIDENCE). */
@@ -29,7 +29,9 @@ export interface DiagnoseOptions extends AnswerPolicy {
   matcher?: Matcher;
 }
 
-export interface DiagnoseResult { mentions: Mention[]; diagnoses: CaseDiagnosis[] }
+/** Every candidate of a case with its score and signals (for reviewers and the evaluation). */
+export interface CandidateDetail { code: string; name: string; answer: boolean; refused: RefusalReason | null; score: number; signals: Signals }
+export interface DiagnoseResult { mentions: Mention[]; diagnoses: CaseDiagnosis[]; candidates: CandidateDetail[][] }
 
 const matcherCache = new WeakMap<Lexicon, Matcher>();
 export function matcherFor(lex: Lexicon): Matcher {
@@ -109,8 +111,9 @@ export function diagnoseArticle(article: ParsedArticle, lex: Lexicon, opts: Diag
   const fuzzy = fuzzyMentions(matcher, parts, doc);
   const derived = derivedMentions(lex, parts, doc, matcher);
   const ctx: ArticleContext = { article, lex, parts, doc, derived, kinds, opts, scopes: new Map() };
-  const diagnoses = cases.map((c) => diagnoseCase(c.index, new Set(c.sectionIds), ctx, fuzzy));
-  return { mentions: [...doc.mentions, ...fuzzy], diagnoses };
+  const details: CandidateDetail[][] = [];
+  const diagnoses = cases.map((c) => diagnoseCase(c.index, new Set(c.sectionIds), ctx, fuzzy, details));
+  return { mentions: [...doc.mentions, ...fuzzy], diagnoses, candidates: details };
 }
 
 interface ArticleContext {
@@ -239,13 +242,14 @@ function addEvidence(cand: Candidate, ev: CaseDiagnosis['evidence'][number]): vo
   if (!cand.evidence.some((e) => e.field === ev.field && e.sectionId === ev.sectionId && e.start === ev.start)) cand.evidence.push(ev);
 }
 
-function diagnoseCase(caseIndex: number, caseSections: Set<string>, ctx: ArticleContext, fuzzy: Mention[]): CaseDiagnosis {
+function diagnoseCase(caseIndex: number, caseSections: Set<string>, ctx: ArticleContext, fuzzy: Mention[], details: CandidateDetail[][]): CaseDiagnosis {
   const items = caseItems(caseIndex, caseSections, ctx);
   const candidates = collect(ctx, items, caseSections);
   const ranked = [...candidates.values()]
     .map((c) => ({ c, score: scoreSignals(c.signals) }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || Number(b.c.answer) - Number(a.c.answer) || Number(a.c.code) - Number(b.c.code));
+  details.push(ranked.slice(0, 8).map(({ c, score }) => ({ code: c.code, name: ctx.lex.byCode.get(c.code)?.name ?? '', answer: c.answer, refused: c.refused, score, signals: { ...c.signals } })));
   if (!ranked.some((x) => x.c.answer)) {
     const rules = ranked.length ? [...ranked[0].c.rules] : [];
     return noCandidate(caseIndex, ctx.lex, fuzzy, rules);
@@ -279,7 +283,7 @@ function decide(caseIndex: number, ctx: ArticleContext, ranked: { c: Candidate; 
   const top = ranked[0];
   const best = ranked.find((x) => x.c.answer && !x.c.refused) ?? ranked.find((x) => x.c.answer)!;
   const competitor = ranked.find((x) => x !== best)?.score ?? 0;
-  const confidence = confidenceOf(best.score, competitor);
+  const confidence = confidenceOf(best.score, competitor, best.c.signals);
   const e = lex.byCode.get(best.c.code)!;
   const answers = ranked.filter((x) => x.c.answer && x !== best);
   const runnersUp = answers.slice(0, 5).map((x) => ({ orphaCode: x.c.code, orphaName: lex.byCode.get(x.c.code)!.name, score: round(x.score / best.score) }));
@@ -334,7 +338,11 @@ function linkFor(ctx: ArticleContext, c: Candidate): CaseDiagnosis['link'] {
 
 function addSignal(sig: Signals, it: Item, caseSections: Set<string>, kinds: Map<string, string>): void {
   const { m, d } = it;
-  if (m.status === 'negated' || m.status === 'differential' || m.status === 'hypothetical') { sig.contra += 1; return; }
+  if (m.status === 'negated' || m.status === 'differential' || m.status === 'hypothetical') {
+    const key = m.field === 'title' || m.field === 'abstract' || (!!m.sectionId && caseSections.has(m.sectionId));
+    sig.contra += key ? CONTRA_PLACE.key : CONTRA_PLACE.elsewhere;
+    return;
+  }
   if (m.status === 'family' || m.status === 'historical') { sig.weak += 1; return; }
   const w = m.score * it.weight; // acronym / ambiguous / variant forms, group children and background mentions count less
   if (m.field === 'title') sig.title = Math.max(sig.title, w);

@@ -4,7 +4,8 @@
 // the full name and out-count it. A mention counts for the specific entry when (a) its words are a
 // contiguous part of an affirmed mention of the specific entry in this article, and (b) Orphanet files the
 // specific entry below the mentioned one (an ancestor in the classification): the short form then names the
-// same condition at a coarser level, not a neighbour. Two different specific entries that both fit leave the
+// same condition at a coarser level, not a neighbour (for a group mention, (a) suffices: a group is never an
+// answer, so the mention can only stop competing). Two different specific entries that both fit leave the
 // short form alone (rule short_reference_to_specific).
 import type { Lexicon } from '../types.ts';
 
@@ -46,7 +47,11 @@ export interface SpecificMention { code: string; answer: string; words: string[]
  * "HLH" is compared through "hemophagocytic lymphohistiocytosis").
  */
 export function specificFor(lex: Lexicon, code: string, forms: string[][], specifics: SpecificMention[], ownAnswer: string | null): SpecificMention | null {
-  const fits = specifics.filter((s) => s.answer !== ownAnswer && s.code !== code && forms.some((w) => containsRun(s.words, w) || containsRun(s.formWords, w)) && ancestors(lex, s.code).has(code));
+  // a group is no answer anyway: its words inside the specific name suffice ("histiocytosis" in "Langerhans cell
+  // histiocytosis", whichever branch Orphanet files it under); a disorder must be an ancestor ("hypertension" is
+  // not short for "pulmonary hypertension")
+  const group = lex.byCode.get(code)?.level === 'group';
+  const fits = specifics.filter((s) => s.answer !== ownAnswer && s.code !== code && forms.some((w) => containsRun(s.words, w) || containsRun(s.formWords, w)) && (group || ancestors(lex, s.code).has(code)));
   const answers = new Set(fits.map((f) => f.answer));
   return answers.size === 1 ? fits[0] : null;
 }
