@@ -30,7 +30,13 @@ export interface DiagnoseOptions extends AnswerPolicy {
 }
 
 /** Every candidate of a case with its score and signals (for reviewers and the evaluation). */
-export interface CandidateDetail { code: string; name: string; answer: boolean; refused: RefusalReason | null; score: number; signals: Signals }
+export interface CandidateDetail {
+  code: string; name: string; answer: boolean; refused: RefusalReason | null; score: number; signals: Signals;
+  evidence: string[];                          // sentences that name it, best places first (title, diagnosis statements, abstract, case, discussion)
+  evidenceSpans: CaseDiagnosis['evidence'];
+  aliases: string[];
+  link: CaseDiagnosis['link'];
+}
 export interface DiagnoseResult { mentions: Mention[]; diagnoses: CaseDiagnosis[]; candidates: CandidateDetail[][] }
 
 const matcherCache = new WeakMap<Lexicon, Matcher>();
@@ -249,7 +255,10 @@ function diagnoseCase(caseIndex: number, caseSections: Set<string>, ctx: Article
     .map((c) => ({ c, score: scoreSignals(c.signals) }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || Number(b.c.answer) - Number(a.c.answer) || Number(a.c.code) - Number(b.c.code));
-  details.push(ranked.slice(0, 8).map(({ c, score }) => ({ code: c.code, name: ctx.lex.byCode.get(c.code)?.name ?? '', answer: c.answer, refused: c.refused, score, signals: { ...c.signals } })));
+  details.push(ranked.slice(0, 8).map(({ c, score }) => ({
+    code: c.code, name: ctx.lex.byCode.get(c.code)?.name ?? '', answer: c.answer, refused: c.refused, score, signals: { ...c.signals },
+    evidence: namingSentences(c), evidenceSpans: c.evidence, aliases: c.answer ? aliasesOf(ctx.lex, c, ctx.doc) : [], link: c.answer ? linkFor(ctx, c) : null,
+  })));
   if (!ranked.some((x) => x.c.answer)) {
     const rules = ranked.length ? [...ranked[0].c.rules] : [];
     return noCandidate(caseIndex, ctx.lex, fuzzy, rules);
@@ -322,9 +331,22 @@ function decide(caseIndex: number, ctx: ArticleContext, ranked: { c: Candidate; 
   return { ...base, orphaCode: e.code, orphaName: e.name, status: 'accepted', reason: null, runnersUp, rules };
 }
 
-// The item that states the answer best: title, then a diagnosis statement, then the abstract, then the rest.
+// Where an item states the answer: title, then a diagnosis statement, then the abstract, then the rest.
+const placeRank = (it: Item) => (it.m.status !== 'affirmed' ? 9 : it.m.field === 'title' ? 0 : dxCredit(it.sentence) >= 1 ? 1 : it.m.field === 'abstract' ? 2 : dxCredit(it.sentence) > 0 ? 3 : it.m.field === 'body' ? 4 : 5) + (it.weight < 1 ? 0.5 : 0);
+
+/** Up to six distinct sentences that name a candidate, best places first. */
+function namingSentences(c: Candidate): string[] {
+  const out: string[] = [];
+  for (const it of [...c.items].sort((a, b) => placeRank(a) - placeRank(b))) {
+    if (it.weight <= 0 || out.includes(it.sentence)) continue;
+    out.push(it.sentence);
+    if (out.length >= 6) break;
+  }
+  return out;
+}
+
 function linkFor(ctx: ArticleContext, c: Candidate): CaseDiagnosis['link'] {
-  const rank = (it: Item) => (it.m.status !== 'affirmed' ? 9 : it.m.field === 'title' ? 0 : dxCredit(it.sentence) >= 1 ? 1 : it.m.field === 'abstract' ? 2 : dxCredit(it.sentence) > 0 ? 3 : 4) + (it.weight < 1 ? 0.5 : 0);
+  const rank = placeRank;
   const it = [...c.items].sort((a, b) => rank(a) - rank(b))[0];
   if (!it) return null;
   const text = ctx.parts[it.d.part].text;
