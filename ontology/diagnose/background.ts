@@ -21,8 +21,8 @@ export const BACKGROUND_CUE = new RegExp([
   String.raw`\bcomplicating\b`,
 ].join('|'), 'gi');
 
-/** Cues whose object is how the condition showed ("presenting as", "revealed by"). */
-export const PRESENTATION_CUE = /\b(?:presenting|presented|manifesting|manifested|masquerading) (?:with|as)\b|\brevealed by\b|\bpresentation of\b/gi;
+/** Cues whose object is how the condition showed ("presenting as", "revealed by"); not "presentation of Y", whose object is the condition. */
+export const PRESENTATION_CUE = /\b(?:presenting|presented|manifesting|manifested|masquerading) (?:with|as)\b|\brevealed by\b/gi;
 
 /**
  * Cues whose object is an agent that complicated a lesion ("a cyst infected with Histoplasma", "a graft colonized

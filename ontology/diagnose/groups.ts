@@ -1,10 +1,11 @@
 // A group named in the text is not an answer, but it stands for one of its disorders when the text makes
 // clear which: (1) the group's usual form, filed by Orphanet as its only "Primary / Isolated / Classic …"
 // child (lexicon.ts defaultDisorderChild, rule group_mapped_to_default_child); (2) the only disorder-level
-// child whose distinguishing words (its name less the group's) all stand in the sentence of the mention
-// ("the hyaline-vascular variant of unicentric Castleman disease" names Unicentric…, "thalassemia, beta
-// type, major" names Beta-thalassemia major; rule group_child_fits_text). A child whose words are not all
-// there, or two children that fit, leave the group a group.
+// child whose distinguishing words (its name less the group's) all stand next to the mention, within
+// CHILD_WINDOW words on either side in its sentence ("Castleman disease of the unicentric type", "thalassemia,
+// beta type, major"; rule group_child_fits_text). Further away they belong to another statement ("ACTH-dependent
+// Cushing syndrome is uncommon …, with pituitary adenoma being the source in two-thirds" names no patient's
+// form). A child whose words are not all there, or two children that fit, leave the group a group.
 import { defaultDisorderChild, resolveAnswer, type Resolution } from '../lexicon.ts';
 import { normalizePhrase, singular } from '../match/normalize.ts';
 import type { LexEntry, Lexicon } from '../types.ts';
@@ -14,6 +15,16 @@ const NON_DISTINCTIVE = new Set(['a', 'an', 'the', 'of', 'and', 'or', 'with', 'w
   'syndrome', 'disorder', 'related', 'associated', 'rare']);
 // A contrary qualifier before the mention: the text names another form than the usual one.
 export const NOT_DEFAULT = /\b(?:secondary|acquired|syndromic|familial|hereditary|inherited|genetic|sporadic|induced|associated|related|atypical|congenital|neonatal|infantile|juvenile|paraneoplastic|autosomal|x-linked)\W*$/i;
+/** Words on either side of a group mention in which a child's distinguishing words must stand. */
+export const CHILD_WINDOW = 6;
+
+/** The text of up to CHILD_WINDOW words either side of [start, end) in `sentence` (offsets relative to it). */
+export function around(sentence: string, start: number, end: number): string {
+  const before = sentence.slice(0, start).split(/\s+/).filter(Boolean).slice(-CHILD_WINDOW).join(' ');
+  const after = sentence.slice(end).split(/\s+/).filter(Boolean).slice(0, CHILD_WINDOW).join(' ');
+  return `${before} ${sentence.slice(start, end)} ${after}`;
+}
+
 /** A group mention standing for one of its children counts less than a direct name. */
 export const GROUP_CHILD_WEIGHT = 0.7;
 
@@ -36,18 +47,18 @@ function childWords(lex: Lexicon, groupCode: string): { e: LexEntry; words: stri
   return out;
 }
 
-/** The one child of `groupCode` all of whose distinguishing words (for some name of it) occur in `sentence`. */
-export function childFittingText(lex: Lexicon, groupCode: string, sentence: string): LexEntry | null {
-  const have = new Set(wordsOf(sentence));
+/** The one child of `groupCode` all of whose distinguishing words (for some name of it) occur in `text`. */
+export function childFittingText(lex: Lexicon, groupCode: string, text: string): LexEntry | null {
+  const have = new Set(wordsOf(text));
   const fits = childWords(lex, groupCode).filter((c) => c.words.some((ws) => ws.every((w) => have.has(w))));
   return fits.length === 1 ? fits[0].e : null;
 }
 
 /**
  * The answer a group mention stands for, or null. `before` is the text just before the mention (for
- * contrary qualifiers), `sentence` the mention's sentence.
+ * contrary qualifiers), `near` the words around it (around()).
  */
-export function groupChild(lex: Lexicon, res: Resolution, before: string, sentence: string): { res: Resolution; weight: number } | null {
+export function groupChild(lex: Lexicon, res: Resolution, before: string, near: string): { res: Resolution; weight: number } | null {
   const group = res.via[res.via.length - 1];
   const g = lex.byCode.get(group);
   if (!g) return null;
@@ -56,9 +67,9 @@ export function groupChild(lex: Lexicon, res: Resolution, before: string, senten
     const c = lex.byCode.get(dflt)!;
     return { weight: GROUP_CHILD_WEIGHT, res: { code: dflt, excluded: null, via: [group], rules: [{ rule: 'group_mapped_to_default_child', detail: `ORPHA:${group} "${g.name}" (${g.type}) named without qualifier -> its disorder-level default ORPHA:${dflt} "${c.name}"` }] } };
   }
-  const fit = childFittingText(lex, group, sentence);
+  const fit = childFittingText(lex, group, near);
   if (!fit) return null;
   const r = resolveAnswer(lex, fit.code);
   if (!r.code) return null;
-  return { weight: GROUP_CHILD_WEIGHT, res: { code: r.code, excluded: null, via: [group, ...r.via], rules: [{ rule: 'group_child_fits_text', detail: `ORPHA:${group} "${g.name}" (${g.type}) -> ORPHA:${fit.code} "${fit.name}": the only disorder-level child whose distinguishing words all stand in the sentence` }, ...r.rules] } };
+  return { weight: GROUP_CHILD_WEIGHT, res: { code: r.code, excluded: null, via: [group, ...r.via], rules: [{ rule: 'group_child_fits_text', detail: `ORPHA:${group} "${g.name}" (${g.type}) -> ORPHA:${fit.code} "${fit.name}": the only disorder-level child whose distinguishing words all stand next to the mention ("${near.trim()}")` }, ...r.rules] } };
 }

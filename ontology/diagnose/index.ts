@@ -16,7 +16,7 @@ import type { Lexicon } from '../types.ts';
 import { backgroundScopes, scopeOf, type CueScope } from './background.ts';
 import { derivedMentions, type DerivedMention } from './broader.ts';
 import { DX_OBJECT, dxCredit } from './cues.ts';
-import { groupChild } from './groups.ts';
+import { around, groupChild } from './groups.ts';
 import { linkOf } from './link.ts';
 import { answerPolicyOf, DEFAULT_MIN_CONFIDENCE, type AnswerPolicy, type RefusalReason } from './policy.ts';
 import { classOf, specificFor, type SpecificMention } from './references.ts';
@@ -143,7 +143,7 @@ function caseItems(caseIndex: number, caseSections: Set<string>, ctx: ArticleCon
     let res = resolved.get(m.orphaCode) ?? resolved.set(m.orphaCode, resolveAnswer(lex, m.orphaCode)).get(m.orphaCode)!;
     let weight = 1;
     if (res.excluded === 'group') {
-      const child = groupChild(lex, res, text.slice(Math.max(0, m.start - 40), m.start), sentence);
+      const child = groupChild(lex, res, text.slice(Math.max(0, m.start - 40), m.start), around(sentence, m.start - d.sentence[0], m.end - d.sentence[0]));
       if (child) { res = child.res; weight = child.weight; }
     }
     items.push({ m, d, exactIdx: idx, derived: null, key: res.code ?? `x${m.orphaCode}`, res, weight, sentence, notes: [] });
