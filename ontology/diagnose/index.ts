@@ -316,6 +316,8 @@ function decide(caseIndex: number, ctx: ArticleContext, ranked: { c: Candidate; 
     return { ...base, orphaCode: null, orphaName: null, status: 'no_match', reason: 'diagnosis_not_answer', runnersUp: withBest, rules };
   }
   rules.push(...best.c.rules);
+  // rivals that gave way as background conditions shaped the outcome too
+  for (const x of ranked) if (x !== best) for (const r of x.c.rules) if (r.rule === 'background_condition' && !rules.some((y) => y.detail === r.detail)) rules.push(r);
   if (best.c.refused === 'non_rare_excluded') {
     rules.push({ rule: 'non_rare_excluded', detail: `ORPHA:${e.code} "${e.name}" is non-rare in Europe (${lex.nonRareRule.split(';')[0]})` });
     return { ...base, orphaCode: null, orphaName: null, status: 'not_rare', reason: 'diagnosis_not_rare', runnersUp: withBest, rules };

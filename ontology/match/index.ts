@@ -332,10 +332,11 @@ function withExpandedAbbreviations(trie: TokenTrie, table: WordTable, defs: DocA
   for (const d of defs) if (d.code && !longOf.has(d.short)) longOf.set(d.short, d);
   let out = hits;
   for (const h of hits) {
-    if (h.method !== 'abbreviation') continue;
+    // the bare short form: linked through the definition, or a lexicon acronym the document defines alike ("GvHD")
+    if (h.i !== h.j || (h.method !== 'abbreviation' && !h.terms.every((t) => t.acronym))) continue;
     const k = h.i;
-    const d = longOf.get(h.terms[0].form);
-    if (!d) continue;
+    const d = longOf.get(h.method === 'abbreviation' ? h.terms[0].form : alnum(text.slice(sc.start[k], sc.end[k])));
+    if (!d || (h.method !== 'abbreviation' && !h.terms.some((t) => t.code === d.code))) continue;
     let a = k, b = k;
     while (a > 0 && k - a < 2 && sc.brk[a] !== 1) a--;   // up to two words before, within the clause
     while (b + 1 < sc.n && b - k < 2 && sc.brk[b + 1] !== 1) b++;
@@ -407,7 +408,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
     for (const h of hits) for (let t = h.i; t <= h.j; t++) taken.add(t);
     hits = [...hits, ...abbreviationHits(lex, defs, p.text, sc, k, taken)].sort((a, b) => a.i - b.i);
     if (!hits.length) return;
-    if (hits.some((h) => h.method === 'abbreviation')) hits = withExpandedAbbreviations(trie, table, defs, p.text, sc, hits);
+    if (defs.length && hits.some((h) => h.i === h.j && (h.method === 'abbreviation' || h.terms[0].acronym))) hits = withExpandedAbbreviations(trie, table, defs, p.text, sc, hits);
     const sentences = p.sentences ?? splitSentences(p.text);
     const scopeCache = new Map<number, ReturnType<typeof contextScopes>>();
     for (const h of hits) {
