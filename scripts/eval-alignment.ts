@@ -11,15 +11,13 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { CaseDiagnosis } from '../schemas/alignment.ts';
 import type { ParsedArticle } from '../schemas/article.ts';
-import { loadLexicon } from '../ontology/lexicon.ts';
+import { defaultLexicon, openLexicon } from '../ontology/lexicon-cache.ts';
 import type { Lexicon } from '../ontology/types.ts';
 import { diagnoseArticle, matcherFor, type DiagnoseOptions } from '../ontology/diagnose/index.ts';
 import { clinicallyValid } from '../ontology/diagnose/hypernym.ts';
 import { answerPolicyOf, DEFAULT_MIN_CONFIDENCE, type AnswerPolicy } from '../ontology/diagnose/policy.ts';
 import { parseJats } from '../pipeline/extract/jats.ts';
-
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
-export const DEFAULT_DATA_DIR = resolve(process.env.MMRARE_DATA_DIR ?? join(REPO_ROOT, '..', 'shared', 'data'));
+import { resolveDataLocations } from '../pipeline/core/data-locations.ts';
 
 export interface LabelRow {
   pmcid: string; case: string; diagnosis_text: string; orpha_code: string; orpha_name: string;
@@ -206,6 +204,7 @@ export function leaveOneOut(lex: Lexicon, outcomes: ArticleOutcome[]): { scored:
 }
 
 export interface EvalOptions {
+  /** The data root (labels/, pmc/articles/, orphanet/); default: --data-dir rules of pipeline/core/data-locations.ts. */
   dataDir?: string;
   lexicon?: Lexicon;
   policy?: AnswerPolicy;
@@ -228,11 +227,11 @@ export interface EvalReport {
 
 /** Parses the labelled articles and runs the aligner once per article (at threshold 0: the gate is applied by `score`). */
 export async function collectOutcomes(opts: EvalOptions = {}): Promise<{ lex: Lexicon; outcomes: ArticleOutcome[] }> {
-  const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  const labelsPath = join(dataDir, 'labels', 'diagnoses.tsv');
-  const articlesDir = join(dataDir, 'pmc', 'articles');
-  if (!existsSync(labelsPath) || !existsSync(articlesDir)) throw new Error(`dev data not found under ${dataDir} (labels/diagnoses.tsv, pmc/articles/); pass --data DIR`);
-  const lex = opts.lexicon ?? loadLexicon();
+  const loc = resolveDataLocations({ flag: opts.dataDir ?? null });
+  const labelsPath = join(loc.paths.labels, 'diagnoses.tsv');
+  const articlesDir = loc.paths.articles;
+  if (!existsSync(labelsPath) || !existsSync(articlesDir)) throw new Error(`dev data not found under ${loc.root} (labels/diagnoses.tsv, pmc/articles/); pass --data DIR`);
+  const lex = opts.lexicon ?? (opts.dataDir ? openLexicon(loc).lexicon : defaultLexicon());
   const policy = opts.policy ?? {};
   const labels = parseLabels(readFileSync(labelsPath, 'utf8'));
   const files = new Set(readdirSync(articlesDir));
@@ -310,7 +309,8 @@ descendant disorders counts as valid), errors by class, a reliability table (con
 and leave-one-out figures for the fitted confidence threshold. Logs go to stderr, results to stdout.
 
 Options:
-  --data DIR              shared data root (default ../shared/data or $MMRARE_DATA_DIR)
+  --data DIR              data root (default $MMRARE_DATA_DIR, else ../shared/data beside the project);
+                          the lexicon is compiled from its orphanet/ folder (cached)
   --min-confidence X      threshold for the plain figures (default ${DEFAULT_MIN_CONFIDENCE})
   --allow-particular      particular clinical situations are answers (default: not)
   --include-non-rare      codes non-rare in Europe are answers (default: not)

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { InvalidChoiceError, type Chooser, type ChooserAnswer, type ChooserRequest } from '../../ontology/diagnose/choose.ts';
 import { RemoteError } from '../client/errors.ts';
 import type { HttpClient, HttpResponse } from '../client/http.ts';
-import { hashOf } from '../runner/hash.ts';
+import { hashOf } from '../core/hash.ts';
 
 export const DEFAULT_PROMPT_VERSION = 'choose-v1';
 
