@@ -34,7 +34,7 @@ export const COMPLICATION_CUE = /\b(?!(?:patients?|man|men|woman|women|boy|girl|
 const OBJECT_END = /[.;:!?()[\]]|,\s|\s(?:and then|but|which|who|whereas|while|presenting|presented|treated|was|were|is|are|has|had)\b/;
 const MAX_OBJECT = 120;
 
-export type BackgroundKind = 'background' | 'presentation' | 'complication';
+export type BackgroundKind = 'background' | 'presentation' | 'complication' | 'feature';
 export interface CueScope { start: number; end: number; kind: BackgroundKind; cue: string }
 
 /** Spans (offsets into `text`) that are the object of a background or presentation cue. */
@@ -52,6 +52,14 @@ export function backgroundScopes(text: string): CueScope[] {
   }
   return out;
 }
+
+/**
+ * "X with Y", "X associated with Y", "X complicated by Y": between two named conditions, the one after the
+ * connective is a feature or a complication of the first ("Hereditary hemorrhagic telangiectasia with pulmonary
+ * arteriovenous malformation", "Sweet syndrome associated with myelodysplastic syndrome"). `gap` is the text
+ * between the end of X and the start of Y.
+ */
+export const FEATURE_GAP = /^\s*,?\s*(?:with|associated with|complicated by|accompanied by|and (?:an? )?associated)\s+(?:(?:an?|the|a rare|an unusual|concomitant|coexisting|severe|massive|bilateral|multiple|recurrent|secondary)\s+)*$/i;
 
 /** The scope a span [start, end) lies in, if any. */
 export function scopeOf(scopes: CueScope[], start: number, end: number): CueScope | null {

@@ -13,7 +13,8 @@ export const DX_STRONG = new RegExp([
   String.raw`\b(?:consistent|compatible|in keeping) with\b`,
   String.raw`\b(?:we|here,? we|this paper) (?:report|present|describe)\b`,
   String.raw`\b(?:a|an|the) (?:rare |unusual |unique |first |interesting |novel )*case (?:of|report of)\b`,
-  String.raw`\b(?:fits?|fulfil+(?:ed|s)?|met|meeting) (?:the )?(?:picture|criteria|diagnostic criteria)\b`,
+  // "met the revised Ghent criteria", "fulfilled the Curaçao criteria for …", "satisfied the diagnostic criteria"
+  String.raw`\b(?:fits?|fulfil+(?:ed|s|ing)?|met|meets|meeting|satisf(?:y|ies|ied|ying)) (?:the |all |both )?(?:[^\s,;]+ ){0,3}(?:picture|criteria)\b`,
 ].join('|'), 'i');
 
 /** Cues that usually report findings and only sometimes a diagnosis: half credit. */

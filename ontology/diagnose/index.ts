@@ -13,7 +13,7 @@ import { resolveAnswer, type Resolution, type RuleNote } from '../lexicon.ts';
 import { normalizePhrase } from '../match/normalize.ts';
 import { createMatcher, type DocMatch, type DocPart, type Matcher, type MentionDetail } from '../match/index.ts';
 import type { Lexicon } from '../types.ts';
-import { backgroundScopes, scopeOf, type CueScope } from './background.ts';
+import { backgroundScopes, FEATURE_GAP, scopeOf, type CueScope } from './background.ts';
 import { derivedMentions, type DerivedMention } from './broader.ts';
 import { DX_OBJECT, dxCredit } from './cues.ts';
 import { around, groupChild } from './groups.ts';
@@ -205,8 +205,18 @@ function backgroundConditions(ctx: ArticleContext, items: Item[]): void {
   for (const [k, its] of bySentence) {
     let scopes = ctx.scopes.get(k);
     if (!scopes) { scopes = backgroundScopes(its[0].sentence); ctx.scopes.set(k, scopes); }
-    if (!scopes.length) continue;
-    const at = (it: Item) => scopeOf(scopes!, it.m.start - it.d.sentence[0], it.m.end - it.d.sentence[0]);
+    // "X with Y": Y right after another named condition and a connective is that condition's feature
+    const text = ctx.parts[its[0].d.part].text;
+    const features: CueScope[] = [];
+    for (const y of its) {
+      const x = its.filter((i) => i.key !== y.key && i.m.end <= y.m.start && y.m.start - i.m.end < 60).sort((a, b) => b.m.end - a.m.end)[0];
+      if (!x) continue;
+      const gap = text.slice(x.m.end, y.m.start);
+      if (FEATURE_GAP.test(gap)) features.push({ start: y.m.start - y.d.sentence[0], end: y.m.end - y.d.sentence[0], kind: 'feature', cue: gap.trim() });
+    }
+    const all = features.length ? [...scopes, ...features] : scopes;
+    if (!all.length) continue;
+    const at = (it: Item) => scopeOf(all, it.m.start - it.d.sentence[0], it.m.end - it.d.sentence[0]);
     const fore = new Set(its.filter((i) => !at(i)).map((i) => i.key));
     for (const it of its) {
       const sc = at(it);
