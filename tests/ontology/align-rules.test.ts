@@ -127,6 +127,15 @@ describe('several conditions in one sentence (background.ts)', () => {
     expect(diagnoseArticle(art(real, '', 'She had a femoral shaft fracture.'), lexicon(), { minConfidence: 0 }).diagnoses[0].orphaCode).toBe('90308');
   });
 
+  it('"X with Y" between two named conditions: Y is a feature of X', () => {
+    const t = 'Hereditary hemorrhagic telangiectasia with pulmonary arteriovenous malformation';
+    const r = diagnoseArticle(art(t, '', 'She fulfilled the Curaçao criteria for hereditary hemorrhagic telangiectasia.'), lexicon());
+    expect(r.diagnoses[0]).toMatchObject({ orphaCode: '774', status: 'accepted' });
+    expect(r.diagnoses[0].rules.find((x) => x.rule === 'background_condition')!.detail).toMatch(/\(feature\)/);
+    const pavm = r.candidates[0].find((c) => c.code === '2038')!;
+    expect(pavm.signals.title).toBe(0.25);
+  });
+
   it('"a cyst infected with Y": an infecting agent counts little even when the lesion has no entry', () => {
     const s = backgroundScopes('A mesenteric cyst infected with Nocardia');
     expect(s[0]).toMatchObject({ kind: 'complication', cue: 'infected with' });
@@ -199,6 +208,13 @@ describe('confidence reflects where the text names the diagnosis (score.ts)', ()
       'PAN was not considered at first. Differential diagnosis of PAN includes other vasculitides. PAN was not suspected. Without treatment PAN may progress.'), lexicon()).diagnoses[0];
     expect(discussed.orphaCode).toBe('767');
     expect(plain.confidence - discussed.confidence).toBeLessThan(0.12);
+  });
+
+  it('criteria named between "met" and "criteria" still state a diagnosis: "he met Duke criteria to diagnose endocarditis" (PMC4739210)', () => {
+    const real = sharedSlice(A('PMC4739210'), 10189, 10423);
+    expect(dxCredit(real)).toBe(1);
+    expect(dxCredit('She fulfilled the revised Ghent criteria for Marfan syndrome.')).toBe(1);
+    expect(dxCredit('She fulfilled the Curaçao criteria for hereditary hemorrhagic telangiectasia.')).toBe(1);
   });
 
   it('"<test> confirmed X" states the diagnosis; "confirmed by" does not', () => {
