@@ -1,7 +1,7 @@
 // A token trie over the canonical tokens of every lexicon name and synonym. Tokens are interned
 // to integers; all edges live in one Map keyed by (node, token), which is compact and fast in V8.
 import type { Lexicon } from '../types.ts';
-import { canonWord, tokenize } from './normalize.ts';
+import { canonWord, tokenize, type Token } from './normalize.ts';
 import { formVariants as nameVariants, type VariantKind } from './variants.ts';
 
 export interface Term {
@@ -79,8 +79,8 @@ export class TokenTrie {
 }
 
 /** Token sequences for a form: as written, plus hyphen-joined variants ("non-compaction" -> "noncompaction"). */
-export function formVariants(form: string, canon?: (raw: string) => string): string[][] {
-  const toks = tokenize(form, canon);
+export function formVariants(form: string, canon?: (raw: string) => string, tokens?: Token[]): string[][] {
+  const toks = tokens ?? tokenize(form, canon);
   const base = toks.map((t) => t.norm);
   const out = [base];
   if (toks.some((t) => t.hyphenBefore)) {
@@ -136,13 +136,14 @@ export function buildTrie(lex: Lexicon): TokenTrie {
     for (const [i, f] of all.entries()) {
       if (!f || /^(?:del|dup|trip|inv|der|r)\(/i.test(f)) continue; // cytogenetic formulas are not prose
       const acronym = isAcronym(f);
-      const variants = formVariants(f, canon);
+      const toks = tokenize(f, canon);
+      const variants = formVariants(f, canon, toks);
       const key = acronym ? `A:${f.replace(/[^\p{L}\p{N}]/gu, '')}` : variants[0].join(' ');
       forms.push({ code: e.code, form: f, isName: i === 0, key, variants, acronym });
       // a side variant keeps the acronym's case-sensitive check and shares its form's ambiguity count
       for (const g of sideVariants(f, entryText)) forms.push({ code: e.code, form: g, isName: false, key, variants: formVariants(g, canon), acronym });
       (codesOf.get(key) ?? codesOf.set(key, new Set()).get(key)!).add(e.code);
-      if (!acronym) for (const v of nameVariants(tokenize(f, canon))) generated.push({ code: e.code, form: f, tokens: v.tokens, kind: v.kind });
+      if (!acronym) for (const v of nameVariants(toks)) generated.push({ code: e.code, form: f, tokens: v.tokens, kind: v.kind });
     }
   }
   for (const { code, form, isName, key, variants, acronym } of forms) {

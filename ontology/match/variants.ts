@@ -51,6 +51,8 @@ const NOUN_OF = new Map(ORGAN_ADJECTIVES.map(([n, a]) => [a, n]));
 const CLAUSE_WORDS = new Set(['of', 'and', 'or', 'with', 'without', 'due', 'to', 'in', 'by', 'from', 'for', 'associated', 'related', 'type', 'on', 'at', 'after', 'the', 'a', 'an']);
 
 const isTypeNumber = (w: string) => /^\d{1,2}[a-z]?$/.test(w);
+// "Klippel", "Trénaunay": an upper-case letter then a lower-case one (no regex: this runs for every form)
+const isCapitalisedName = (w: string) => w.length > 1 && w[0] !== w[0].toLowerCase() && w[1] !== w[1].toUpperCase();
 
 /**
  * Variants of one lexicon form, given its tokens (normalised, with the raw surfaces). Only token sequences
@@ -59,8 +61,10 @@ const isTypeNumber = (w: string) => /^\d{1,2}[a-z]?$/.test(w);
 export function formVariants(toks: Token[]): FormVariant[] {
   const norm = toks.map((t) => t.norm);
   const out: FormVariant[] = [];
+  const seen = new Set([norm.join(' ')]);
   const add = (tokens: string[], kind: VariantKind) => {
-    if (tokens.length && tokens.join(' ') !== norm.join(' ') && !out.some((v) => v.tokens.join(' ') === tokens.join(' '))) out.push({ tokens, kind });
+    const k = tokens.join(' ');
+    if (tokens.length && !seen.has(k)) { seen.add(k); out.push({ tokens, kind }); }
   };
   // head word dropped: >= 2 hyphen-joined capitalised names right before a generic head
   for (let h = 2; h < toks.length; h++) {
@@ -68,7 +72,7 @@ export function formVariants(toks: Token[]): FormVariant[] {
     let s = h - 1;
     while (s > 0 && toks[s].hyphenBefore) s--;
     const names = toks.slice(s, h);
-    if (names.length >= 2 && names.every((t) => /^\p{Lu}\p{Ll}/u.test(t.raw))) {
+    if (names.length >= 2 && names.every((t) => isCapitalisedName(t.raw))) {
       add([...norm.slice(0, h), ...norm.slice(h + 1)], 'head_word_dropped');
     }
     break;
