@@ -7,7 +7,7 @@ import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
-import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { buildTrie, EDGE, sameAcronym, type Term, type TokenTrie } from './trie.ts';
 import { PROCEDURE_NEXT, type VariantKind } from './variants.ts';
 
 export type Field = Mention['field'];
@@ -50,7 +50,7 @@ export interface Matcher {
 interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: boolean }
 
 /** A tokenised text as parallel arrays (no per-token objects on the hot path). */
-interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array }
+interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array; bracketed: number[] }
 
 interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number; expanded?: boolean }
 
@@ -149,6 +149,7 @@ function scan(text: string, table: WordTable): Scan {
   let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
   let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const words: Word[] = [];
+  const bracketed: number[] = [];
   let n = 0, i = 0, prevEnd = -2;
   let prev: Word | null = null;
   const len = text.length;
@@ -174,9 +175,11 @@ function scan(text: string, table: WordTable): Scan {
     start[n] = s; end[n] = i; ids[n] = w.id; words.push(w);
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
     brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
+    // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
+    if (brk[n] === 1 && s > 0 && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
     n++; prevEnd = i; prev = w;
   }
-  return { n, start, end, ids, words, hyph, brk };
+  return { n, start, end, ids, words, hyph, brk, bracketed };
 }
 
 export function createMatcher(lex: Lexicon): Matcher {
@@ -269,7 +272,10 @@ const PSEUDO_BEFORE = /(?:^|[^\p{L}\p{N}])pseudo[-\u2010\u2011]$/iu;
 const NON_BEFORE = /(?:^|[^\p{L}\p{N}])non[-\u2010\u2011]$/iu;
 const LIKE_AFTER = /^[-\u2010\u2011](?:like|mimicking|mimic)\b/i;
 
+const isHyphen = (c: number) => c === 45 || c === 0x2010 || c === 0x2011;
+
 export function affixStatus(text: string, start: number, end: number): { status: Mention['status']; trigger: string } | null {
+  if (!isHyphen(text.charCodeAt(start - 1)) && !isHyphen(text.charCodeAt(end))) return null; // nearly every mention
   const before = text.slice(Math.max(0, start - 8), start);
   if (PSEUDO_BEFORE.test(before)) return { status: 'differential', trigger: 'pseudo-' };
   if (NON_BEFORE.test(before)) return { status: 'negated', trigger: 'non-' };
@@ -285,11 +291,12 @@ const BRIDGE_BEFORE = 8, BRIDGE_AFTER = 6;
 
 function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
   let out: Hit[] | null = null;
-  for (let k = 1; k + 1 < sc.n; k++) {
-    // token k alone in brackets, a word right before "(" and right after ")"
-    if (sc.brk[k] !== 1 || sc.brk[k + 1] !== 1) continue;
-    const open = text.lastIndexOf('(', sc.start[k]), close = text.indexOf(')', sc.end[k]);
-    if (open < sc.end[k - 1] || close < 0 || close > sc.start[k + 1] || text.slice(open + 1, close).trim() !== text.slice(sc.start[k], sc.end[k])) continue;
+  for (const k of sc.bracketed) {
+    // token k alone in brackets (the scan noted it), a word right before "(" and right after ")", and the two
+    // words next to each other in some lexicon form (a cheap filter: "computed tomography (CT) scan" stops here)
+    if (k < 1 || k + 1 >= sc.n || sc.brk[k + 1] !== 1) continue;
+    if (!bridgeable(trie, sc.words[k - 1], sc.words[k + 1])) continue;
+    const open = sc.start[k] - 1, close = sc.end[k];
     if (!/^\s*$/.test(text.slice(sc.end[k - 1], open)) || !/^\s*$/.test(text.slice(close + 1, sc.start[k + 1]))) continue;
     const sf = text.slice(sc.start[k], sc.end[k]);
     if (!looksLikeShortForm(sf) || !/\p{Lu}/u.test(sf[0])) continue;
@@ -298,7 +305,7 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
     const idx = [...Array(to - from).keys()].map((x) => x + from).filter((x) => x !== k);
     const mini: Scan = {
       n: idx.length, start: Int32Array.from(idx, (x) => sc.start[x]), end: Int32Array.from(idx, (x) => sc.end[x]), ids: Int32Array.from(idx, (x) => sc.ids[x]),
-      words: idx.map((x) => sc.words[x]), hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])),
+      words: idx.map((x) => sc.words[x]), hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])), bracketed: [],
     };
     const gap = k - from; // index in `mini` of the token after the brackets
     for (const h of exactHits(trie, text, mini)) {
@@ -312,6 +319,11 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
     }
   }
   return out ? out.sort((a, b) => a.i - b.i) : hits;
+}
+
+function bridgeable(trie: TokenTrie, a: Word, b: Word): boolean {
+  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.pairs.has(x * EDGE + y)) return true;
+  return false;
 }
 
 /** The short form's letters begin with the name's first letter and occur in the name in order. */

@@ -63,6 +63,8 @@ const ROMAN: Record<string, string> = {
 export function romanToArabic(w: string): string | null {
   const plain = ROMAN[w];
   if (plain) return plain;
+  const last = w.charCodeAt(w.length - 1);
+  if (w.length < 2 || w.length > 6 || last < 97 || last > 101) return null; // cheap test first: this runs after every "type", "form", "group"
   const m = /^([ivx]{1,5})([a-e])$/.exec(w);
   return m && ROMAN[m[1]] ? ROMAN[m[1]] + m[2] : null;
 }

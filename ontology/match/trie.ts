@@ -14,7 +14,7 @@ export interface Term {
   variant: VariantKind | null; // a generated name variant (variants.ts) of `form`, or null for the form itself
 }
 
-const EDGE = 2 ** 21; // token ids < 2M
+export const EDGE = 2 ** 21; // token ids < 2M
 
 // Single-word lexicon forms that are ordinary English or anatomy words in case reports.
 export const COMMON_WORDS = new Set(['malleus', 'plague', 'dysphasia', 'noma', 'kuru', 'lubag', 'asidan', 'glanders', 'sodoku', 'equinia', 'pouchitis']);
@@ -37,6 +37,8 @@ export class TokenTrie {
   readonly vocab = new Map<string, number>();
   readonly edges = new Map<number, number>();
   readonly terms = new Map<number, Term[]>();
+  /** Adjacent word pairs (a * EDGE + b) of every form: a bracket between two words can only be bridged inside a form. */
+  readonly pairs = new Set<number>();
   nodes = 1; // 0 = root
 
   tokenId(norm: string): number {
@@ -64,9 +66,12 @@ export class TokenTrie {
 
   insert(tokens: string[], term: Term): void {
     this.root = null;
-    let node = 0;
+    let node = 0, prev = -1;
     for (const t of tokens) {
-      const key = node * EDGE + this.tokenId(t);
+      const id = this.tokenId(t);
+      if (prev >= 0) this.pairs.add(prev * EDGE + id);
+      prev = id;
+      const key = node * EDGE + id;
       let next = this.edges.get(key);
       if (next === undefined) { next = this.nodes++; this.edges.set(key, next); }
       node = next;
