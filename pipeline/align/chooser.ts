@@ -67,7 +67,7 @@ export interface ChoiceCache {
   put(c: CachedChoice): void;
 }
 
-/** The cache in the store (table model_choices, migration 002). */
+/** The cache in the store (table model_choices, migration 004). */
 export function sqliteChoiceCache(db: Database.Database): ChoiceCache {
   const get = db.prepare('SELECT request_hash AS requestHash, model, prompt_version AS promptVersion, request_json AS requestJson, response_json AS responseJson, choice FROM model_choices WHERE request_hash = ?');
   const put = db.prepare('INSERT OR REPLACE INTO model_choices (request_hash, model, prompt_version, request_json, response_json, choice, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
