@@ -13,7 +13,7 @@ import type { CaseDiagnosis } from '../schemas/alignment.ts';
 import type { ParsedArticle } from '../schemas/article.ts';
 import { defaultLexicon, openLexicon } from '../ontology/lexicon-cache.ts';
 import type { Lexicon } from '../ontology/types.ts';
-import { diagnoseArticle, matcherFor, type DiagnoseOptions } from '../ontology/diagnose/index.ts';
+import { diagnoseArticle, matcherFor, REVIEW_FLOOR, type DiagnoseOptions } from '../ontology/diagnose/index.ts';
 import { clinicallyValid } from '../ontology/diagnose/hypernym.ts';
 import { answerPolicyOf, DEFAULT_MIN_CONFIDENCE, type AnswerPolicy } from '../ontology/diagnose/policy.ts';
 import { parseJats } from '../pipeline/extract/jats.ts';
@@ -116,7 +116,7 @@ export function score(lex: Lexicon, outcomes: ArticleOutcome[], threshold: numbe
   const rows: Scored['rows'] = [];
   for (const o of outcomes) {
     const pred = o.top && o.top.confidence >= threshold ? o.top.code : null;
-    if (o.top && !pred) reviewLoad++;
+    if (o.top && !pred && o.top.confidence >= REVIEW_FLOOR) reviewLoad++; // below the floor a case is no match, not review
     const gold = o.gold.strict;
     if (gold) positives++;
     let cls: ErrorClass | null = null;

@@ -9,7 +9,7 @@
 // strongest evidence the case has no answer, rather than the closest neighbour that is one.
 import type { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
 import type { ParsedArticle } from '../../schemas/article.ts';
-import { resolveAnswer, type Resolution, type RuleNote } from '../lexicon.ts';
+import { defaultDisorderChild, resolveAnswer, type Resolution, type RuleNote } from '../lexicon.ts';
 import { normalizePhrase } from '../match/normalize.ts';
 import { createMatcher, type DocMatch, type DocPart, type Matcher, type MentionDetail } from '../match/index.ts';
 import type { Lexicon } from '../types.ts';
@@ -288,6 +288,9 @@ function noCandidate(caseIndex: number, lex: Lexicon, fuzzyMentions: Mention[], 
   };
 }
 
+/** Below this confidence a candidate is no match rather than a review item (unless minConfidence is lower still). */
+export const REVIEW_FLOOR = 0.1;
+
 /** A non-answer on top blocks the best answer only when the answer has less than this share of its score. */
 export const NON_ANSWER_REVIEW_SHARE = 0.5;
 
@@ -335,6 +338,11 @@ function decide(caseIndex: number, ctx: ArticleContext, ranked: { c: Candidate; 
   if (best.c.refused) {
     rules.push({ rule: best.c.refused, detail: `ORPHA:${e.code} "${e.name}" is a ${e.type}: not an answer by default (align.allowParticularSituations)` });
     return { ...base, orphaCode: null, orphaName: null, status: 'no_match', reason: 'diagnosis_not_answer', runnersUp: withBest, rules };
+  }
+  if (confidence < minConfidence && confidence < REVIEW_FLOOR) {
+    // named only in passing (the discussion, a caption): no candidate worth a reviewer's time
+    rules.push({ rule: 'below_review_floor', detail: `ORPHA:${e.code} confidence ${confidence} < ${REVIEW_FLOOR}` });
+    return { ...base, orphaCode: null, orphaName: null, status: 'no_match', reason: 'diagnosis_no_match', runnersUp: withBest, rules };
   }
   if (confidence < minConfidence) {
     rules.push({ rule: 'low_confidence_review', detail: `ORPHA:${e.code} confidence ${confidence} < ${minConfidence}` });
@@ -393,7 +401,10 @@ function aliasesOf(lex: Lexicon, c: Candidate, doc: DocMatch): string[] {
   const codes = new Set([c.code, ...c.via]);
   for (const code of codes) {
     const e = lex.byCode.get(code);
-    if (e) for (const f of [e.name, ...e.synonyms]) out.add(f);
+    // a group's names name the answer only when the answer is the group's usual form (default child); a group a
+    // fitting child was found in is a class of the answer, which leak control masks as a parent, not as an alias
+    if (!e || (e.level === 'group' && code !== c.code && defaultDisorderChild(lex, code, normalizePhrase) !== c.code)) continue;
+    for (const f of [e.name, ...e.synonyms]) out.add(f);
   }
   for (const it of c.items) if (it.weight > 0) out.add(it.m.text);
   for (const a of doc.abbreviations) if (a.code && (codes.has(a.code) || c.items.some((it) => it.m.orphaCode === a.code))) { out.add(a.short); out.add(a.long); }

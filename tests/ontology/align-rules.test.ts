@@ -200,6 +200,14 @@ describe('confidence reflects where the text names the diagnosis (score.ts)', ()
     expect(d.confidence).toBeLessThanOrEqual(0.45);
   });
 
+  it('a condition named only in passing is no match, not a review item (PMC4735918: pseudomyxoma peritonei in the discussion)', () => {
+    const d = diagnoseArticle(article('PMC4735918'), lexicon()).diagnoses[0];
+    expect(d).toMatchObject({ orphaCode: null, status: 'no_match', reason: 'diagnosis_no_match' });
+    expect(rules(d)).toContain('below_review_floor');
+    // a threshold below the floor still accepts it: the floor only separates review from no match
+    expect(diagnoseArticle(article('PMC4735918'), lexicon(), { minConfidence: 0 }).diagnoses[0].orphaCode).toBe('26790');
+  });
+
   it('discussion negations count a quarter: "PAN should be distinguished from …" does not sink the title\'s PAN (PMC4739447)', () => {
     const title = sharedSlice(A('PMC4739447'), 1382, 1487);
     const lead = sharedSlice(A('PMC4739447'), 3738, 3810);
