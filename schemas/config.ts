@@ -82,16 +82,11 @@ export const ConfigSchema = z.object({
     excludeNonRare: z.boolean().default(true),
     // Orphanet "particular clinical situations" (poisonings, injuries, complications) as answers
     allowParticularSituations: z.boolean().default(false),
-    // optional model-assisted choice for uncertain cases (pipeline/align/chooser.ts); off by default
+    // optional model-assisted choice for uncertain cases (pipeline/align/chooser.ts), off by default; the endpoint
+    // is llm.align (model, URL, key variable, budget, retries), the prompt pipeline/align/prompts/choose.md
     chooser: z.object({
       enabled: z.boolean().default(false),
-      baseUrl: z.string().url().default('http://127.0.0.1:8000/v1'),   // an OpenAI-compatible endpoint
-      model: z.string().default(''),
-      promptVersion: z.string().regex(/^[\w.-]+$/).default('choose-v1'),
-      topK: z.number().int().min(1).max(10).default(5),
-      apiKeyEnv: z.string().default('MMRARE_CHOOSER_API_KEY'),         // the key is read from this variable, never stored
-      timeoutMs: z.number().int().positive().default(60_000),
-      maxAttempts: z.number().int().min(1).max(10).default(4),
+      topK: z.number().int().min(1).max(10).default(5),             // candidates shown per case
     }).strict().prefault({}),
   }).strict().prefault({}),
   generate: z.object({

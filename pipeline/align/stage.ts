@@ -14,8 +14,11 @@ import { diagnoseArticle, matcherFor, type Lexicon } from '../../ontology/index.
 import { applyChooser, type Chooser, type ChooseOutcome } from '../../ontology/diagnose/choose.ts';
 import type { DiagnoseResult } from '../../ontology/diagnose/index.ts';
 import { isRemoteError } from '../client/errors.ts';
-import { HttpClient } from '../client/http.ts';
-import { createHttpChooser, sqliteChoiceCache } from './chooser.ts';
+import { chatClientFor } from '../client/chat.ts';
+import { LlmCache } from '../client/llm-cache.ts';
+import { ConfigError } from '../core/errors.ts';
+import { llmHashSlice } from '../../schemas/config.ts';
+import { createLlmChooser, loadChoosePrompt } from './chooser.ts';
 
 // 2: answer policy (particular situations), all candidates compete, name variants, short references,
 // background conditions, review items with candidates, case links, optional model choice.
@@ -31,18 +34,19 @@ export interface AlignDeps {
   chooser?: Chooser;
 }
 
-/** The HTTP chooser the config describes (align.chooser), with its answers cached in the store. */
+/** The chooser the config describes: the llm.align endpoint, answers cached in the store (llm_calls). */
 function configuredChooser(ctx: StageContext): Chooser {
-  const c = ctx.config.align.chooser;
-  if (!c.model) throw new Error('align.chooser.enabled needs align.chooser.model');
-  const http = new HttpClient({ headersTimeoutMs: c.timeoutMs, bodyTimeoutMs: c.timeoutMs, retry: { maxAttempts: c.maxAttempts } });
-  return createHttpChooser({ baseUrl: c.baseUrl, model: c.model, http, cache: sqliteChoiceCache(ctx.store.db), apiKey: process.env[c.apiKeyEnv] ?? null, promptVersion: c.promptVersion });
+  const client = chatClientFor('align', ctx.config.llm, { cache: new LlmCache(ctx.store.db) });
+  if (!client) throw new ConfigError('align.chooser.enabled needs an llm.align endpoint (baseUrl, model)');
+  return createLlmChooser(client);
 }
 
-/** The config this stage's outputs depend on: the chooser's timeouts and retries change nothing but speed. */
+/** The config this stage's outputs depend on: the chooser's endpoint counts by model and sampling, only when on. */
 export function alignConfigSlice(c: Config, release: string): unknown {
-  const { timeoutMs: _t, maxAttempts: _m, apiKeyEnv: _k, ...chooser } = c.align.chooser;
-  return { ...c.align, chooser: c.align.chooser.enabled ? chooser : { enabled: false }, orphanetRelease: release };
+  const chooser = c.align.chooser.enabled
+    ? { ...c.align.chooser, llm: llmHashSlice(c.llm.align), prompt: (({ name, version }) => ({ name, version }))(loadChoosePrompt()) }
+    : { enabled: false };
+  return { ...c.align, chooser, orphanetRelease: release };
 }
 
 /** Decisions for one article's diagnoses: rule notes as flags, uncertain cases as review items, the rest as drops. */
@@ -86,6 +90,8 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     configSlice: (c) => alignConfigSlice(c, lexicon.release),
 
     items(ctx) {
+      // a chooser switched on without an endpoint is a configuration error for the whole run, not a drop per article
+      if (ctx.config.align.chooser.enabled && !chooser && !ctx.config.llm.align) throw new ConfigError('align.chooser.enabled needs an llm.align endpoint (baseUrl, model)');
       return [...upstreamOutputs(ctx, 'extract')].map(([pmcid, h]) => ({ key: pmcid, inputHash: hashOf(h, lexicon.release), input: { pmcid }, pmcid }));
     },
 

@@ -7,10 +7,13 @@ import { applyChooser } from '../../ontology/diagnose/choose.ts';
 import { diagnoseArticle } from '../../ontology/diagnose/index.ts';
 import type { AnswerPolicy } from '../../ontology/diagnose/policy.ts';
 import type { Lexicon } from '../../ontology/types.ts';
-import { HttpClient } from '../../pipeline/client/http.ts';
-import { createHttpChooser, memoryChoiceCache } from '../../pipeline/align/chooser.ts';
+import Database from 'better-sqlite3';
+import { migrate } from '../../db/migrate.ts';
+import { ChatClient } from '../../pipeline/client/chat.ts';
+import { LlmCache } from '../../pipeline/client/llm-cache.ts';
+import { createLlmChooser } from '../../pipeline/align/chooser.ts';
 import { collectOutcomes, score, type ArticleOutcome, type Counts, type EvalReport, type Gold } from '../eval-alignment.ts';
-import { completionBody, promptCandidates, startLoopbackChat } from './loopback-chat.ts';
+import { lastUserText, startLoopbackOpenAi } from '../loopback-openai/server.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export interface ChooserExperiment {
@@ -30,19 +33,25 @@ export async function chooserExperiment(o: { dataDir?: string; policy: AnswerPol
   const random = seededRandom(o.seed ?? 11);
   let gold: Gold | null = null;
   const stats = { asked: 0, picked: 0, pickedGold: 0, pickedWrong: 0, none: 0 };
-  const server = await startLoopbackChat((req) => {
-    const codes = promptCandidates(req);
-    const right = gold?.strict && codes.includes(gold.strict) ? gold.strict : 'none';
-    let choice = right;
-    if (random() < o.errorRate) {
-      const wrong = codes.filter((c) => c !== right);
-      choice = right === 'none' ? codes[0] : wrong.length && random() < 0.5 ? wrong[Math.floor(random() * wrong.length)] : 'none';
-    }
-    return { body: completionBody(JSON.stringify({ choice: choice === 'none' ? 'none' : `ORPHA:${choice}` })) };
+  const server = await startLoopbackOpenAi({
+    handler: (req) => {
+      const codes = candidateCodes(lastUserText(req));
+      const right = gold?.strict && codes.includes(gold.strict) ? gold.strict : 'none';
+      let choice = right;
+      if (random() < o.errorRate) {
+        const wrong = codes.filter((c) => c !== right);
+        choice = right === 'none' ? codes[0] : wrong.length && random() < 0.5 ? wrong[Math.floor(random() * wrong.length)] : 'none';
+      }
+      return JSON.stringify({ choice: choice === 'none' ? 'none' : `ORPHA:${choice}` });
+    },
   });
-  const cache = memoryChoiceCache();
-  const http = new HttpClient({ retry: { maxAttempts: 2, baseDelayMs: 1 } });
-  const chooser = createHttpChooser({ baseUrl: server.baseUrl, model: 'loopback-dev-labels', http, cache });
+  const db = new Database(':memory:');
+  migrate(db);
+  const client = new ChatClient({
+    use: 'align', cache: new LlmCache(db), env: {},
+    endpoint: { baseUrl: server.url, model: 'loopback-dev-labels', apiKeyEnv: null, concurrency: 1, rps: 1000, timeoutMs: 10_000, maxRetries: 1, temperature: 0 },
+  });
+  const chooser = createLlmChooser(client);
   const after: ArticleOutcome[] = [];
   let cachedSecondPass = 0;
   let lexicon: Lexicon | null = null;
@@ -70,11 +79,12 @@ export async function chooserExperiment(o: { dataDir?: string; policy: AnswerPol
       lexicon = lex;
     }
   } finally {
+    await client.close();
     await server.close();
-    await http.close();
+    db.close();
   }
   const b = score(lexicon!, o.baseline.outcomes, o.minConfidence), a = score(lexicon!, after, 0.5);
-  const requests = server.requests.length;
+  const requests = server.requests();
   return {
     errorRate: o.errorRate, ...stats, requests, cachedSecondPass,
     before: { strict: b.strict, clinical: b.clinical, reviewLoad: b.reviewLoad },
@@ -96,4 +106,9 @@ export function formatChooser(x: ChooserExperiment): string {
     `  valid  before  ${f(x.before.clinical)}`,
     `  valid  after   ${f(x.after.clinical)}`,
   ].join('\n');
+}
+
+/** The candidate codes listed in a choose prompt ("- ORPHA:123 …" lines). */
+export function candidateCodes(userText: string): string[] {
+  return [...userText.matchAll(/^- ORPHA:(\d+) /gm)].map((m) => m[1]);
 }

@@ -1,13 +1,17 @@
-// The optional model-assisted choice: the prompt, the answer parser, the HTTP chooser against a loopback
-// OpenAI-compatible server started here (429, 5xx, malformed bodies, slow replies, invalid answers, the cache),
-// and how an answer changes a real uncertain case.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The optional model-assisted choice: the prompt, the answer parser, the chooser over the project's chat client
+// against the loopback OpenAI-compatible server started here (429, 5xx, malformed and cut bodies, slow replies,
+// invalid answers re-asked, the response cache in the store), and how an answer changes a real uncertain case.
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyChooser, chooserRequest, InvalidChoiceError, type Chooser, type ChooserRequest } from '../../ontology/diagnose/choose.ts';
 import { diagnoseArticle } from '../../ontology/diagnose/index.ts';
-import { createHttpChooser, loadPrompt, memoryChoiceCache, parseChoice, renderPrompt } from '../../pipeline/align/chooser.ts';
-import { HttpClient } from '../../pipeline/client/http.ts';
+import { choiceParser, chooseMessages, createLlmChooser, loadChoosePrompt } from '../../pipeline/align/chooser.ts';
+import { ChatClient, type ChatEndpoint } from '../../pipeline/client/chat.ts';
+import { LlmCache } from '../../pipeline/client/llm-cache.ts';
 import { RemoteError } from '../../pipeline/client/errors.ts';
-import { completionBody, promptCandidates, startLoopbackChat, type ChatReply, type LoopbackChat } from '../../scripts/lib/loopback-chat.ts';
+import { Store } from '../../db/store.ts';
+import { lastUserText, startLoopbackOpenAi, type Fault, type LoopbackOpenAi, type LoopbackOpenAiOptions } from '../../scripts/loopback-openai/server.ts';
+import { candidateCodes } from '../../scripts/lib/chooser-experiment.ts';
+import { tempDir } from '../helpers.ts';
 import { article, lexicon } from '../ontology/helpers.ts';
 
 const req: ChooserRequest = {
@@ -21,95 +25,104 @@ const req: ChooserRequest = {
 
 describe('prompt and answer', () => {
   it('the prompt is a versioned data file with the sentences and every candidate', () => {
-    const p = loadPrompt('choose-v1');
-    expect(p.version).toBe('choose-v1');
-    const { system, user } = renderPrompt(p, req);
-    expect(system).toMatch(/"none"/);
-    expect(user).toContain('1. The final diagnosis was Lemierre syndrome.');
-    expect(user).toContain('- ORPHA:137839 "Lemierre syndrome" (Disease); synonyms: Postanginal sepsis');
-    expect(user).not.toMatch(/\{\{/);
-    expect(() => loadPrompt('../etc/passwd')).toThrow(/file name/);
+    const p = loadChoosePrompt();
+    expect(p.ref).toMatchObject({ name: 'align-choose', version: '1' });
+    const [system, user] = chooseMessages(p, req);
+    expect(system).toMatchObject({ role: 'system' });
+    expect(system.content).toMatch(/"none"/);
+    expect(user.content).toContain('1. The final diagnosis was Lemierre syndrome.');
+    expect(user.content).toContain('- ORPHA:137839 "Lemierre syndrome" (Disease); synonyms: Postanginal sepsis');
+    expect(candidateCodes(user.content as string)).toEqual(['137839', '3389']);
   });
 
   it('takes only a candidate or "none"', () => {
-    const codes = ['137839', '3389'];
-    expect(parseChoice('{"choice": "ORPHA:137839"}', codes)).toBe('137839');
-    expect(parseChoice('```json\n{"choice":"3389"}\n```', codes)).toBe('3389');
-    expect(parseChoice('{"choice": "None"}', codes)).toBe('none');
-    expect(() => parseChoice('{"choice": "ORPHA:558"}', codes)).toThrow(InvalidChoiceError); // not offered
-    expect(() => parseChoice('Lemierre syndrome', codes)).toThrow(/no JSON object/);
-    expect(() => parseChoice('{"choice": 137839}', codes)).toThrow(/no "choice" string/);
-    expect(() => parseChoice('{"choice": ORPHA}', codes)).toThrow(/not valid JSON/);
+    const parse = choiceParser(['137839', '3389']);
+    expect(parse({ choice: 'ORPHA:137839' })).toBe('137839');
+    expect(parse({ choice: '3389' })).toBe('3389');
+    expect(parse({ choice: 'None' })).toBe('none');
+    expect(() => parse({ choice: 'ORPHA:558' })).toThrow(/not one of the candidates/);
+    expect(() => parse({ choice: 137839 })).toThrow(/no "choice" string/);
+    expect(() => parse(null)).toThrow();
   });
 });
 
-describe('HTTP chooser against a loopback OpenAI-compatible server', () => {
-  let server: LoopbackChat;
-  let script: ChatReply[] = [];
-  const ok = (choice: string): ChatReply => ({ body: completionBody(JSON.stringify({ choice })) });
-  beforeAll(async () => { server = await startLoopbackChat(() => script.shift() ?? ok('ORPHA:137839')); });
-  afterAll(async () => { await server.close(); });
+describe('the chooser over the chat client, against a loopback OpenAI-compatible server', () => {
+  const open: LoopbackOpenAi[] = [];
+  const cleanups: (() => void)[] = [];
+  afterAll(async () => { for (const s of open) await s.close(); cleanups.forEach((c) => c()); });
+  const answer = (codes: string[]) => JSON.stringify({ choice: `ORPHA:${codes[0]}` });
+  async function server(o: LoopbackOpenAiOptions = {}): Promise<LoopbackOpenAi> {
+    const s = await startLoopbackOpenAi({ handler: (r) => answer(candidateCodes(lastUserText(r))), ...o });
+    open.push(s);
+    return s;
+  }
+  function cache(): LlmCache {
+    const t = tempDir('mmrare-choose-');
+    const s = new Store(t.dir);
+    cleanups.push(() => { s.close(); t.cleanup(); });
+    return new LlmCache(s.db);
+  }
+  function chooser(s: LoopbackOpenAi, c: LlmCache | null, e: Partial<ChatEndpoint> = {}, env: Record<string, string> = {}): { ch: Chooser; client: ChatClient } {
+    const client = new ChatClient({
+      use: 'align', cache: c, env, maxParseRetries: 1, retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      endpoint: { baseUrl: s.url, model: 'test-model', apiKeyEnv: null, concurrency: 2, rps: 1000, timeoutMs: 2000, maxRetries: 5, temperature: 0, ...e },
+    });
+    return { ch: createLlmChooser(client), client };
+  }
 
-  const chooser = (o: { model?: string; headersTimeoutMs?: number; maxAttempts?: number; apiKey?: string } = {}) => {
-    const http = new HttpClient({ headersTimeoutMs: o.headersTimeoutMs ?? 2000, bodyTimeoutMs: 2000, retry: { maxAttempts: o.maxAttempts ?? 4, baseDelayMs: 1, maxDelayMs: 5 } });
-    const cache = memoryChoiceCache();
-    return { c: createHttpChooser({ baseUrl: server.baseUrl, model: o.model ?? 'test-model', http, cache, apiKey: o.apiKey }), cache, http };
-  };
-
-  it('sends the prompt, reads the choice, records model and prompt version, and caches by content', async () => {
-    script = [ok('ORPHA:137839')];
-    const { c, cache, http } = chooser({ apiKey: 'k-123' });
-    const before = server.requests.length;
-    const a = await c.choose(req);
-    expect(a).toEqual({ choice: '137839', model: 'test-model', promptVersion: 'choose-v1', cached: false });
-    const sent = server.requests[server.requests.length - 1];
-    expect(sent.model).toBe('test-model');
-    expect(sent.headers.authorization).toBe('Bearer k-123');
-    expect(JSON.parse(sent.raw).temperature).toBe(0);
-    expect(promptCandidates(sent)).toEqual(['137839', '3389']);
-    // the same request again: from the cache, no HTTP; the case key is not part of the cache key
-    expect(await c.choose({ ...req, caseKey: 'PMC2#1' })).toMatchObject({ choice: '137839', cached: true });
-    expect(server.requests.length).toBe(before + 1);
-    expect(cache.size()).toBe(1);
-    // another sentence is another request
-    script = [ok('none')];
-    expect(await c.choose({ ...req, sentences: ['Lemierre syndrome was excluded.'] })).toMatchObject({ choice: 'none', cached: false });
-    await http.close();
+  it('asks once, records model and prompt version, and a rerun is answered from the store', async () => {
+    const s = await server({ apiKey: 'k-123' });
+    const c = cache();
+    const { ch, client } = chooser(s, c, { apiKeyEnv: 'CHOOSER_KEY' }, { CHOOSER_KEY: 'k-123' });
+    expect(await ch.choose(req)).toEqual({ choice: '137839', model: 'test-model', promptVersion: 'align-choose@1', cached: false });
+    expect(s.log[0].request?.temperature).toBe(0);
+    // the case key is not part of the request: the same sentences and candidates are the same question
+    expect(await ch.choose({ ...req, caseKey: 'PMC2#1' })).toMatchObject({ choice: '137839', cached: true });
+    expect(s.requests()).toBe(1);
+    await client.close();
+    const again = chooser(s, c, { apiKeyEnv: 'CHOOSER_KEY' }, { CHOOSER_KEY: 'k-123' });
+    expect(await again.ch.choose(req)).toMatchObject({ choice: '137839', cached: true });
+    expect(s.requests()).toBe(1);
+    await again.client.close();
   });
 
-  it('retries 429 (Retry-After), 5xx, a malformed body and a slow reply, then answers', async () => {
-    script = [
-      { status: 429, headers: { 'retry-after': '0' }, body: '{}' },
-      { status: 503, body: 'unavailable' },
-      { status: 200, body: '{"choices": [' },                        // cut JSON
-      { status: 200, body: JSON.stringify({ choices: [] }) },         // no message
-      { delayMs: 2500, ...ok('ORPHA:3389') },                         // slower than the headers timeout
-      ok('ORPHA:3389'),
-    ];
-    const { c, http } = chooser({ headersTimeoutMs: 400, maxAttempts: 8 });
-    const before = server.requests.length;
-    expect(await c.choose(req)).toMatchObject({ choice: '3389', cached: false });
-    expect(server.requests.length - before).toBe(6);
-    await http.close();
+  it.each<Fault>(['429', '5xx', 'malformed', 'truncate', 'reset'])('retries a %s reply, then answers', async (fault) => {
+    const s = await server({ plan: (n) => (n === 1 ? fault : null), retryAfterSeconds: 0 });
+    const { ch, client } = chooser(s, null);
+    expect(await ch.choose(req)).toMatchObject({ choice: '137839', cached: false });
+    expect(s.requests()).toBe(2);
+    await client.close();
+  });
+
+  it('a reply slower than the timeout is retried', async () => {
+    const s = await server({ plan: (n) => (n === 1 ? 'slow' : null), slowMs: 3000 });
+    const { ch, client } = chooser(s, null, { timeoutMs: 400 });
+    expect(await ch.choose(req)).toMatchObject({ choice: '137839' });
+    expect(s.requests()).toBe(2);
+    await client.close();
   });
 
   it('gives up with a retryable RemoteError when the endpoint stays down', async () => {
-    script = Array.from({ length: 5 }, () => ({ status: 500, body: 'boom' }));
-    const { c, http } = chooser({ maxAttempts: 3 });
-    const err = await c.choose(req).catch((e) => e);
+    const s = await server({ plan: () => '5xx' });
+    const { ch, client } = chooser(s, null, { maxRetries: 2 });
+    const err = await ch.choose(req).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
-    expect(err).toMatchObject({ code: 'server_error', retryable: true, attempts: 3 });
-    script = [];
-    await http.close();
+    expect(err).toMatchObject({ retryable: true });
+    expect(s.requests()).toBe(3);
+    await client.close();
   });
 
-  it('an answer that names no candidate is an InvalidChoiceError and is not cached', async () => {
-    script = [ok('ORPHA:558'), ok('ORPHA:137839')];
-    const { c, cache, http } = chooser();
-    await expect(c.choose(req)).rejects.toBeInstanceOf(InvalidChoiceError);
-    expect(cache.size()).toBe(0);
-    expect(await c.choose(req)).toMatchObject({ choice: '137839', cached: false });
-    await http.close();
+  it('a code that was not offered is re-asked once, then an InvalidChoiceError', async () => {
+    const s = await server({ handler: () => JSON.stringify({ choice: 'ORPHA:558' }) });
+    const { ch, client } = chooser(s, null);
+    await expect(ch.choose(req)).rejects.toBeInstanceOf(InvalidChoiceError);
+    expect(s.requests()).toBe(2);
+    await client.close();
+    let n = 0;
+    const fixes = await server({ handler: () => (++n === 1 ? 'Lemierre syndrome, I think' : JSON.stringify({ choice: 'none' })) });
+    const second = chooser(fixes, null);
+    expect(await second.ch.choose(req)).toMatchObject({ choice: 'none' });
+    await second.client.close();
   });
 });
 
@@ -118,7 +131,7 @@ describe('applying a choice to a real uncertain case', () => {
   const result = () => diagnoseArticle(article('PMC6358581'), lexicon());
   const stub = (choice: string | ((r: ChooserRequest) => string)): Chooser & { asked: ChooserRequest[] } => {
     const asked: ChooserRequest[] = [];
-    return { model: 'stub', promptVersion: 'choose-v1', asked, async choose(r) { asked.push(r); return { choice: typeof choice === 'string' ? choice : choice(r), model: 'stub', promptVersion: 'choose-v1', cached: false }; } };
+    return { model: 'stub', promptVersion: 'align-choose@1', asked, async choose(r) { asked.push(r); return { choice: typeof choice === 'string' ? choice : choice(r), model: 'stub', promptVersion: 'align-choose@1', cached: false }; } };
   };
 
   it('asks with the case\'s sentences and its top-k candidates', () => {
@@ -141,7 +154,7 @@ describe('applying a choice to a real uncertain case', () => {
     expect(d).toMatchObject({ status: 'accepted', orphaCode: pick.asked[0].candidates[0].code, reason: null });
     expect(d.rules.map((r) => r.rule)).toContain('model_choice');
     expect(d.rules.map((r) => r.rule)).not.toContain('low_confidence_review');
-    expect(d.rules.find((r) => r.rule === 'model_choice')!.detail).toMatch(/model stub, prompt choose-v1/);
+    expect(d.rules.find((r) => r.rule === 'model_choice')!.detail).toMatch(/model stub, prompt align-choose@1/);
     expect(d.link?.kind).toBe('model');
     expect(d.aliases).toContain(lex.byCode.get(d.orphaCode!)!.name);
 
@@ -151,11 +164,11 @@ describe('applying a choice to a real uncertain case', () => {
   });
 
   it('an invalid answer leaves the case in review; a transport failure propagates to the caller', async () => {
-    const invalid: Chooser = { model: 'm', promptVersion: 'choose-v1', choose: async () => { throw new InvalidChoiceError('"ORPHA:1" is not one of the candidates', '{}'); } };
+    const invalid: Chooser = { model: 'm', promptVersion: 'align-choose@1', choose: async () => { throw new InvalidChoiceError('"ORPHA:1" is not one of the candidates', '{}'); } };
     const r = await applyChooser(lexicon(), result(), invalid);
     expect(r.diagnoses[0].status).toBe('needs_review');
     expect(r.diagnoses[0].rules.map((x) => x.rule)).toContain('model_answer_invalid');
-    const down: Chooser = { model: 'm', promptVersion: 'choose-v1', choose: async () => { throw new RemoteError('server_error', '503', { retryable: true }); } };
+    const down: Chooser = { model: 'm', promptVersion: 'align-choose@1', choose: async () => { throw new RemoteError('server_error', '503', { retryable: true }); } };
     await expect(applyChooser(lexicon(), result(), down)).rejects.toBeInstanceOf(RemoteError);
   });
 });

@@ -68,10 +68,10 @@ describe('align stage', () => {
   });
 
   it('with the chooser on, asks only about the uncertain case and records the model', async () => {
-    const config = parseConfig({ align: { chooser: { enabled: true, model: 'stub' } } });
+    const config = parseConfig({ align: { chooser: { enabled: true } }, llm: { align: { baseUrl: 'http://127.0.0.1:9/v1', model: 'stub' } } });
     const { store, ctx } = storeWithArticles(config);
     const asked: string[] = [];
-    const chooser: Chooser = { model: 'stub', promptVersion: 'choose-v1', async choose(r) { asked.push(r.caseKey); return { choice: r.candidates[0].code, model: 'stub', promptVersion: 'choose-v1', cached: false }; } };
+    const chooser: Chooser = { model: 'stub', promptVersion: 'align-choose@1', async choose(r) { asked.push(r.caseKey); return { choice: r.candidates[0].code, model: 'stub', promptVersion: 'align-choose@1', cached: false }; } };
     await runStage(createAlignStage(lexicon(), { chooser }), ctx);
     expect(asked).toEqual(['PMC6358581#1']);
     const row = store.db.prepare(`SELECT orpha_code, status, rules_json FROM case_diagnoses WHERE pmcid = 'PMC6358581'`).get() as { orpha_code: string; status: string; rules_json: string };
@@ -82,9 +82,9 @@ describe('align stage', () => {
   });
 
   it('an endpoint that stays down leaves the article pending (retried next run), the others done', async () => {
-    const config = parseConfig({ align: { chooser: { enabled: true, model: 'stub' } } });
+    const config = parseConfig({ align: { chooser: { enabled: true } }, llm: { align: { baseUrl: 'http://127.0.0.1:9/v1', model: 'stub' } } });
     const { store, ctx } = storeWithArticles(config);
-    const down: Chooser = { model: 'stub', promptVersion: 'choose-v1', choose: async () => { throw new RemoteError('rate_limited', '429', { retryable: true, status: 429 }); } };
+    const down: Chooser = { model: 'stub', promptVersion: 'align-choose@1', choose: async () => { throw new RemoteError('rate_limited', '429', { retryable: true, status: 429 }); } };
     const counts = await runStage(createAlignStage(lexicon(), { chooser: down }), ctx);
     expect(counts.pending).toBe(1);
     expect(counts.kept).toBe(2);
@@ -93,14 +93,20 @@ describe('align stage', () => {
     expect(p.error).toMatch(/align\.chooser: rate_limited/);
   });
 
-  it('the config slice: chooser settings count only when it is on, and its timeouts never', () => {
+  it('the config slice: chooser settings count only when it is on, the endpoint by model and sampling only', () => {
     const rel = lexicon().release;
-    const off = alignConfigSlice(parseConfig({ align: { chooser: { model: 'x', timeoutMs: 5 } } }), rel);
+    const ep = (o: Record<string, unknown> = {}) => ({ baseUrl: 'http://127.0.0.1:9/v1', model: 'x', ...o });
+    const off = alignConfigSlice(parseConfig({ llm: { align: ep() } }), rel);
     expect(off).toEqual(alignConfigSlice(parseConfig({}), rel));
-    const on1 = alignConfigSlice(parseConfig({ align: { chooser: { enabled: true, model: 'x', timeoutMs: 5 } } }), rel);
-    const on2 = alignConfigSlice(parseConfig({ align: { chooser: { enabled: true, model: 'x', timeoutMs: 9000, maxAttempts: 2 } } }), rel);
+    const on1 = alignConfigSlice(parseConfig({ align: { chooser: { enabled: true } }, llm: { align: ep({ timeoutMs: 500 }) } }), rel);
+    const on2 = alignConfigSlice(parseConfig({ align: { chooser: { enabled: true } }, llm: { align: ep({ timeoutMs: 9000, maxRetries: 1, baseUrl: 'http://127.0.0.1:10/v1' }) } }), rel);
     expect(on1).toEqual(on2);
-    expect(on1).not.toEqual(alignConfigSlice(parseConfig({ align: { chooser: { enabled: true, model: 'y' } } }), rel));
-    expect(parseConfig({}).align).toMatchObject({ minConfidence: 0.5, allowParticularSituations: false, chooser: { enabled: false } });
+    expect(on1).not.toEqual(alignConfigSlice(parseConfig({ align: { chooser: { enabled: true } }, llm: { align: ep({ model: 'y' }) } }), rel));
+    expect(parseConfig({}).align).toMatchObject({ minConfidence: 0.5, allowParticularSituations: false, chooser: { enabled: false, topK: 5 } });
+  });
+
+  it('the chooser on without an llm.align endpoint is a configuration error, not a crash per article', async () => {
+    const { ctx } = storeWithArticles(parseConfig({ align: { chooser: { enabled: true } } }));
+    await expect(runStage(createAlignStage(lexicon()), ctx)).rejects.toThrow(/llm\.align/);
   });
 });
