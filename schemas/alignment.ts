@@ -12,11 +12,20 @@ export const Mention = z.object({
   orphaCode: z.string().regex(/^\d+$/),
   orphaName: z.string(),
   matchedForm: z.string(),               // the lexicon name/synonym/abbreviation that matched
-  method: z.enum(['exact', 'abbreviation', 'fuzzy']),
+  method: z.enum(['exact', 'variant', 'abbreviation', 'fuzzy']),  // variant: a generated name variant (ontology/match/variants.ts)
   score: z.number(),
   status: MentionStatus,
 });
 export type Mention = z.infer<typeof Mention>;
+
+// How the article's words reached the answer (ontology/diagnose/link.ts). "broader": the article's diagnosis
+// is more specific than the answer (subtype, site, organism, a qualifier Orphanet does not split).
+export const CaseLink = z.object({
+  kind: z.enum(['exact', 'synonym', 'abbreviation', 'variant', 'derived', 'group_child', 'broader', 'model']),
+  surface: z.string(),                   // the words in the article, with their qualifiers
+  chain: z.array(z.object({ code: z.string().nullable(), name: z.string(), relation: z.string() })),
+});
+export type CaseLink = z.infer<typeof CaseLink>;
 
 export const CaseDiagnosis = z.object({
   caseIndex: z.number().int().min(1),
@@ -31,5 +40,6 @@ export const CaseDiagnosis = z.object({
   // the leak filter masks all of them
   aliases: z.array(z.string()),
   rules: z.array(z.object({ rule: z.string(), detail: z.string() })),  // e.g. subtype_mapped_to_parent
+  link: CaseLink.nullable(),              // for the answer (or, when not accepted, the best candidate); null: no candidate
 });
 export type CaseDiagnosis = z.infer<typeof CaseDiagnosis>;

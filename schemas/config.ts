@@ -77,8 +77,17 @@ export const ConfigSchema = z.object({
     }).strict().prefault({}),
   }).strict().prefault({}),
   align: z.object({
-    minConfidence: z.number().min(0).max(1).default(0.6),
+    // below it a case goes to review (ontology/diagnose/policy.ts DEFAULT_MIN_CONFIDENCE; docs/ontology.md)
+    minConfidence: z.number().min(0).max(1).default(0.5),
     excludeNonRare: z.boolean().default(true),
+    // Orphanet "particular clinical situations" (poisonings, injuries, complications) as answers
+    allowParticularSituations: z.boolean().default(false),
+    // optional model-assisted choice for uncertain cases (pipeline/align/chooser.ts), off by default; the endpoint
+    // is llm.align (model, URL, key variable, budget, retries), the prompt pipeline/align/prompts/choose.md
+    chooser: z.object({
+      enabled: z.boolean().default(false),
+      topK: z.number().int().min(1).max(10).default(5),             // candidates shown per case
+    }).strict().prefault({}),
   }).strict().prefault({}),
   generate: z.object({
     tracks: z.array(z.enum(TRACKS)).min(1).default([...TRACKS]),

@@ -415,3 +415,4 @@ function insertedModifierMention(lex: Lexicon, matcher: Matcher, p: DocPart, k: 
   }
   return null;
 }
+

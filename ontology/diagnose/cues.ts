@@ -8,10 +8,13 @@ export const DX_STRONG = new RegExp([
   String.raw`\bwas diagnosed\b`, String.raw`\bwere diagnosed\b`,
   String.raw`\bdiagnosis (?:was|of .{1,80}? was) (?:made|confirmed|established)\b`,
   String.raw`\bconfirm(?:ed|ing|s)? (?:the |a )?diagnosis\b`,
+  // "Histology confirmed glioblastoma", "… mutations, confirming Fabry disease": the confirmed object is the diagnosis
+  String.raw`\b(?:confirmed|confirming|confirms) (?:an? |the )?(?!by\b|that\b|the absence\b|absence\b|no\b|our\b)`,
   String.raw`\b(?:consistent|compatible|in keeping) with\b`,
   String.raw`\b(?:we|here,? we|this paper) (?:report|present|describe)\b`,
   String.raw`\b(?:a|an|the) (?:rare |unusual |unique |first |interesting |novel )*case (?:of|report of)\b`,
-  String.raw`\b(?:fits?|fulfil+(?:ed|s)?|met|meeting) (?:the )?(?:picture|criteria|diagnostic criteria)\b`,
+  // "met the revised Ghent criteria", "fulfilled the Curaçao criteria for …", "satisfied the diagnostic criteria"
+  String.raw`\b(?:fits?|fulfil+(?:ed|s|ing)?|met|meets|meeting|satisf(?:y|ies|ied|ying)) (?:the |all |both )?(?:[^\s,;]+ ){0,3}(?:picture|criteria)\b`,
 ].join('|'), 'i');
 
 /** Cues that usually report findings and only sometimes a diagnosis: half credit. */

@@ -11,8 +11,15 @@ export interface Signals {
   otherBody: number;    // affirmed mentions in other sections (introduction, discussion)
   caption: number;
   weak: number;         // historical / family mentions
-  contra: number;       // negated / differential / hypothetical mentions
+  contra: number;       // negated / differential / hypothetical mentions (weighted by place, see CONTRA_PLACE)
 }
+
+/**
+ * A negated / differential / hypothetical mention counts against a candidate in full in the title, abstract and
+ * the case narrative, where it speaks about this patient; in the discussion and captions a quarter: there the
+ * diagnosis itself is routinely "distinguished from", "differentiated", "considered" as a class.
+ */
+export const CONTRA_PLACE = { key: 1, elsewhere: 0.25 };
 
 export const WEIGHTS = {
   title: 3, dxStatementFirst: 2.5, dxStatementMore: 0.5, dxKind: 1, abstract: 1.5, caseBody: 0.5, otherBody: 0.25,
@@ -37,13 +44,23 @@ export function scoreSignals(s: Signals): number {
   return Math.max(0, Math.round(raw * 1000) / 1000);
 }
 
+/** Score at which support saturates: about title + diagnosis statement + abstract. */
+export const SUPPORT_SATURATION = 7;
 /**
- * Support grows with the score and saturates around 8 (title + diagnosis statement + abstract);
- * the margin over the runner-up scales it, so two equally supported codes give low confidence.
+ * A case report states its diagnosis in its title or abstract; a candidate named in neither (only in the
+ * body or the discussion) is uncertain however often it is repeated, so its confidence stays below the usual
+ * review threshold.
  */
-export function confidenceOf(top: number, second: number): number {
+export const NOT_IN_TITLE_OR_ABSTRACT_CAP = 0.45;
+
+/**
+ * Support grows with the score and saturates at SUPPORT_SATURATION; the margin over the strongest rival
+ * (any candidate, answer or not) scales it, so two equally supported codes give low confidence.
+ */
+export function confidenceOf(top: number, second: number, s?: Signals): number {
   if (top <= 0) return 0;
-  const support = Math.min(1, top / 8);
+  let support = Math.min(1, top / SUPPORT_SATURATION);
+  if (s && s.title <= 0 && s.abstract <= 0) support = Math.min(support, NOT_IN_TITLE_OR_ABSTRACT_CAP);
   const margin = Math.max(0, (top - second) / top);
   return Math.round(support * (0.55 + 0.45 * margin) * 1000) / 1000;
 }

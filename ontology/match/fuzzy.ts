@@ -14,28 +14,46 @@ export function trigrams(s: string): string[] {
 
 export class FuzzyIndex {
   private forms: { code: string; name: string; form: string; n: number }[] = [];
-  private postings = new Map<string, number[]>();
+  private postings = new Map<string, Int32Array>();
+  // per-search scratch: shared-trigram counts per form, reset through the list of forms touched
+  private counts: Uint16Array;
+  private touched: Int32Array;
 
   constructor(lex: Lexicon) {
+    const lists = new Map<string, number[]>();
     for (const e of lex.entries) {
       for (const f of [e.name, ...e.synonyms]) {
         const norm = normalizePhrase(f);
         if (norm.length < 5) continue; // short forms make meaningless trigram matches
         const tg = trigrams(norm);
         const id = this.forms.push({ code: e.code, name: e.name, form: f, n: tg.length }) - 1;
-        for (const g of tg) (this.postings.get(g) ?? this.postings.set(g, []).get(g)!).push(id);
+        for (const g of tg) (lists.get(g) ?? lists.set(g, []).get(g)!).push(id);
       }
     }
+    for (const [g, ids] of lists) this.postings.set(g, Int32Array.from(ids));
+    this.counts = new Uint16Array(this.forms.length);
+    this.touched = new Int32Array(this.forms.length);
   }
 
   search(text: string, limit = 5, minScore = 0.6): FuzzyHit[] {
     const norm = normalizePhrase(text);
     if (norm.length < 5) return [];
     const tg = trigrams(norm);
-    const shared = new Map<number, number>();
-    for (const g of tg) for (const id of this.postings.get(g) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1);
+    const counts = this.counts, touched = this.touched;
+    let nTouched = 0;
+    for (const g of tg) {
+      const ids = this.postings.get(g);
+      if (!ids) continue;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        if (counts[id]++ === 0) touched[nTouched++] = id;
+      }
+    }
     const best = new Map<string, FuzzyHit>();
-    for (const [id, k] of shared) {
+    for (let t = 0; t < nTouched; t++) {
+      const id = touched[t];
+      const k = counts[id];
+      counts[id] = 0;
       const f = this.forms[id];
       const score = (2 * k) / (tg.length + f.n);
       if (score < minScore) continue;

@@ -2,12 +2,13 @@
 // document-defined abbreviations, context status (negation etc.) and a fuzzy candidate generator.
 import type { Mention } from '../../schemas/alignment.ts';
 import type { Lexicon } from '../types.ts';
-import { findAbbreviations, type AbbrevDef } from './abbrev.ts';
+import { findAbbreviations, looksLikeShortForm, type AbbrevDef } from './abbrev.ts';
 import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
-import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { buildTrie, EDGE, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { PROCEDURE_NEXT, type VariantKind } from './variants.ts';
 
 export type Field = Mention['field'];
 
@@ -25,6 +26,7 @@ export interface MentionDetail {
   trigger: string | null;       // the context trigger that set a non-affirmed status
   acronym: boolean;
   nCodes: number;
+  variant: VariantKind | null;  // the name variant that matched (method 'variant'), see variants.ts
 }
 
 export interface DocAbbreviation extends AbbrevDef { part: number; code: string | null }
@@ -48,9 +50,9 @@ export interface Matcher {
 interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: boolean }
 
 /** A tokenised text as parallel arrays (no per-token objects on the hot path). */
-interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array }
+interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array; bracketed: number[] }
 
-interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string }
+interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number; expanded?: boolean }
 
 const CACHE_LIMIT = 500_000;
 
@@ -147,6 +149,7 @@ function scan(text: string, table: WordTable): Scan {
   let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
   let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const words: Word[] = [];
+  const bracketed: number[] = [];
   let n = 0, i = 0, prevEnd = -2;
   let prev: Word | null = null;
   const len = text.length;
@@ -172,9 +175,11 @@ function scan(text: string, table: WordTable): Scan {
     start[n] = s; end[n] = i; ids[n] = w.id; words.push(w);
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
     brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
+    // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
+    if (brk[n] === 1 && s > 0 && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
     n++; prevEnd = i; prev = w;
   }
-  return { n, start, end, ids, words, hyph, brk };
+  return { n, start, end, ids, words, hyph, brk, bracketed };
 }
 
 export function createMatcher(lex: Lexicon): Matcher {
@@ -208,9 +213,22 @@ function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
 }
 
 // The surface is sliced only when an acronym needs its case-sensitive check (most terms are not acronyms).
-function acceptable(terms: Term[], text: string, s: number, e: number): Term[] {
+function acceptable(terms: Term[], text: string, sc: Scan, i: number, j: number): Term[] {
   let surface: string | null = null;
-  return terms.filter((t) => !t.needsDefinition && (!t.acronym || sameAcronym(surface ??= text.slice(s, e), t.form)));
+  return terms.filter((t) => !t.needsDefinition && (!t.acronym || sameAcronym(surface ??= text.slice(sc.start[i], sc.end[j]), t.form)) &&
+    (t.variant !== 'head_word_dropped' || bareEponymOk(text, sc, i, j)));
+}
+
+// A bare eponym ("Klippel-Trenaunay" for the syndrome) counts when its names are capitalised and the
+// next word does not make it a sign, test or procedure ("Roux-en-Y procedure", "Kaplan-Meier curve")
+// and the name does not go on with a hyphen ("Klippel-Trenaunay-Weber").
+function bareEponymOk(text: string, sc: Scan, i: number, j: number): boolean {
+  for (let k = i; k <= j; k++) {
+    const c = text.charCodeAt(sc.start[k]);
+    if (!(c >= 65 && c <= 90) && !/^(?:type|\d+[a-z]?)$/.test(sc.words[k].norm) && !(c > 127 && text[sc.start[k]] !== text[sc.start[k]].toLowerCase())) return false;
+  }
+  if (j + 1 < sc.n && (sc.hyph[j + 1] === 1 || PROCEDURE_NEXT.has(sc.words[j + 1].norm))) return false;
+  return true;
 }
 
 interface Best { j: number; terms: Term[] }
@@ -219,7 +237,7 @@ interface Best { j: number; terms: Term[] }
 function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
   const terms = trie.terms.get(node);
   if (!terms) return best;
-  const ok = acceptable(terms, text, sc.start[i], sc.end[j]);
+  const ok = acceptable(terms, text, sc, i, j);
   return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;
 }
 
@@ -246,10 +264,119 @@ function walk(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, 
   return best;
 }
 
+// Affixes that say the text names something other than the disease itself: "pseudo-Kaposi sarcoma" and
+// "lupus-like" resemble it (differential), "non-Hodgkin" is not it (negated). Only hyphen-joined affixes:
+// a free-standing "like" or "non" is ordinary syntax. A form that includes the affix ("Non-Langerhans
+// cell histiocytosis") is matched whole by the longest match, so it never gets here.
+const PSEUDO_BEFORE = /(?:^|[^\p{L}\p{N}])pseudo[-\u2010\u2011]$/iu;
+const NON_BEFORE = /(?:^|[^\p{L}\p{N}])non[-\u2010\u2011]$/iu;
+const LIKE_AFTER = /^[-\u2010\u2011](?:like|mimicking|mimic)\b/i;
+
+const isHyphen = (c: number) => c === 45 || c === 0x2010 || c === 0x2011;
+
+export function affixStatus(text: string, start: number, end: number): { status: Mention['status']; trigger: string } | null {
+  if (!isHyphen(text.charCodeAt(start - 1)) && !isHyphen(text.charCodeAt(end))) return null; // nearly every mention
+  const before = text.slice(Math.max(0, start - 8), start);
+  if (PSEUDO_BEFORE.test(before)) return { status: 'differential', trigger: 'pseudo-' };
+  if (NON_BEFORE.test(before)) return { status: 'negated', trigger: 'non-' };
+  if (LIKE_AFTER.test(text.slice(end, end + 12))) return { status: 'differential', trigger: '-like' };
+  return null;
+}
+
+// Rule abbreviation_inside_name: "X-Y (XYS) syndrome", "Klippel-Trenaunay (KT) syndrome". Authors put the
+// short form inside the name; the brackets stop a match, so the name is matched again with the bracketed
+// short form left out. Only a single bracketed short form (looksLikeShortForm) whose letters start with the
+// name's first letter and follow the name's letters in order (Schwartz & Hearst), between two words.
+const BRIDGE_BEFORE = 8, BRIDGE_AFTER = 6;
+
+function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
+  let out: Hit[] | null = null;
+  for (const k of sc.bracketed) {
+    // token k alone in brackets (the scan noted it), a word right before "(" and right after ")", and the two
+    // words next to each other in some lexicon form (a cheap filter: "computed tomography (CT) scan" stops here)
+    if (k < 1 || k + 1 >= sc.n || sc.brk[k + 1] !== 1) continue;
+    if (!bridgeable(trie, sc.words[k - 1], sc.words[k + 1])) continue;
+    const open = sc.start[k] - 1, close = sc.end[k];
+    if (!/^\s*$/.test(text.slice(sc.end[k - 1], open)) || !/^\s*$/.test(text.slice(close + 1, sc.start[k + 1]))) continue;
+    const sf = text.slice(sc.start[k], sc.end[k]);
+    if (!looksLikeShortForm(sf) || !/\p{Lu}/u.test(sf[0])) continue;
+    // a scan of the tokens around with token k left out and the bracket gap closed
+    const from = Math.max(0, k - BRIDGE_BEFORE), to = Math.min(sc.n, k + 1 + BRIDGE_AFTER);
+    const idx = [...Array(to - from).keys()].map((x) => x + from).filter((x) => x !== k);
+    const mini: Scan = {
+      n: idx.length, start: Int32Array.from(idx, (x) => sc.start[x]), end: Int32Array.from(idx, (x) => sc.end[x]), ids: Int32Array.from(idx, (x) => sc.ids[x]),
+      words: idx.map((x) => sc.words[x]), hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])), bracketed: [],
+    };
+    const gap = k - from; // index in `mini` of the token after the brackets
+    for (const h of exactHits(trie, text, mini)) {
+      if (!(h.i < gap && h.j >= gap)) continue;
+      const i = idx[h.i], j = idx[h.j];
+      const name = text.slice(sc.start[i], open) + text.slice(close + 1, sc.end[j]);
+      if (!initialsFit(sf, name)) continue;
+      out ??= [...hits];
+      out = out.filter((x) => x.j < i || x.i > j); // the partial matches inside the name give way
+      out.push({ ...h, i, j, bridged: k });
+    }
+  }
+  return out ? out.sort((a, b) => a.i - b.i) : hits;
+}
+
+function bridgeable(trie: TokenTrie, a: Word, b: Word): boolean {
+  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.pairs.has(x * EDGE + y)) return true;
+  return false;
+}
+
+/** The short form's letters begin with the name's first letter and occur in the name in order. */
+export function initialsFit(sf: string, name: string): boolean {
+  const s = sf.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''), n = name.toLowerCase();
+  if (!s || s[0] !== n.replace(/^[^\p{L}\p{N}]+/u, '')[0]) return false;
+  let p = 0;
+  for (const c of s) { p = n.indexOf(c, p); if (p < 0) return false; p++; }
+  return true;
+}
+
+// Rule abbreviation_expanded_in_name: a defined short form used inside a longer name ("autoimmune PAP" after
+// "pulmonary alveolar proteinosis (PAP)", "vascular EDS"). The words around the short form are matched again
+// with the short form written out; a longer lexicon form of another entry that spans the whole long form and at
+// least one of the words around wins over the bare short form.
+function withExpandedAbbreviations(trie: TokenTrie, table: WordTable, defs: DocAbbreviation[], text: string, sc: Scan, hits: Hit[]): Hit[] {
+  const longOf = new Map<string, DocAbbreviation>();
+  for (const d of defs) if (d.code && !longOf.has(d.short)) longOf.set(d.short, d);
+  let out = hits;
+  for (const h of hits) {
+    // the bare short form: linked through the definition, or a lexicon acronym the document defines alike ("GvHD")
+    if (h.i !== h.j || (h.method !== 'abbreviation' && !h.terms.every((t) => t.acronym))) continue;
+    const k = h.i;
+    const d = longOf.get(h.method === 'abbreviation' ? h.terms[0].form : alnum(text.slice(sc.start[k], sc.end[k])));
+    if (!d || (h.method !== 'abbreviation' && !h.terms.some((t) => t.code === d.code))) continue;
+    let a = k, b = k;
+    while (a > 0 && k - a < 2 && sc.brk[a] !== 1) a--;   // up to two words before, within the clause
+    while (b + 1 < sc.n && b - k < 2 && sc.brk[b + 1] !== 1) b++;
+    if (a === k && b === k) continue;
+    const pre = text.slice(sc.start[a], sc.start[k]), post = text.slice(sc.end[k], sc.end[b]);
+    const combined = `${pre}${d.long}${post}`;
+    const lo = pre.length, hi = pre.length + d.long.length;
+    const csc = scan(combined, table);
+    const best = exactHits(trie, combined, csc).filter((x) => csc.start[x.i] <= lo && csc.end[x.j] >= hi && (csc.start[x.i] < lo || csc.end[x.j] > hi) && x.terms.every((t) => t.code !== d.code))
+      .sort((x, y) => (csc.end[y.j] - csc.start[y.i]) - (csc.end[x.j] - csc.start[x.i]))[0];
+    if (!best) continue;
+    // map the combined scan's edge tokens back to the part's tokens
+    const before = csc.start[best.i] < lo ? [...Array(csc.n).keys()].filter((t) => csc.start[t] >= csc.start[best.i] && csc.end[t] <= lo).length : 0;
+    const after = csc.end[best.j] > hi ? [...Array(csc.n).keys()].filter((t) => csc.start[t] >= hi && csc.end[t] <= csc.end[best.j]).length : 0;
+    const i = k - before, j = k + after;
+    out = out.filter((x) => x === h ? false : x.j < i || x.i > j);
+    out.push({ i, j, terms: best.terms, method: 'exact', score: 1, form: best.form, expanded: true });
+  }
+  return out === hits ? hits : out.sort((x, y) => x.i - y.i);
+}
+
 /** Codes that a document-defined abbreviation stands for, from the exact hit ending its long form. */
 function resolveDefinitions(defs: DocAbbreviation[], hitsByPart: Hit[][], scans: Scan[]): void {
   for (const d of defs) {
     const sc = scans[d.part];
+    // "Klippel-Trenaunay (KT) syndrome": the short form inside a bridged name stands for that name
+    const around = hitsByPart[d.part].find((h) => h.bridged !== undefined && sc.start[h.bridged] === d.shortStart && h.terms.length === 1);
+    if (around) { d.code = around.terms[0].code; continue; }
     const ending = hitsByPart[d.part].filter((h) => sc.end[h.j] === d.longEnd && sc.start[h.i] < d.longEnd && h.terms.length === 1);
     const hit = ending.find((h) => sc.start[h.i] >= d.longStart - 1) ?? ending[0];
     d.code = hit ? hit.terms[0].code : null;
@@ -270,7 +397,7 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
     if (!d || !d.code) continue;
     if (d.part === part && sc.start[k] >= d.shortStart && sc.end[k] <= d.shortEnd) continue; // the definition itself
     const e = lex.byCode.get(d.code)!;
-    const term: Term = { code: d.code, form: d.short, isName: false, acronym: true, needsDefinition: false, nCodes: 1 };
+    const term: Term = { code: d.code, form: d.short, isName: false, acronym: true, needsDefinition: false, nCodes: 1, variant: null };
     hits.push({ i: k, j: k, terms: [term], method: 'abbreviation', score: 0.9, form: `${d.short} = ${e.name}` });
   }
   return hits;
@@ -278,7 +405,7 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
 
 function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: DocPart[]): DocMatch {
   const scans = parts.map((p) => scan(p.text, table));
-  const hitsByPart = parts.map((p, k) => exactHits(trie, p.text, scans[k]));
+  const hitsByPart = parts.map((p, k) => withBridgedHits(trie, p.text, scans[k], exactHits(trie, p.text, scans[k])));
   const defs: DocAbbreviation[] = parts.flatMap((p, k) => findAbbreviations(p.text).map((d) => ({ ...d, part: k, code: null })));
   resolveDefinitions(defs, hitsByPart, scans);
   // A short form the document defines as something else is not the lexicon's acronym here.
@@ -293,6 +420,7 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
     for (const h of hits) for (let t = h.i; t <= h.j; t++) taken.add(t);
     hits = [...hits, ...abbreviationHits(lex, defs, p.text, sc, k, taken)].sort((a, b) => a.i - b.i);
     if (!hits.length) return;
+    if (defs.length && hits.some((h) => h.i === h.j && (h.method === 'abbreviation' || h.terms[0].acronym))) hits = withExpandedAbbreviations(trie, table, defs, p.text, sc, hits);
     const sentences = p.sentences ?? splitSentences(p.text);
     const scopeCache = new Map<number, ReturnType<typeof contextScopes>>();
     for (const h of hits) {
@@ -301,16 +429,17 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
       const [ss, se] = sentences[si] ?? [0, p.text.length];
       let scopes = scopeCache.get(si);
       if (!scopes) { scopes = contextScopes(p.text.slice(ss, se)); scopeCache.set(si, scopes); }
-      const ctx = statusOf(scopes, start - ss, end - ss);
+      const ctx = affixStatus(p.text, start, end) ?? statusOf(scopes, start - ss, end - ss);
       for (const t of h.terms) {
         const e = lex.byCode.get(t.code)!;
         const acronymPenalty = t.acronym && h.method === 'exact' ? 0.8 : 1;
+        const variant: VariantKind | null = h.bridged !== undefined ? 'abbreviation_inside_name' : h.expanded ? 'abbreviation_expanded_in_name' : h.method === 'exact' ? t.variant : null;
         mentions.push({
           sectionId: p.sectionId, field: p.field, start, end, text: p.text.slice(start, end),
           orphaCode: t.code, orphaName: e.name, matchedForm: h.method === 'abbreviation' ? h.form : t.form,
-          method: h.method, score: round(h.score * acronymPenalty / t.nCodes), status: ctx.status,
+          method: variant ? 'variant' : h.method, score: round(h.score * acronymPenalty * (variant ? VARIANT_SCORE[variant] : 1) / t.nCodes), status: ctx.status,
         });
-        details.push({ part: k, sentence: [ss, se], trigger: ctx.trigger, acronym: t.acronym, nCodes: t.nCodes });
+        details.push({ part: k, sentence: [ss, se], trigger: ctx.trigger, acronym: t.acronym, nCodes: t.nCodes, variant });
       }
     }
   });
@@ -318,3 +447,6 @@ function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: D
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A variant is slightly weaker evidence than the name as Orphanet writes it; a dropped head word most. */
+export const VARIANT_SCORE: Record<VariantKind, number> = { head_word_dropped: 0.85, type_order: 1, of_reordered: 0.95, organ_adjective: 0.95, abbreviation_inside_name: 0.95, abbreviation_expanded_in_name: 0.9 };

@@ -59,8 +59,14 @@ const ROMAN: Record<string, string> = {
   i: '1', ii: '2', iii: '3', iv: '4', v: '5', vi: '6', vii: '7', viii: '8', ix: '9', x: '10',
   xi: '11', xii: '12', xiii: '13', xiv: '14', xv: '15', xvi: '16', xvii: '17', xviii: '18', xix: '19', xx: '20',
 };
+/** "ii" -> "2"; with a letter suffix, as in "type IIa" / "stage IVb", -> "2a", "4b". */
 export function romanToArabic(w: string): string | null {
-  return ROMAN[w] ?? null;
+  const plain = ROMAN[w];
+  if (plain) return plain;
+  const last = w.charCodeAt(w.length - 1);
+  if (w.length < 2 || w.length > 6 || last < 97 || last > 101) return null; // cheap test first: this runs after every "type", "form", "group"
+  const m = /^([ivx]{1,5})([a-e])$/.exec(w);
+  return m && ROMAN[m[1]] ? ROMAN[m[1]] + m[2] : null;
 }
 
 /** Plural head -> singular candidates ("myxomas" -> "myxoma", "lymphangiectasias", "neuropathies"). */

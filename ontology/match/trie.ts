@@ -1,7 +1,8 @@
 // A token trie over the canonical tokens of every lexicon name and synonym. Tokens are interned
 // to integers; all edges live in one Map keyed by (node, token), which is compact and fast in V8.
 import type { Lexicon } from '../types.ts';
-import { canonWord, tokenize } from './normalize.ts';
+import { canonWord, tokenize, type Token } from './normalize.ts';
+import { formVariants as nameVariants, type VariantKind } from './variants.ts';
 
 export interface Term {
   code: string;
@@ -10,9 +11,10 @@ export interface Term {
   acronym: boolean;      // matched case-sensitively against the surface
   needsDefinition: boolean; // short (<= 3 letters) or a common word: only when the document defines it
   nCodes: number;        // how many codes share this normalised form (ambiguity)
+  variant: VariantKind | null; // a generated name variant (variants.ts) of `form`, or null for the form itself
 }
 
-const EDGE = 2 ** 21; // token ids < 2M
+export const EDGE = 2 ** 21; // token ids < 2M
 
 // Single-word lexicon forms that are ordinary English or anatomy words in case reports.
 export const COMMON_WORDS = new Set(['malleus', 'plague', 'dysphasia', 'noma', 'kuru', 'lubag', 'asidan', 'glanders', 'sodoku', 'equinia', 'pouchitis']);
@@ -35,6 +37,8 @@ export class TokenTrie {
   readonly vocab = new Map<string, number>();
   readonly edges = new Map<number, number>();
   readonly terms = new Map<number, Term[]>();
+  /** Adjacent word pairs (a * EDGE + b) of every form: a bracket between two words can only be bridged inside a form. */
+  readonly pairs = new Set<number>();
   nodes = 1; // 0 = root
 
   tokenId(norm: string): number {
@@ -62,9 +66,12 @@ export class TokenTrie {
 
   insert(tokens: string[], term: Term): void {
     this.root = null;
-    let node = 0;
+    let node = 0, prev = -1;
     for (const t of tokens) {
-      const key = node * EDGE + this.tokenId(t);
+      const id = this.tokenId(t);
+      if (prev >= 0) this.pairs.add(prev * EDGE + id);
+      prev = id;
+      const key = node * EDGE + id;
       let next = this.edges.get(key);
       if (next === undefined) { next = this.nodes++; this.edges.set(key, next); }
       node = next;
@@ -77,8 +84,8 @@ export class TokenTrie {
 }
 
 /** Token sequences for a form: as written, plus hyphen-joined variants ("non-compaction" -> "noncompaction"). */
-export function formVariants(form: string, canon?: (raw: string) => string): string[][] {
-  const toks = tokenize(form, canon);
+export function formVariants(form: string, canon?: (raw: string) => string, tokens?: Token[]): string[][] {
+  const toks = tokens ?? tokenize(form, canon);
   const base = toks.map((t) => t.norm);
   const out = [base];
   if (toks.some((t) => t.hyphenBefore)) {
@@ -127,23 +134,33 @@ export function buildTrie(lex: Lexicon): TokenTrie {
   const cache = new Map<string, string>();
   const canon = (raw: string) => cache.get(raw) ?? (cache.set(raw, canonWord(raw)), cache.get(raw)!);
   const forms: { code: string; form: string; isName: boolean; key: string; variants: string[][]; acronym: boolean }[] = [];
+  const generated: { code: string; form: string; tokens: string[]; kind: VariantKind }[] = [];
   for (const e of lex.entries) {
     const all = [e.name, ...e.synonyms];
     const entryText = all.join(' | '); // sideVariants looks for the side word in the entry's names
     for (const [i, f] of all.entries()) {
       if (!f || /^(?:del|dup|trip|inv|der|r)\(/i.test(f)) continue; // cytogenetic formulas are not prose
       const acronym = isAcronym(f);
-      const variants = formVariants(f, canon);
+      const toks = tokenize(f, canon);
+      const variants = formVariants(f, canon, toks);
       const key = acronym ? `A:${f.replace(/[^\p{L}\p{N}]/gu, '')}` : variants[0].join(' ');
       forms.push({ code: e.code, form: f, isName: i === 0, key, variants, acronym });
       // a side variant keeps the acronym's case-sensitive check and shares its form's ambiguity count
       for (const g of sideVariants(f, entryText)) forms.push({ code: e.code, form: g, isName: false, key, variants: formVariants(g, canon), acronym });
       (codesOf.get(key) ?? codesOf.set(key, new Set()).get(key)!).add(e.code);
+      if (!acronym) for (const v of nameVariants(toks)) generated.push({ code: e.code, form: f, tokens: v.tokens, kind: v.kind });
     }
   }
   for (const { code, form, isName, key, variants, acronym } of forms) {
-    const term: Term = { code, form, isName, acronym, needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size };
+    const term: Term = { code, form, isName, acronym, needsDefinition: needsDefinition(form), nCodes: codesOf.get(key)!.size, variant: null };
     for (const v of variants) if (v.length) trie.insert(v, term);
+  }
+  // Name variants: never one that is already a form (of this or another entry); shared ones are ambiguous.
+  const variantCodes = new Map<string, Set<string>>();
+  const kept = generated.filter((g) => !codesOf.has(g.tokens.join(' ')));
+  for (const g of kept) { const k = g.tokens.join(' '); (variantCodes.get(k) ?? variantCodes.set(k, new Set()).get(k)!).add(g.code); }
+  for (const g of kept) {
+    trie.insert(g.tokens, { code: g.code, form: g.form, isName: false, acronym: false, needsDefinition: false, nCodes: variantCodes.get(g.tokens.join(' '))!.size, variant: g.kind });
   }
   return trie;
 }

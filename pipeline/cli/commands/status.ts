@@ -8,7 +8,9 @@ export interface StatusReport {
   workdir: string;
   orphanet_release: string | null;
   last_run: { id: number; command: string; status: string; started_at: string; finished_at: string | null; config_hash: string } | null;
-  stages: { stage: string; done: number; dropped: number; pending: number; dropped_by_reason: Record<string, number> }[];
+  // review: open review items (decisions with action 'review', e.g. align's uncertain cases) of items done at
+  // the stage's current version; counted apart from drops, since a person decides them
+  stages: { stage: string; done: number; dropped: number; pending: number; review: number; dropped_by_reason: Record<string, number>; review_by_reason: Record<string, number> }[];
   /** each drop counted once, at the stage that decided it (pipeline/cli/summary.ts) */
   drops: StageDrops[];
   questions: { generated: number; kept: number; exported: number; by_track: Record<string, { generated: number; kept: number; exported: number }> };
@@ -20,12 +22,17 @@ export function statusReport(store: Store): StatusReport {
   const rows = db.prepare(`SELECT stage, status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM stage_progress GROUP BY stage, status, reason`).all() as
     { stage: string; status: string; reason: string; n: number }[];
   const order = ['fetch', 'extract', 'align', 'generate', 'filter', 'export'];
+  const reviews = db.prepare(`SELECT d.stage, d.reason_code AS reason, COUNT(*) AS n FROM decisions d
+    JOIN stage_progress p ON p.stage = d.stage AND p.item_key = d.item_key AND p.stage_version = d.stage_version AND p.status = 'done'
+    WHERE d.action = 'review' GROUP BY d.stage, d.reason_code`).all() as { stage: string; reason: string; n: number }[];
   const stages = order.filter((s) => rows.some((r) => r.stage === s)).map((stage) => {
     const mine = rows.filter((r) => r.stage === stage);
     const sum = (st: string): number => mine.filter((r) => r.status === st).reduce((a, r) => a + r.n, 0);
+    const rev = reviews.filter((r) => r.stage === stage).sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
     return {
-      stage, done: sum('done'), dropped: sum('dropped'), pending: sum('pending'),
+      stage, done: sum('done'), dropped: sum('dropped'), pending: sum('pending'), review: rev.reduce((a, r) => a + r.n, 0),
       dropped_by_reason: Object.fromEntries(mine.filter((r) => r.status === 'dropped').sort((a, b) => a.reason.localeCompare(b.reason)).map((r) => [r.reason, r.n])),
+      review_by_reason: Object.fromEntries(rev.map((r) => [r.reason, r.n])),
     };
   });
   const last = db.prepare('SELECT id, command, status, started_at, finished_at, config_hash, orphanet_release FROM runs ORDER BY id DESC LIMIT 1').get() as
@@ -54,7 +61,7 @@ export function statusReport(store: Store): StatusReport {
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'counts per stage and drop reason, questions per track (--json for machines)',
+  summary: 'counts per stage (done, dropped by reason, pending, open review items), questions per track (--json for machines)',
   usage: 'mmrare status [options]',
   description: 'Reads the store only (works on a store you cannot write). Each drop is counted once, at the stage that decided it:\n' +
     'a case align dropped or held for review is shown under align, not again under generate.',
@@ -70,11 +77,11 @@ export const statusCommand: Command = {
       if (r.last_run) io.out(`last run #${r.last_run.id} ${r.last_run.command}: ${r.last_run.status}, config ${r.last_run.config_hash.slice(0, 12)}`);
       io.out('');
       const drops = new Map(r.drops.map((d) => [d.stage, d]));
-      io.out(`${'stage'.padEnd(9)} ${'done'.padStart(6)} ${'dropped'.padStart(8)} ${'pending'.padStart(8)}  items`);
+      io.out(`${'stage'.padEnd(9)} ${'done'.padStart(6)} ${'dropped'.padStart(8)} ${'pending'.padStart(8)} ${'review'.padStart(7)}  items`);
       for (const s of r.stages) {
         const d = drops.get(s.stage);
         const earlier = d ? d.earlier.reduce((a, e) => a + e.items, 0) : 0;
-        io.out(`${s.stage.padEnd(9)} ${String(s.done).padStart(6)} ${String(s.dropped - earlier).padStart(8)} ${String(s.pending).padStart(8)}  ${d?.unit ?? 'items'}${partsNote(d)}`);
+        io.out(`${s.stage.padEnd(9)} ${String(s.done).padStart(6)} ${String(s.dropped - earlier).padStart(8)} ${String(s.pending).padStart(8)} ${String(s.review).padStart(7)}  ${d?.unit ?? 'items'}${partsNote(d)}`);
       }
       const reasons = formatReasons(r.drops);
       if (reasons.length) io.out(['', 'dropped, each counted once at the stage that decided:', ...reasons].join('\n'));
