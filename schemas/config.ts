@@ -47,6 +47,7 @@ export const ConfigSchema = z.object({
   }).strict().prefault({}),
   extract: z.object({
     maxXmlBytes: z.number().int().positive().default(20 * 1024 * 1024),
+    maxMediaBytes: z.number().int().positive().default(100 * 1024 * 1024), // a media file above it is left out (media_too_large)
     // text bounds (pipeline/extract/jats.ts): longer paragraphs are cut, longer sentences split (text_too_long)
     maxParagraphChars: z.number().int().min(1000).default(50_000),
     maxSentenceChars: z.number().int().min(200).default(5_000),

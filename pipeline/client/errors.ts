@@ -16,6 +16,7 @@ export type RemoteErrorCode =
   | 'eutils_error'     // <ERROR> / "Search Backend failed" inside an HTTP 200
   | 'bad_response'     // body does not parse as the documented format
   | 'md5_mismatch'     // bytes differ from the metadata's md5 after all attempts
+  | 'too_large'        // the body is larger than the caller's cap (Content-Length or bytes read); not retried
   | 'aborted';
 
 export class RemoteError extends SourceError {

@@ -83,6 +83,8 @@ export interface RequestOptions {
   /** Validates a 2xx response (e.g. <ERROR> in a 200); throw a RemoteError to retry or fail. */
   check?: (res: HttpResponse) => void;
   retry?: Partial<RetryPolicy>;
+  /** Refuse a body larger than this (by Content-Length, or while reading): a `too_large` error, never retried. */
+  maxBytes?: number;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -163,9 +165,32 @@ export class HttpClient {
       throw classifyTransportError(e, url, 'headers');
     }
     let body: Buffer;
+    const cap = opts.maxBytes ?? Infinity;
+    const declared = Number(res.headers['content-length']);
+    // an abandoned body is destroyed; its abort error has nobody to tell
+    const abandon = (): void => { res.body.on('error', () => {}); res.body.destroy(); };
+    if (Number.isFinite(declared) && declared > cap) {
+      abandon();
+      throw new RemoteError('too_large', `${url}: ${declared} bytes, more than the ${cap}-byte cap`, { retryable: false, url, status: res.statusCode });
+    }
     try {
-      body = Buffer.from(await res.body.arrayBuffer());
+      if (cap === Infinity) body = Buffer.from(await res.body.arrayBuffer());
+      else {
+        // read in chunks so a body that lies about (or omits) its length cannot exceed the cap in memory
+        const chunks: Buffer[] = [];
+        let n = 0;
+        for await (const c of res.body) {
+          n += (c as Buffer).length;
+          if (n > cap) {
+            abandon();
+            throw new RemoteError('too_large', `${url}: more than the ${cap}-byte cap`, { retryable: false, url, status: res.statusCode });
+          }
+          chunks.push(c as Buffer);
+        }
+        body = Buffer.concat(chunks, n);
+      }
     } catch (e) {
+      if (e instanceof RemoteError) throw e;
       throw classifyTransportError(e, url, 'body');
     }
     const out: HttpResponse = { url, status: res.statusCode, headers: flattenHeaders(res.headers), body };

@@ -145,12 +145,12 @@ export class PmcBucket {
    * GETs an object and checks its md5. A mismatch is retried (bytes can be corrupted in transit or
    * by a bad edge); after md5Attempts it is a permanent `md5_mismatch` (not retryable this run).
    */
-  async getVerified(refUrl: string): Promise<Verified> {
+  async getVerified(refUrl: string, maxBytes?: number): Promise<Verified> {
     const ref = resolveObjectUrl(refUrl, this.baseUrl);
     const attempts = Math.max(1, this.o.md5Attempts ?? 3);
     let lastMd5 = '';
     for (let i = 1; i <= attempts; i++) {
-      const res = await this.o.http.request(ref.url, { schedule: this.o.schedule });
+      const res = await this.o.http.request(ref.url, { schedule: this.o.schedule, maxBytes });
       if (!ref.md5) return { bytes: res.body, ref };
       lastMd5 = md5Hex(res.body);
       if (lastMd5 === ref.md5) return { bytes: res.body, ref };

@@ -15,7 +15,7 @@ import { byCodeUnit } from '../core/hash.ts';
 
 const PREFIX_RE = /^(PMC\d+)\.(\d+)$/;
 
-export interface DirSourceOptions { maxXmlBytes?: number }
+export interface DirSourceOptions { maxXmlBytes?: number; maxMediaBytes?: number }
 
 export type SafeRead =
   | { ok: true; bytes: Buffer }
@@ -71,6 +71,7 @@ export function createDirSource(dir: string, opts: DirSourceOptions = {}): Artic
   // The root itself may be reached through a link (e.g. ../shared); everything below it may not leave it.
   const root = realpathSync(resolve(dir));
   const maxXml = opts.maxXmlBytes ?? 20 * 1024 * 1024;
+  const maxMedia = opts.maxMediaBytes ?? 100 * 1024 * 1024;
 
   /** Highest version per PMCID (a newer version supersedes the older one). */
   const latest = (): Map<string, { prefix: string; version: number }> => {
@@ -135,10 +136,11 @@ export function createDirSource(dir: string, opts: DirSourceOptions = {}): Artic
           notes.push({ reason: 'media_unsafe_name', rule: 'fetch.media.name', detail: { url } });
           continue;
         }
-        const r = readInside(root, join(prefix, u.name));
+        const r = readInside(root, join(prefix, u.name), maxMedia);
         if (!r.ok) {
           if (r.reason === 'missing') notes.push({ reason: 'media_missing', rule: 'fetch.dir.media', detail: { name: u.name } });
-          else if (r.reason !== 'too_large') notes.push({ reason: r.reason, rule: 'fetch.dir.path', detail: { name: u.name, ...r.detail } });
+          else if (r.reason === 'too_large') notes.push({ reason: 'media_too_large', rule: 'fetch.dir.media_size', detail: { name: u.name, bytes: r.size, max: maxMedia } });
+          else notes.push({ reason: r.reason, rule: 'fetch.dir.path', detail: { name: u.name, ...r.detail } });
           continue;
         }
         media.push({ name: u.name, bytes: r.bytes, md5Expected: u.md5, sourceUrl: url });

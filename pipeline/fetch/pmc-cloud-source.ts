@@ -57,6 +57,8 @@ export interface PmcCloudSourceOptions {
   searchPageSize?: number;
   searchCap?: number;
   md5Attempts?: number;
+  /** Media files larger than this are left out (`media_too_large`), never downloaded whole. */
+  maxMediaBytes?: number;
   s3MaxKeys?: number;
   clock?: Clock;
   progressStream?: NodeJS.WriteStream;
@@ -213,6 +215,7 @@ export class PmcCloudSource implements ArticleSource {
       const media: MediaFile[] = [];
       for (const r of await Promise.all(meta.media_urls.map((u) => this.loadMedia(u)))) {
         if ('missing' in r) notes.push({ reason: 'media_missing', rule: 'fetch.s3.media', detail: { file: r.missing } });
+        else if ('tooLarge' in r) notes.push({ reason: 'media_too_large', rule: 'fetch.s3.media_size', detail: { file: r.tooLarge, max: this.o.maxMediaBytes } });
         else media.push(r);
       }
       const pkg: ArticlePackage = { pmcid, version, metadata, metadataRaw: raw, xml: xml.bytes, xmlSourceUrl: xml.sourceUrl, media };
@@ -252,12 +255,13 @@ export class PmcCloudSource implements ArticleSource {
   }
 
   /** A listed file the bucket does not have is noted, not fatal (the article may still be usable). */
-  private async loadMedia(u: string): Promise<MediaFile | { missing: string }> {
+  private async loadMedia(u: string): Promise<MediaFile | { missing: string } | { tooLarge: string }> {
     try {
-      const v = await this.bucket.getVerified(u);
+      const v = await this.bucket.getVerified(u, this.o.maxMediaBytes);
       return { name: v.ref.name, bytes: v.bytes, md5Expected: v.ref.md5, sourceUrl: v.ref.canonical };
     } catch (e) {
       if (e instanceof RemoteError && e.code === 'not_found') return { missing: u };
+      if (e instanceof RemoteError && e.code === 'too_large') return { tooLarge: u };
       throw e;
     }
   }

@@ -49,7 +49,7 @@ describe('Retry-After and backoff (pure)', () => {
 
 describe('HttpClient against a scripted loopback server', () => {
   // Each path answers from a script: one behaviour per attempt, the last one repeats.
-  type Step = 'ok' | '429' | '429-ra2' | '429-date' | '503' | 'reset' | 'truncate' | 'slow' | '404' | '403';
+  type Step = 'ok' | '429' | '429-ra2' | '429-date' | '503' | 'reset' | 'truncate' | 'slow' | '404' | '403' | 'big' | 'big-chunked';
   const scripts = new Map<string, Step[]>();
   const hits = new Map<string, number>();
   let base = '';
@@ -71,6 +71,8 @@ describe('HttpClient against a scripted loopback server', () => {
       case 'slow': setTimeout(() => { if (!res.destroyed) res.writeHead(200).end(body); }, 1500); break;   // undici timers have ~1 s resolution
       case '404': res.writeHead(404).end('no'); break;
       case '403': res.writeHead(403).end('no'); break;
+      case 'big': res.writeHead(200, { 'content-length': 5000 }).end(Buffer.alloc(5000, 1)); break;
+      case 'big-chunked': { res.writeHead(200); for (let i = 0; i < 50; i++) res.write(Buffer.alloc(100, 2)); res.end(); break; } // no length given
     }
   });
   beforeAll(async () => {
@@ -93,6 +95,20 @@ describe('HttpClient against a scripted loopback server', () => {
       return { err: e as RemoteError, clock, hits: hits.get(path) };
     } finally { await c.close(); }
   }
+  it('a body above the caller\'s cap is refused, by its Content-Length or while reading, and never retried', async () => {
+    for (const step of ['big', 'big-chunked'] as Step[]) {
+      scripts.set(`/cap-${step}`, [step]);
+      const c = client(fakeClock());
+      const err = await c.request(`${base}/cap-${step}`, { maxBytes: 1000 }).catch((e) => e as RemoteError);
+      expect(err).toBeInstanceOf(RemoteError);
+      expect((err as RemoteError).code).toBe('too_large');
+      expect(hits.get(`/cap-${step}`)).toBe(1);
+      const ok = await c.request(`${base}/cap-${step}`, { maxBytes: 5000 });
+      expect(ok.body.length).toBe(5000);
+      await c.close();
+    }
+  });
+
 
   it('honours Retry-After seconds', async () => {
     const r = await run('/ra', ['429-ra2', 'ok']);

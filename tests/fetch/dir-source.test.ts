@@ -35,13 +35,13 @@ function bucket(edit: Record<string, (m: Record<string, any>) => void> = {}): st
   return t.dir;
 }
 
-async function fetchAll(dir: string, config = parseConfig({})) {
+async function fetchAll(dir: string, config = parseConfig({}), opts: { maxMediaBytes?: number } = {}) {
   const t = tempDir(); cleanups.push(t.cleanup);
   const store = new Store(t.dir);
   cleanups.unshift(() => store.close());
   const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json) VALUES ('t', 'now', '{}', 'h', '{}')`).run().lastInsertRowid);
   const ctx = { store, config, runId, log: silentLogger };
-  const counts = await runStage(createFetchStage(createDirSource(dir)), ctx);
+  const counts = await runStage(createFetchStage(createDirSource(dir, opts)), ctx);
   const decisions = store.db.prepare('SELECT item_key, action, reason_code, rule, detail_json FROM decisions ORDER BY item_key, id').all() as
     { item_key: string; action: string; reason_code: string; rule: string; detail_json: string }[];
   return { store, counts, decisions, ctx };
@@ -115,6 +115,16 @@ describe('fetch from a folder in the bucket layout', () => {
     expect(flags).toEqual([['flag', 'media_unsafe_name'], ['flag', 'media_missing']]);
     const md5 = decisions.find((d) => d.reason_code === 'md5_mismatch')!;
     expect(JSON.parse(md5.detail_json).file).toBe('PMC6358576.xml');
+  });
+
+  it('a media file above the size cap is left out with a decision, the article kept', async () => {
+    const dir = bucket({});
+    const { counts, decisions } = await fetchAll(dir, parseConfig({}), { maxMediaBytes: 100 }); // the placeholder PNGs are larger
+    expect(counts.kept).toBe(3);
+    const big = decisions.filter((d) => d.reason_code === 'media_too_large');
+    expect(big.length).toBeGreaterThan(0);
+    expect(big.every((d) => d.action === 'flag' && d.rule === 'fetch.dir.media_size')).toBe(true);
+    expect(JSON.parse(big[0].detail_json)).toMatchObject({ max: 100 });
   });
 
   it('a newer version replaces the stored one and flags existing reviews, keeping them', async () => {

@@ -30,7 +30,7 @@ export async function createRemoteSource(values: Record<string, any>, config: Co
   const { createPmcCloudSource } = await import('../../fetch/pmc-cloud-source.ts');
   return createPmcCloudSource({
     eutilsUrl: config.sources.eutilsUrl, s3Url: config.sources.s3Url, email, tool, apiKey: config.sources.apiKey ?? undefined,
-    query: values.query, limit, newLimit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency,
+    query: values.query, limit, newLimit, since: values.since, licences: config.policy.licences, s3Concurrency: config.sources.s3Concurrency, maxMediaBytes: config.extract.maxMediaBytes,
     skip: values['refetch'] ? undefined : (pmcid: string) => known.has(pmcid),
     progress: Boolean(process.stderr.isTTY) && !process.env.CI,
   });

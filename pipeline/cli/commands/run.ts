@@ -46,11 +46,11 @@ export async function sourceFrom(values: Record<string, any>, config: Config, st
     try { layout = await ensureSampleCorpus(src, resolve(store.workdir, 'sample-corpus'), { europepmc: existsSync(loc.paths.europepmc) ? loc.paths.europepmc : null }); } finally { status.done(); }
     if (layout.built) process.stderr.write(`sample corpus: ${layout.articles} real case reports from ${src}, laid out in ${layout.dir}\n`);
     const { createDirSource } = await import('../../fetch/dir-source.ts');
-    return createDirSource(layout.dir, { maxXmlBytes: config.extract.maxXmlBytes });
+    return createDirSource(layout.dir, { maxXmlBytes: config.extract.maxXmlBytes, maxMediaBytes: config.extract.maxMediaBytes });
   }
   if (values['from-dir']) {
     const { createDirSource } = await import('../../fetch/dir-source.ts');
-    return createDirSource(values['from-dir'], { maxXmlBytes: config.extract.maxXmlBytes });
+    return createDirSource(values['from-dir'], { maxXmlBytes: config.extract.maxXmlBytes, maxMediaBytes: config.extract.maxMediaBytes });
   }
   if (values.query) return createRemoteSource(values, config, store);
   return null;
