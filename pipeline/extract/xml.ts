@@ -137,7 +137,7 @@ export function preScan(xml: string, maxTextRun = Infinity): PreScan {
   const n = xml.length;
   let i = xml.indexOf('<');
   let sawRoot = false;
-  // Text runs (and CDATA contents) longer than maxTextRun: fast-xml-parser needs ~35 bytes of memory
+  // Text runs (and CDATA contents and attribute values) longer than maxTextRun: fast-xml-parser needs ~35 bytes of memory
   // per character of one text node (a 19 MB paragraph: 665 MB), so such runs are cut before parsing.
   const longRuns: [number, number][] = [];
   const next = (from: number): number => {
@@ -198,10 +198,16 @@ export function preScan(xml: string, maxTextRun = Infinity): PreScan {
     }
     if (quoted) {
       let quote = 0;
+      let opened = 0;
       for (k = j; k < n; k++) {
         const ch = xml.charCodeAt(k);
-        if (quote) { if (ch === quote) quote = 0; }
-        else if (ch === 34 || ch === 39) quote = ch;
+        if (quote) {
+          if (ch === quote) {
+            quote = 0;
+            // an attribute value is a text node for the parser too: a huge one is cut like a text run
+            if (k - opened > maxTextRun) longRuns.push([opened, k]);
+          }
+        } else if (ch === 34 || ch === 39) { quote = ch; opened = k + 1; }
         else if (ch === 62) break;
         else if (ch === 60) return { ok: false, reason: 'xml_malformed', detail: `'<' inside tag ${name}` };
       }

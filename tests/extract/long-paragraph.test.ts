@@ -65,6 +65,16 @@ describe('text bounds', () => {
     expect(w).toMatchObject({ code: 'text_too_long', field: 'section:sec-1', span: [40, 40 + run.length + 1] });
   });
 
+  it('a huge attribute value is cut before parsing like a text run, and the document still parses', () => {
+    const huge = 'x'.repeat(200_000);
+    const xml = jats([`A 40-year-old man presented with pain (<xref ref-type="fig" rid="f1" alt="${huge}">Figure 1</xref>).`]);
+    const a = parsed(xml, { maxParagraphChars: 1000 });
+    expect(a.sections[0].text).toContain('presented with pain');
+    const w = a.warnings.find((x) => x.rule === 'extract.text.max_text_run')!;
+    expect(w).toMatchObject({ code: 'text_too_long', field: 'xml' });
+    expect(w.span![1] - w.span![0]).toBe(200_000 - 1064);
+  });
+
   it('real-length text is untouched by the defaults', () => {
     const a = parsed(jats(['A 40-year-old man presented with pain. '.repeat(150)]));   // 5,850 characters
     expect(a.warnings.filter((w) => w.code === 'text_too_long')).toEqual([]);
