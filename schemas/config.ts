@@ -117,6 +117,19 @@ export const ConfigSchema = z.object({
     // cross-image: a sentence holding this share of a gold finding's content words restates the finding
     findingOverlap: z.number().min(0).max(1).default(0.6),
   }).strict().prefault({}),
+  // `mmrare evaluate` / `mmrare report` (pipeline/evaluate/, docs/evaluation.md): matching and case-level
+  // thresholds, bootstrap settings. Not hashed: they change how a build is scored, not what is built.
+  evaluate: z.object({
+    claimMinCoverage: z.number().min(0).max(1).default(0.5),        // cross-image: share of a claim's content words an answer must have
+    caseLevel: z.object({
+      treatmentRecall: z.number().min(0).max(1).default(0.5),       // must-include recall for a right treatment question
+      crossImageClaimRecall: z.number().min(0).max(1).default(0.5), // claim recall (with the right relation) for a right cross-image question
+      examinationRecall: z.number().min(0).max(1).default(0.5),     // key-test recall for a right examination question
+    }).strict().prefault({}),
+    bootstrapIterations: z.number().int().min(100).max(100_000).default(1000),
+    bootstrapSeed: z.number().int().default(1),
+    worstQuestions: z.number().int().min(0).max(1000).default(20),  // report: the lowest-scoring questions listed per track
+  }).strict().prefault({}),
   // Model endpoints per use; every one is off (null) by default, so the pipeline runs offline.
   llm: z.object({
     generate: LlmEndpoint,
@@ -150,7 +163,7 @@ export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm
 
 /** The hashed part of the config: secrets, contact details, data paths and speed knobs never change what is built. */
 export function hashedConfig(config: Config): unknown {
-  const { dataDir: _d, data: _p, ...fast } = withoutSpeedKnobs(config);
+  const { dataDir: _d, data: _p, evaluate: _ev, ...fast } = withoutSpeedKnobs(config);
   const { apiKey: _k, email: _e, tool: _t, ...sources } = fast.sources;
   return { ...fast, sources };
 }
