@@ -1,5 +1,6 @@
 // The two resolvers Level 1 uses, over the project's own matchers: a predicted disease name to an Orphanet
-// answer code (the align matcher, then resolveAnswer: obsolete → its target, subtype → its disorder), scored
+// answer code (the align matcher, then resolveAnswer: obsolete → its target, subtype → its disorder; a group
+// stays itself), scored
 // as a hit when it is the gold code or a narrow parent/child of it (ontology/diagnose/hypernym.ts
 // clinicallyValid); and the vocabulary concept ids (drugs, procedures, tests) named in a text.
 import { matcherFor, resolveAnswer, type Lexicon } from '../../ontology/index.ts';
@@ -17,7 +18,9 @@ export function orphanetResolver(lex: Lexicon): OrphanetResolver {
     let code: string | null = null;
     for (const m of ms) {
       const r = resolveAnswer(lex, m.orphaCode);
-      if (r.code) { code = r.code; break; }
+      // a group is never an answer code, but may still be a narrow parent clinicallyValid accepts
+      const c = r.code ?? (r.excluded === 'group' && lex.byCode.get(m.orphaCode)?.level === 'group' ? m.orphaCode : null);
+      if (c) { code = c; break; }
     }
     memo.set(text, code);
     return code;
