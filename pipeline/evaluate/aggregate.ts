@@ -7,7 +7,7 @@ import { bootstrapCi, mean } from './metrics.ts';
 import { caseLevel, type Level1 } from './score.ts';
 
 export interface RunInfo {
-  id: number; model: string; condition: string; differential: boolean; judge_model: string | null; draft: boolean;
+  id: number; model: string; condition: string; differential: boolean; judge_model: string | null; draft: boolean; tracks: string[];
   status: string; started_at: string; finished_at: string | null; prompts: Record<string, { version: string; hash: string }>;
 }
 
@@ -31,20 +31,21 @@ export interface RunScores {
 export function runInfo(db: Database.Database, id: number): RunInfo {
   const r = db.prepare('SELECT * FROM eval_runs WHERE id = ?').get(id) as Record<string, any> | undefined;
   if (!r) throw new Error(`no evaluation run ${id}`);
-  return { id: r.id, model: r.model, condition: r.condition, differential: !!r.differential, judge_model: r.judge_model, draft: !!r.draft, status: r.status, started_at: r.started_at, finished_at: r.finished_at, prompts: JSON.parse(r.prompts_json) };
+  return { id: r.id, model: r.model, condition: r.condition, differential: !!r.differential, judge_model: r.judge_model, draft: !!r.draft, tracks: JSON.parse(r.tracks_json), status: r.status, started_at: r.started_at, finished_at: r.finished_at, prompts: JSON.parse(r.prompts_json) };
 }
 
-/** The latest run per (model, condition, differential, judge): a finished one when there is one. */
+/** The latest run per (model, condition, differential, judge, question set): a finished one when there is one. */
 export function latestRuns(db: Database.Database): RunInfo[] {
-  const rows = db.prepare(`SELECT id, model, condition, differential, COALESCE(judge_model, '') AS j, status FROM eval_runs ORDER BY id`).all() as { id: number; model: string; condition: string; differential: number; j: string; status: string }[];
+  const rows = db.prepare(`SELECT id, model, condition, differential, COALESCE(judge_model, '') AS j, draft, tracks_json, status FROM eval_runs ORDER BY id`).all() as { id: number; model: string; condition: string; differential: number; j: string; draft: number; tracks_json: string; status: string }[];
   const best = new Map<string, { id: number; done: boolean }>();
   for (const r of rows) {
-    const k = JSON.stringify([r.model, r.condition, r.differential, r.j]);
+    // runs over different question sets (drafts or accepted, some tracks) are different runs
+    const k = JSON.stringify([r.model, r.condition, r.differential, r.j, r.draft, r.tracks_json]);
     const prev = best.get(k);
     const done = r.status === 'done';
     if (!prev || done || !prev.done) best.set(k, { id: r.id, done });
   }
-  return [...best.values()].map((b) => runInfo(db, b.id)).sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : CONDITION_ORDER(a.condition) - CONDITION_ORDER(b.condition) || Number(a.differential) - Number(b.differential)));
+  return [...best.values()].map((b) => runInfo(db, b.id)).sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : CONDITION_ORDER(a.condition) - CONDITION_ORDER(b.condition) || Number(a.differential) - Number(b.differential) || Number(b.draft) - Number(a.draft) || a.id - b.id));
 }
 const CONDITION_ORDER = (c: string): number => ['baseline', 'text-only', 'images-only', 'captions-only', 'findings-disclosed'].indexOf(c);
 

@@ -5,6 +5,10 @@
 // only accepted questions are evaluated without --draft.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { launchBrowser, SCREENSHOTS } from '../browser.ts';
+import { caseReportPath } from '../shared-data.ts';
 import { join } from 'node:path';
 import { Store } from '../../db/store.ts';
 import { reviewedQuestions } from '../../db/review-state.ts';
@@ -191,4 +195,92 @@ describe('a run killed with SIGKILL mid-way', () => {
       expect(done.calls.model.cached + done.calls.judge.cached).toBe(24);
     } finally { release(); await kill.close(); }
   }, 120_000);
+});
+
+describe('image necessity, date split and mmrare report', () => {
+  const OUT = join(work.dir, 'report');
+  const CUTOFF = '2016-01-15';
+  let report: any;
+
+  beforeAll(async () => {
+    jsonOf(await mmrareAsync(evalArgs(['--condition', 'text-only'])));
+    const r = await mmrareAsync(['report', '--workdir', W, '--out', OUT, '--cutoff', CUTOFF, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    report = JSON.parse(readFileSync(join(OUT, 'scores.json'), 'utf8'));
+  }, 120_000);
+
+  it('flags exactly the questions the model answers right without their images', () => {
+    // the scripted model recognises a question without images only by its question and context text (loopback-model.ts)
+    const unique = (r: Row) => rows.filter((x) => r.question.includes(x.question) && (!x.context || r.context.includes(x.context.trim()))).length === 1;
+    const right = new Set<string>();
+    byTrack('diagnosis').forEach((r, i) => { if (i % 3 !== 2) right.add(r.id); });
+    byTrack('treatment').forEach((r, i) => { if (i % 2 === 0 || 1 / r.rubric_must_include.length >= 0.5) right.add(r.id); });
+    byTrack('cross-image').forEach((r, i) => { if (i % 4 === 0 || i % 4 === 2) right.add(r.id); });
+    byTrack('examination').forEach((r, i) => { if (i % 2 === 0) right.add(r.id); });
+    const expected = rows.filter((r) => unique(r) && right.has(r.id)).map((r) => r.id).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(report.image_necessity.map((n: any) => n.question_id)).toEqual(expected);
+    expect(new Set(report.image_necessity.map((n: any) => n.condition))).toEqual(new Set(['text-only']));
+  });
+
+  it('splits the scores at the cutoff by the articles\' publication dates', () => {
+    const dateOf = (pmcid: string): string => {
+      const m = /<pub-date pub-type="epub">\s*<day>(\d+)<\/day>\s*<month>(\d+)<\/month>\s*<year>(\d{4})<\/year>/.exec(readFileSync(caseReportPath(pmcid), 'utf8'))!;
+      return `${m[3]}-${m[2].padStart(2, '0')}-${m[1].padStart(2, '0')}`;
+    };
+    const base = report.runs.find((r: any) => r.run.model === 'scripted-vlm' && r.run.condition === 'baseline' && !r.run.differential && r.run.draft);
+    expect(base.date_split.undated).toBe(0);
+    for (const t of ['diagnosis', 'treatment', 'cross-image', 'examination']) {
+      const before = byTrack(t).filter((r) => dateOf(r.pmcid) < CUTOFF).length;
+      expect(base.date_split.before.find((x: any) => x.track === t)?.n ?? 0, t).toBe(before);
+      expect(base.date_split.after.find((x: any) => x.track === t)?.n ?? 0, t).toBe(byTrack(t).length - before);
+    }
+    const dx = byTrack('diagnosis');
+    const beforeDx = dx.map((r, i) => ({ r, i })).filter(({ r }) => dateOf(r.pmcid) < CUTOFF);
+    if (beforeDx.length) near(base.date_split.before.find((x: any) => x.track === 'diagnosis').level1, beforeDx.filter(({ i }) => i % 3 !== 2).length / beforeDx.length);
+  });
+
+  it('scores.csv has a row per run, track and metric; the same store gives byte-identical files', async () => {
+    const csv = readFileSync(join(OUT, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('run_id,model,condition,differential,draft,judge_model,track,level,metric,value,ci_low,ci_high,n');
+    const hit = csv.find((l) => l.includes(',scripted-vlm,baseline,0,1,scripted-judge,diagnosis,1,orphanet_hit,'))!;
+    expect(Number(hit.split(',')[9])).toBeCloseTo(metric(first, 'diagnosis', 'orphanet_hit').value, 6);
+    const files = ['report.html', 'scores.csv', 'scores.json'].map((f) => readFileSync(join(OUT, f)));
+    const r = await mmrareAsync(['report', '--workdir', W, '--out', OUT, '--cutoff', CUTOFF]);
+    expect(r.code, r.stderr).toBe(0);
+    ['report.html', 'scores.csv', 'scores.json'].forEach((f, k) => expect(readFileSync(join(OUT, f)).equals(files[k]), f).toBe(true));
+  });
+
+  it('opens in headless Chromium: tables and charts per track, no script, nothing external', async () => {
+    const html = readFileSync(join(OUT, 'report.html'), 'utf8');
+    expect(html).toContain("Content-Security-Policy");
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="(?!data:|#|audit\.html#)[^"]/);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      await page.goto(pathToFileURL(join(OUT, 'report.html')).href);
+      for (const t of ['diagnosis', 'treatment', 'cross-image', 'examination']) {
+        const section = page.locator(`#track-${t}`);
+        await expect(section.count()).resolves.toBe(1);
+      }
+      expect(await page.locator('svg.chart').count()).toBe(4);
+      expect(await page.locator('svg.chart rect').count()).toBeGreaterThan(8);
+      // the diagnosis table: one row per run that has the track
+      const dxRows = page.locator('#track-diagnosis ~ table').first().locator('tbody tr');
+      expect(await dxRows.count()).toBe(report.runs.filter((r: any) => r.tracks.some((t: any) => t.track === 'diagnosis')).length);
+      expect(report.runs.length).toBe(5);   // scripted-vlm: baseline drafts, baseline accepted, differential, text-only; kill-vlm: baseline
+      const labels = await dxRows.locator('th').allTextContents();
+      expect(labels).toContain('scripted-vlm · text-only · drafts');
+      expect(labels).toContain('scripted-vlm · baseline · differential · drafts · diagnosis');
+      expect(await page.locator('#image-necessity + p + table tbody tr').count()).toBe(report.image_necessity.length);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'evaluation-report.png'), fullPage: false });
+      await page.locator('#track-cross-image').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'evaluation-report-cross-image.png'), fullPage: false });
+    } finally { await browser.close(); }
+  });
 });

@@ -9,6 +9,7 @@ import { diagnosisScore, examinationScore, binaryFraction, DIMENSIONS, rubricSco
 import { caseLevel, scoreDiagnosis, DEFAULT_THRESHOLDS } from '../../pipeline/evaluate/score.ts';
 import { orphanetResolver } from '../../pipeline/evaluate/resolvers.ts';
 import { lexicon } from '../ontology/helpers.ts';
+import { buildAnswerRequest } from '../../pipeline/evaluate/request.ts';
 
 describe('SQuAD token F1', () => {
   it('normalises case, punctuation, articles and whitespace', () => {
@@ -153,5 +154,40 @@ describe('Orphanet-aware hit (the matcher and clinicallyValid)', () => {
     const row = { answer: lex.byCode.get('797')!.name, answer_aliases: [], orpha_aliases: [], orpha_code: '797' };
     const l1 = scoreDiagnosis(row, 'Imaging shows hilar nodes.\nDiagnosis: sarcoidosis', { orphanet: hit, concepts: () => new Set(), thresholds: DEFAULT_THRESHOLDS, differential: false });
     expect(l1).toMatchObject({ prediction: 'sarcoidosis', f1: 1, exact: true, orpha_hit: true, orpha_code: '797', correct: true });
+  });
+});
+
+describe('what the model is shown under each condition', () => {
+  const img = Buffer.from('89504e470d0a1a0a0000', 'hex');   // PNG magic: enough for the media type
+  const base = {
+    track: 'diagnosis' as const, question: 'What is the most likely diagnosis?', context: 'A 30-year-old man had fever.',
+    images: [{ id: 'PMC1-fig1-1', label: 'Image 1', sha256: 'a'.repeat(64), panel: null }, { id: 'PMC1-fig2-1#B', label: 'Image 2', sha256: 'b'.repeat(64), panel: 'B' }],
+    differential: false, captions: new Map([['PMC1-fig1-1', 'Chest CT.'], ['PMC1-fig2-1#B', 'Biopsy.']]), readImage: () => img,
+  };
+  const shown = (condition: any) => {
+    const { messages, prompt } = buildAnswerRequest({ ...base, condition });
+    const user = messages[messages.length - 1].content;
+    const parts = typeof user === 'string' ? [{ type: 'text', text: user }] : user;
+    const text = parts.filter((p: any) => p.type === 'text').map((p: any) => p.text).join('\n');
+    return { text, images: parts.filter((p: any) => p.type === 'image').length, labels: parts.map((p: any) => (p.type === 'image' ? '[img]' : p.text)).slice(1), prompt };
+  };
+  it('baseline: context, question, then each label right before its image; captions never', () => {
+    const s = shown('baseline');
+    expect(s.text).toContain('Case:\nA 30-year-old man had fever.');
+    expect(s.labels).toEqual(['Image 1:', '[img]', 'Image 2:', '[img]']);
+    expect(s.text).not.toContain('Chest CT');
+    expect(s.prompt).toMatchObject({ name: 'answer-diagnosis', version: '1' });
+  });
+  it('text-only, images-only, captions-only, findings-disclosed', () => {
+    expect(shown('text-only')).toMatchObject({ images: 0 });
+    expect(shown('text-only').text).toContain('Case:');
+    expect(shown('images-only').images).toBe(2);
+    expect(shown('images-only').text).not.toContain('fever');
+    const c = shown('captions-only');
+    expect(c.images).toBe(0);
+    expect(c.text).toContain('Image 1: Chest CT.\nImage 2 (panel B): Biopsy.');
+    const f = shown('findings-disclosed');
+    expect(f.images).toBe(2);
+    expect(f.text).toContain('Image 1: Chest CT.');
   });
 });
