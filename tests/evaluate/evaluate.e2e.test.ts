@@ -5,7 +5,7 @@
 // only accepted questions are evaluated without --draft.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser, SCREENSHOTS } from '../browser.ts';
 import { caseReportPath } from '../shared-data.ts';
@@ -282,5 +282,53 @@ describe('image necessity, date split and mmrare report', () => {
       await page.locator('#track-cross-image').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOTS, 'evaluation-report-cross-image.png'), fullPage: false });
     } finally { await browser.close(); }
+  });
+});
+
+describe('a call that fails for good', () => {
+  it('is recorded as failed (left out of the means, the run goes on) and retried by the next run', async () => {
+    const ex = byTrack('examination');
+    let broken = true;
+    const flaky = await startLoopbackOpenAi({
+      handler: (req, info) => {
+        const text = JSON.stringify(req.messages);
+        if (broken && req.model === 'flaky-vlm' && text.includes(JSON.stringify(ex[0].question).slice(1, -1))) return { status: 400, error: 'this request is refused' };
+        return scripted.handler(req, info);
+      },
+    });
+    try {
+      const args = ['evaluate', '--workdir', W, '--model', 'flaky-vlm', '--endpoint', flaky.url, '--draft', '--tracks', 'examination', '--rps', '1000', '--json'];
+      const r1 = await mmrareAsync(args);
+      const a = jsonOf(r1);
+      expect(r1.stderr).toContain(`${ex[0].id}: the model call failed`);
+      expect(a).toMatchObject({ questions: ex.length, answered: ex.length - 1, failed: 1 });
+      const t = a.scores.tracks.find((x: any) => x.track === 'examination');
+      expect(t).toMatchObject({ questions: ex.length, answered: ex.length - 1, failed: 1 });
+      // the failed question (index 0: all key tests named) is out of the mean
+      near(metric(a, 'examination', 'key_test_recall').value, ex.filter((_, i) => i > 0 && i % 2 === 0).length / (ex.length - 1));
+      broken = false;
+      const before = flaky.requests();
+      const b = jsonOf(await mmrareAsync(args));
+      expect(b).toMatchObject({ answered: ex.length, failed: 0 });
+      expect(flaky.requests() - before).toBe(1);   // only the failed one is asked again
+    } finally { await flaky.close(); }
+  });
+
+  it('the report links the worst questions into DIR/audit.html when it is there', async () => {
+    const OUT = join(work.dir, 'report-audit');
+    mkdirSync(OUT, { recursive: true });
+    const audit = await mmrareAsync(['audit', '--workdir', W, '--html', join(OUT, 'audit.html')]);
+    expect(audit.code, audit.stderr).toBe(0);
+    const r = await mmrareAsync(['report', '--workdir', W, '--out', OUT]);
+    expect(r.code, r.stderr).toBe(0);
+    const data = JSON.parse(readFileSync(join(OUT, 'scores.json'), 'utf8'));
+    expect(data.worst.length).toBeGreaterThan(0);
+    const auditHtml = readFileSync(join(OUT, 'audit.html'), 'utf8');
+    for (const w of data.worst) {
+      expect(w.audit_link).toBe(`audit.html#${w.question_id}`);
+      expect(w.audit).toMatch(new RegExp(`^mmrare audit --workdir \\S+ --question ${w.question_id}$`));
+      expect(auditHtml).toContain(`id="${w.question_id}"`);
+    }
+    expect(readFileSync(join(OUT, 'report.html'), 'utf8')).toContain(`href="audit.html#${data.worst[0].question_id}"`);
   });
 });
