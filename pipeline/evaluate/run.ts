@@ -8,6 +8,7 @@ import { reviewedQuestions, type ReviewedQuestion } from '../../db/review-state.
 import type { Track } from '../../schemas/question.ts';
 import { RemoteError } from '../client/errors.ts';
 import type { ChatClient, ChatStats } from '../client/chat.ts';
+import { processAlive, runOwner } from '../runner/runs.ts';
 import { buildAnswerRequest, buildJudgeRequest, evalPrompt, answerPromptName, CONDITIONS, type Condition, type ShownImage } from './request.ts';
 import { rubricScore, verdictOf, VERDICT_SCHEMAS } from './rubric.ts';
 import { scoreLevel1, DEFAULT_THRESHOLDS, type ConceptResolver, type EvaluateThresholds, type OrphanetResolver } from './score.ts';
@@ -62,6 +63,19 @@ function captionsFor(db: Database.Database, images: ShownImage[]): Map<string, s
   return out;
 }
 
+/**
+ * Marks 'interrupted' every evaluation run still 'running' whose process is gone (killed runs never record
+ * their end); a run owned by a live process on this host is left alone. Returns the ids marked.
+ */
+export function markAbandonedEvalRuns(db: Database.Database, alive: (pid: number) => boolean = processAlive): number[] {
+  const host = runOwner().host;
+  const rows = db.prepare(`SELECT id, pid, host FROM eval_runs WHERE status = 'running' ORDER BY id`).all() as { id: number; pid: number | null; host: string | null }[];
+  const dead = rows.filter((r) => !(r.pid !== null && r.host === host && r.pid !== process.pid && alive(r.pid))).map((r) => r.id);
+  const mark = db.prepare(`UPDATE eval_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
+  db.transaction(() => { for (const id of dead) mark.run(id); })();
+  return dead;
+}
+
 export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   if (!CONDITIONS.includes(o.condition)) throw new Error(`unknown condition ${o.condition}`);
   const now = o.now ?? (() => new Date().toISOString());
@@ -73,9 +87,11 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const promptNames = [...new Set(qs.map((q) => answerPromptName(q.track, o.differential)))].sort();
   const judgeNames = o.judge ? [...new Set(qs.map((q) => `judge-${q.track}`))].sort() : [];
   const prompts = Object.fromEntries([...promptNames, ...judgeNames].map((n) => { const p = evalPrompt(n); return [n, { version: p.version, hash: p.hash }]; }));
-  const runId = Number(o.db.prepare(`INSERT INTO eval_runs (model, condition, differential, judge_model, draft, tracks_json, prompts_json, settings_json, status, started_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`).run(o.model.model, o.condition, o.differential ? 1 : 0, o.judge?.model ?? null, o.draft ? 1 : 0,
-    JSON.stringify([...(o.tracks ?? [])].sort()), JSON.stringify(prompts), JSON.stringify({ evaluate_version: EVALUATE_VERSION, thresholds }), now()).lastInsertRowid);
+  markAbandonedEvalRuns(o.db);
+  const owner = runOwner();
+  const runId = Number(o.db.prepare(`INSERT INTO eval_runs (model, condition, differential, judge_model, draft, tracks_json, prompts_json, settings_json, status, started_at, pid, host)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`).run(o.model.model, o.condition, o.differential ? 1 : 0, o.judge?.model ?? null, o.draft ? 1 : 0,
+    JSON.stringify([...(o.tracks ?? [])].sort()), JSON.stringify(prompts), JSON.stringify({ evaluate_version: EVALUATE_VERSION, thresholds }), now(), owner.pid, owner.host).lastInsertRowid);
 
   const putPrediction = o.db.prepare(`INSERT OR REPLACE INTO eval_predictions (run_id, question_id, track, pmcid, case_no, prompt_name, prompt_version,
       call_key, status, error, answer, level1_json, created_at) VALUES (@run, @id, @track, @pmcid, @case, @pname, @pversion, @key, @status, @error, @answer, @level1, @at)`);

@@ -193,6 +193,12 @@ describe('a run killed with SIGKILL mid-way', () => {
       expect(perKey.size).toBe(rows.length * 2 + 3);
       expect(kill.requests()).toBe(rows.length * 2 + 3 + 1);
       expect(done.calls.model.cached + done.calls.judge.cached).toBe(24);
+      // the killed run is marked interrupted by the next start; the rerun is done
+      const store = new Store(W, { readonly: true });
+      const runs = store.db.prepare(`SELECT id, status FROM eval_runs WHERE model = 'kill-vlm' ORDER BY id`).all() as { id: number; status: string }[];
+      store.close();
+      expect(runs.map((r) => r.status)).toEqual(['interrupted', 'done']);
+      expect(runs[1].id).toBe(done.run_id);
     } finally { release(); await kill.close(); }
   }, 120_000);
 });
