@@ -127,7 +127,8 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
     const jr = buildJudgeRequest(q.track, q.row, answer);
     const jbase = { run: runId, id: q.id, model: o.judge.model, pname: jr.prompt.name, pversion: jr.prompt.version, at: now() };
     try {
-      const out = await o.judge.completeJson({ messages: jr.messages, prompt: jr.prompt.ref, params: { json: true } }, VERDICT_SCHEMAS[q.track]);
+      // no response_format: not every OpenAI-compatible server has it; the prompt asks for JSON and re-asks cover the rest
+      const out = await o.judge.completeJson({ messages: jr.messages, prompt: jr.prompt.ref }, VERDICT_SCHEMAS[q.track]);
       if (out.ok) {
         const verdict = verdictOf(q.track, out.value as Record<string, number>);
         putJudgement.run({ ...jbase, key: out.result.key, asks: out.asks, status: 'ok', error: null, raw: out.result.content, parsed: JSON.stringify(verdict), score: rubricScore(q.track, verdict) });

@@ -106,6 +106,7 @@ describe('mmrare evaluate (baseline, with a judge)', () => {
     near(metric(first, 'examination', 'rubric_score').value, meanOf(byTrack('examination').map((_, i) => (i % 2 === 1 ? 7 / 16 : 1))));
     // requests: one answer + one verdict per question, one re-ask for question REASK_ONCE, two for NEVER_PARSES
     expect(requestsAfterFirst).toBe(rows.length * 2 + 1 + 2);
+    expect(server.maxInFlight()).toBeLessThanOrEqual(4);   // --concurrency 4
     expect(first.unparseable).toBe(1);
     // the raw verdicts, parsed scores and prompt versions are stored
     const store = new Store(W, { readonly: true });
@@ -336,5 +337,23 @@ describe('a call that fails for good', () => {
       expect(auditHtml).toContain(`id="${w.question_id}"`);
     }
     expect(readFileSync(join(OUT, 'report.html'), 'utf8')).toContain(`href="audit.html#${data.worst[0].question_id}"`);
+  });
+});
+
+describe('the request budget', () => {
+  it('--rps bounds the request rate and --concurrency the requests in flight', async () => {
+    const slow = await startLoopbackOpenAi({ handler: scripted.handler, latencyMs: 700 });   // slower than the spacing: 3 would overlap
+    try {
+      const r = jsonOf(await mmrareAsync(['evaluate', '--workdir', W, '--model', 'paced-vlm', '--endpoint', slow.url, '--draft', '--limit', '12', '--rps', '4', '--concurrency', '2', '--json']));
+      expect(r.answered).toBe(12);
+      expect(slow.requests()).toBe(12);
+      // 4 rps (with the budget's safety margin: a start every 270 ms): 11 gaps take about 3 s; arrivals may bunch
+      // by a few ms of socket and event-loop jitter, so a one-second window may hold one more than 4
+      const t = slow.log.map((e) => e.t).sort((a, b) => a - b);
+      expect(t[t.length - 1] - t[0]).toBeGreaterThan(11 * 250 * 0.9);
+      expect(slow.maxInWindow(1000)).toBeLessThanOrEqual(5);
+      expect(slow.maxInFlight()).toBeLessThanOrEqual(2);
+      expect(slow.maxInFlight()).toBe(2);
+    } finally { await slow.close(); }
   });
 });
