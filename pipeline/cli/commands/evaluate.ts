@@ -97,21 +97,22 @@ export const evaluateCommand: Command = {
     const cache = new LlmCache(store.db);
     const model = new ChatClient({ use: 'evaluate', endpoint: modelEp, cache, maxParseRetries: config.llm.maxParseRetries });
     const judge = judgeEp ? new ChatClient({ use: 'judge', endpoint: judgeEp, cache, maxParseRetries: config.llm.maxParseRetries }) : null;
-    const progress = new ProgressLine('evaluate');
+    const bar: { line: ProgressLine | null } = { line: null };   // drawn once the question count is known
     try {
       const res = await evaluate({
         db: store.db, blobPath: (h) => store.blobPath(h), model, judge, condition: values.condition, differential: values.differential,
         draft: values.draft, tracks, limit, concurrency: concurrency ?? modelEp.concurrency,
         orphanet: orphanetResolver(lexicon), concepts: conceptResolver(vocab), thresholds: thresholdsOf(config),
         rowOf: exportRowOf, shouldStop: io.shouldStop, warn: (m) => log.warn(m),
-        onQuestion: () => {
+        onQuestion: (_done, total) => {
+          bar.line ??= new ProgressLine('evaluate', total);
           const m = model.stats(), j = judge?.stats();
           const req = m.attempts + (j?.attempts ?? 0), cached = m.cached + (j?.cached ?? 0), failed = m.failed + (j?.failed ?? 0);
           const tokens = m.totalTokens + (j?.totalTokens ?? 0);
-          progress.tick(`requests ${req} · cached ${cached} · failed ${failed}${tokens ? ` · tokens ${tokens}` : ''}`);
+          bar.line.tick(`requests ${req} · cached ${cached} · failed ${failed}${tokens ? ` · tokens ${tokens}` : ''}`);
         },
       });
-      progress.done();
+      bar.line?.done();
       if (res.questions === 0) log.warn(values.draft ? 'no filtered questions in this store (run: mmrare run)' : 'no accepted questions in this store: review some, or evaluate the drafts with --draft');
       const scores = scoreRun(runInfo(store.db, res.runId), questionResults(store.db, res.runId, exportRowOf), { seed: config.evaluate.bootstrapSeed, iterations: config.evaluate.bootstrapIterations });
       const calls = { model: res.model, judge: res.judge };
@@ -128,7 +129,7 @@ export const evaluateCommand: Command = {
       }
       return res.interrupted ? 130 : 0;
     } finally {
-      progress.done();
+      bar.line?.done();
       await model.close();
       await judge?.close();
       store.close();
