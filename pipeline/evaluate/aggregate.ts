@@ -78,13 +78,19 @@ export function questionResults(db: Database.Database, runId: number, rowOf: (q:
   const preds = db.prepare('SELECT * FROM eval_predictions WHERE run_id = ? ORDER BY question_id').all(runId) as Record<string, any>[];
   const judges = new Map((db.prepare('SELECT * FROM eval_judgements WHERE run_id = ?').all(runId) as Record<string, any>[]).map((j) => [j.question_id, j]));
   const rows = new Map<string, Record<string, any>>();
-  for (const q of reviewedQuestions(db, { draft: true })) rows.set(q.id, rowOf(q));
+  const categories = new Map<string, string | null>();
+  for (const q of reviewedQuestions(db, { draft: true })) {
+    const row = rowOf(q);
+    rows.set(q.id, row);
+    // every track's draft carries the case's Orphanet category; the export row only for diagnosis
+    categories.set(q.id, (q.row as { draft?: { category?: string } }).draft?.category ?? (row.category as string | undefined) ?? null);
+  }
   return preds.map((p) => {
     const j = judges.get(p.question_id);
     const row = rows.get(p.question_id);
     return {
       id: p.question_id, track: p.track, pmcid: p.pmcid, case: p.case_no,
-      category: p.track === 'diagnosis' ? (row?.category ?? null) : null, pub_date: dates?.get(p.pmcid) ?? null,
+      category: categories.get(p.question_id) ?? row?.category ?? null, pub_date: dates?.get(p.pmcid) ?? null,
       status: p.status, answer: p.answer, level1: p.level1_json ? JSON.parse(p.level1_json) : null,
       judge: j ? { status: j.status, score: j.score, verdict: j.parsed_json ? JSON.parse(j.parsed_json) : null, raw: j.raw, prompt_version: j.prompt_version, asks: j.asks } : null,
     };
