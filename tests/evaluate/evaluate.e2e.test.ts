@@ -324,6 +324,9 @@ describe('a call that fails for good', () => {
   it('the report links the worst questions into DIR/audit.html when it is there', async () => {
     const OUT = join(work.dir, 'report-audit');
     mkdirSync(OUT, { recursive: true });
+    // a model name with markup in it: the page must show it as text
+    const planted = '<img src=x onerror="window.__p=1">';
+    jsonOf(await mmrareAsync(['evaluate', '--workdir', W, '--model', planted, '--endpoint', server.url, '--draft', '--tracks', 'diagnosis', '--limit', '2', '--rps', '1000', '--json']));
     const audit = await mmrareAsync(['audit', '--workdir', W, '--html', join(OUT, 'audit.html')]);
     expect(audit.code, audit.stderr).toBe(0);
     const r = await mmrareAsync(['report', '--workdir', W, '--out', OUT]);
@@ -336,7 +339,10 @@ describe('a call that fails for good', () => {
       expect(w.audit).toMatch(new RegExp(`^mmrare audit --workdir \\S+ --question ${w.question_id}$`));
       expect(auditHtml).toContain(`id="${w.question_id}"`);
     }
-    expect(readFileSync(join(OUT, 'report.html'), 'utf8')).toContain(`href="audit.html#${data.worst[0].question_id}"`);
+    const html = readFileSync(join(OUT, 'report.html'), 'utf8');
+    expect(html).toContain(`href="audit.html#${data.worst[0].question_id}"`);
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=&quot;window.__p=1&quot;&gt;');
   });
 });
 
