@@ -31,3 +31,24 @@ describe('review state', () => {
     expect(all[0].row).toEqual({ id: 'dx-a' });
   });
 });
+
+describe('review state with edits (migration 060)', () => {
+  it('the latest non-stale accepted edit is the row, also after a later accept or reject; a stale edit is not', () => {
+    const store = storeWith([['dx-a', 'diagnosis'], ['dx-b', 'diagnosis'], ['dx-c', 'diagnosis']], []);
+    const add = (id: string, verdict: string, after: unknown, stale = 0, revision = 1) => store.db.prepare(`INSERT INTO reviews (question_id, item_key, reviewer, verdict, stale, created_at, revision, base_revision, before_json, after_json)
+        VALUES (?, ?, 'ann', ?, ?, '2026-01-01', ?, ?, ?, ?)`).run(id, id, verdict, stale, revision, revision - 1, JSON.stringify({ id }), JSON.stringify(after));
+    add('dx-a', 'edit', { id: 'dx-a', v: 1 }, 0, 1);
+    add('dx-a', 'edit', { id: 'dx-a', v: 2 }, 0, 2);
+    add('dx-a', 'reject', { id: 'dx-a', v: 2 }, 0, 3);
+    add('dx-a', 'accept', { id: 'dx-a', v: 2 }, 0, 4);
+    add('dx-b', 'edit', { id: 'dx-b', v: 9 }, 1, 1);
+    add('dx-c', 'edit', { id: 'dx-c', v: 3 }, 0, 1);
+    add('dx-c', 'reject', { id: 'dx-c', v: 3 }, 0, 2);
+    expect(Object.fromEntries(reviewStatuses(store.db))).toEqual({ 'dx-a': 'accepted', 'dx-c': 'rejected' });
+    const all = [...reviewedQuestions(store.db, { draft: true })];
+    expect(all.map((q) => [q.id, q.status, q.row])).toEqual([
+      ['dx-a', 'accepted', { id: 'dx-a', v: 2 }], ['dx-b', 'pending', { id: 'dx-b' }], ['dx-c', 'rejected', { id: 'dx-c', v: 3 }],
+    ]);
+    expect([...reviewedQuestions(store.db)].map((q) => q.row)).toEqual([{ id: 'dx-a', v: 2 }]);
+  });
+});

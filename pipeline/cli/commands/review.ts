@@ -87,14 +87,14 @@ async function importCmd(values: Record<string, any>, positionals: string[], io:
     const { check } = await reviewCheck(values, store.db);
     const res = importLabelStudio(store.db, json, check, { reviewer: values.reviewer ?? null });
     const count = (k: string) => res.outcomes.filter((o) => o.outcome === k).length;
-    const summary = { stored: count('stored'), duplicate: count('duplicate'), refused: count('refused'), invalid: count('invalid'), not_found: count('not_found'), problems: res.problems.length };
+    const summary = { stored: count('stored'), duplicate: count('duplicate'), refused: count('refused'), invalid: count('invalid'), not_found: count('not_found'), skipped: res.problems.length };
     if (values.json) io.out(JSON.stringify({ ...summary, outcomes: res.outcomes, problems: res.problems }, null, 2));
     else {
       for (const o of res.outcomes.filter((x) => x.outcome !== 'stored' && x.outcome !== 'duplicate')) {
         io.out(`${o.question}\t${o.outcome}\ttask ${o.task} annotation ${o.annotation}: ${o.message ?? ''}${o.findings ? ` (${o.findings.map((f) => `${f.field}: "${f.text}"`).join('; ')})` : ''}`);
       }
       for (const pr of res.problems) io.out(`-\tskipped\ttask ${pr.task}${pr.annotation ? ` annotation ${pr.annotation}` : ''}: ${pr.problem}`);
-      io.out(`imported: ${summary.stored} reviews stored, ${summary.duplicate} already imported, ${summary.refused} edits refused by the leak checks, ${summary.invalid + summary.not_found + summary.problems} not usable`);
+      io.out(`imported: ${summary.stored} reviews stored, ${summary.duplicate} already imported, ${summary.refused} edits refused by the leak checks, ${summary.invalid + summary.not_found + summary.skipped} not usable`);
     }
     return 0;
   } finally { store.close(); }
