@@ -10,6 +10,7 @@ import { auditCommand } from './audit.ts';
 import { showCommand } from './show.ts';
 import { ontologyCommandEntry } from './ontology.ts';
 import { reviewCommand } from './review.ts';
+import { addCommand } from './add.ts';
 
 export interface Command {
   name: string;
@@ -23,4 +24,4 @@ export interface Command {
   passthrough?: (argv: string[], io: CliIo) => Promise<number>;
 }
 
-export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry, reviewCommand];
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry, reviewCommand, addCommand];
