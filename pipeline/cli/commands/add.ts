@@ -4,7 +4,8 @@
 // that is `mmrare run`). An article that comes back with a newer PMC version is rebuilt, and the reviews
 // of its old questions are marked stale (never deleted): they show as needing re-review.
 import { STAGE_NAMES } from '../../runner/stage-names.ts';
-import { configHash } from '../../../schemas/config.ts';
+import { hashedConfig, parseConfig, type Config } from '../../../schemas/config.ts';
+import { hashOf } from '../../core/hash.ts';
 import { InputError } from '../../core/errors.ts';
 import { hasStore, JSON_OPTION, loadConfig, openStore, SOURCE_OPTIONS, workdirOf } from '../globals.ts';
 import { runStages } from './run.ts';
@@ -12,6 +13,9 @@ import type { CliIo } from '../io.ts';
 import type { Command } from './index.ts';
 
 const { sample: _sample, ...ADD_SOURCE_OPTIONS } = SOURCE_OPTIONS;
+
+/** What decides what is built: the hashed config without where the articles come from (URLs, limits). */
+const buildHash = (c: Config): string => { const { sources: _s, ...rest } = hashedConfig(c) as Record<string, unknown>; return hashOf(rest); };
 
 export interface AddReport {
   articles_before: number; articles_after: number;
@@ -42,11 +46,12 @@ async function add(values: Record<string, any>, io: CliIo): Promise<number> {
   let staleBefore = 0;
   try {
     staleBefore = store.db.prepare('SELECT COUNT(*) FROM reviews WHERE stale = 1').pluck().get() as number;
-    lastHash = store.db.prepare(`SELECT config_hash FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
+    const last = store.db.prepare(`SELECT config_json FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`).pluck().get() as string | undefined;
+    lastHash = last === undefined ? undefined : buildHash(parseConfig(JSON.parse(last)));
     questionsBefore = store.db.prepare('SELECT COUNT(*) FROM filtered_questions').pluck().get() as number;
   } finally { store.close(); }
-  if (lastHash && lastHash !== configHash(config)) {
-    throw new InputError(`the config differs from the build's (config hash ${configHash(config).slice(0, 12)}, last run ${lastHash.slice(0, 12)}): add keeps the build's config so that existing questions stay as they are; give the same --config and --licences, or rebuild with mmrare run`);
+  if (lastHash && lastHash !== buildHash(config)) {
+    throw new InputError(`the config differs from the build's (what it builds: ${buildHash(config).slice(0, 12)}, last run ${lastHash.slice(0, 12)}; sources aside): add keeps the build's config so that existing questions stay as they are; give the same --config and --licences, or rebuild with mmrare run`);
   }
   const before = versions(values);
   // live: list every article of the search, stored or not, so that a newer version of a stored one is
@@ -90,7 +95,7 @@ export const addCommand: Command = {
   usage: 'mmrare add (--from-dir DIR | --query TERMS --since YYYY-MM-DD --email E --tool T [--new N | --limit N]) [options]',
   description: 'Runs the pipeline on articles the build does not have yet: items already done with the same inputs and\n' +
     'config are skipped, so existing question ids, reviews and decisions are untouched. The build\'s config is kept\n' +
-    '(a config with another hash is refused: rebuild with mmrare run). An article that comes back with a newer PMC\n' +
+    '(a config that builds differently is refused: rebuild with mmrare run; the sources section may differ). An article that comes back with a newer PMC\n' +
     'version is rebuilt and the reviews of its questions are marked stale (never deleted): they need a re-review.\n' +
     'Live: every article of the search since the date is listed, so newer versions of stored ones are seen\n' +
     '(--new N lists only articles not stored yet, and then does not look for newer versions).',
