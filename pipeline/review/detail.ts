@@ -49,7 +49,7 @@ function evidenceOf(db: Database.Database, d: QuestionDraft): EvidenceItem[] {
     return { what, kind: 'caption', where: `caption of ${s.figureId}`, quote: cap, start: ok ? s.start : 0, end: ok ? s.end : 0, text: s.text, link: link(null) };
   };
   const fromSpan = (what: string, s: { sectionId: string | null; start: number; end: number; text: string }): EvidenceItem =>
-    ({ what, kind: 'span', where: s.sectionId ? `section ${s.sectionId}` : 'article', quote: s.text, start: 0, end: s.text.length, text: s.text, link: link(s.sectionId) });
+    ({ what, kind: 'span', where: s.sectionId ? `section ${s.sectionId}` : 'title or abstract', quote: s.text, start: 0, end: s.text.length, text: s.text, link: link(s.sectionId) });
   switch (d.track) {
     case 'diagnosis': return d.diagnosisStatements.map((s) => fromSpan('diagnosis statement', s));
     case 'treatment': return [...d.mustInclude.map((i) => fromSource(`must include: ${i.item}`, i.source)), ...d.mustNot.map((i) => fromSource(`must not (${i.reason}): ${i.item}`, i.source))];

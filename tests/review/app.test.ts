@@ -284,4 +284,53 @@ describe('security', () => {
       expect(JSON.parse(reviewsOf(id)[1].after_json).question).toBe(aliceQ);
     } finally { await served.close(); }
   }, 60_000);
+
+  it('two reviewers in two browsers edit one question: the second gets the conflict and the current state, the first\'s edit stays', async () => {
+    const served = await startApp(store, { host: '0.0.0.0' });
+    try {
+      const tokens = { ann: addReviewer(store.db, 'ann'), ben: addReviewer(store.db, 'ben') };
+      const id = store.db.prepare(`SELECT id FROM filtered_questions WHERE track = 'treatment' AND id NOT IN (SELECT question_id FROM reviews) ORDER BY id DESC LIMIT 1`).pluck().get() as string;
+      const signIn = async (who: 'ann' | 'ben') => {
+        const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+        const page = await ctx.newPage();
+        await page.goto(`http://127.0.0.1:${served.port}/`);
+        await page.fill('#token', tokens[who]);
+        await page.click('#login-go');
+        await page.waitForSelector('#list li');
+        await page.locator(`#list li[data-id="${id}"]`).click();
+        await expect.poll(() => currentId(page)).toBe(id);
+        return page;
+      };
+      const ann = await signIn('ann');
+      const ben = await signIn('ben');
+      // both start editing revision 0; ann saves first
+      for (const p of [ann, ben]) { await p.locator('#detail').click({ position: { x: 5, y: 5 } }); await p.keyboard.press('e'); await p.waitForSelector('#e-question'); }
+      const q0 = filtered(id).question;
+      await ann.fill('#e-question', `${q0} List the drugs first.`);
+      await ann.keyboard.press('Control+Enter');
+      await toastText(ann, /saved: edit \(revision 1\)/);
+      await ben.fill('#e-question', `${q0} Keep it short.`);
+      await ben.keyboard.press('Control+Enter');
+      await toastText(ben, /not the current one/);
+      // ben now sees the current state: ann's edit, revision 1, ann in the history
+      expect(await ben.locator('#detail .head').textContent()).toContain('revision 1');
+      expect(await ben.locator('#detail section').first().textContent()).toContain('List the drugs first.');
+      expect(await ben.locator('#detail section h3', { hasText: 'History' }).locator('..').textContent()).toContain('ann');
+      // ben's own edit is kept in the form, now based on the current revision
+      expect(await ben.inputValue('#e-question')).toBe(`${q0} Keep it short.`);
+      expect(await ben.locator('#findings').textContent()).toContain('Your edit is kept here');
+      await ben.screenshot({ path: join(SCREENSHOTS, 'review-conflict.png'), fullPage: false });
+      const rows = reviewsOf(id);
+      expect(rows.map((r) => [r.reviewer, r.verdict, r.revision])).toEqual([['ann', 'edit', 1]]);
+      expect(JSON.parse(rows[0].after_json).question).toBe(`${q0} List the drugs first.`);
+      // ben decides to keep his wording (on top of ann's edit): saved as revision 2, ann's row untouched
+      await ben.keyboard.press('Control+Enter');
+      await toastText(ben, /saved: edit \(revision 2\)/);
+      expect(reviewsOf(id).map((r) => [r.reviewer, r.verdict, r.revision, r.base_revision])).toEqual([['ann', 'edit', 1, 0], ['ben', 'edit', 2, 1]]);
+      expect(JSON.parse(reviewsOf(id)[1].before_json).question).toBe(`${q0} List the drugs first.`);
+      expect(JSON.parse(reviewsOf(id)[0].after_json).question).toBe(`${q0} List the drugs first.`);
+      await ann.context().close();
+      await ben.context().close();
+    } finally { await served.close(); }
+  }, 90_000);
 });

@@ -38,6 +38,10 @@ async function serve(values: Record<string, any>, io: CliIo): Promise<number> {
       throw new InputError(`--host ${host} is not loopback, so every reviewer needs a token and none is stored: run mmrare review add-reviewer NAME --workdir ${values.workdir ?? './mmrare-data'} first`);
     }
     const reviewer = loop ? localReviewer(values) : '';
+    // reviews made on a row filter has rebuilt since (e.g. after `mmrare run` with another config) no longer count
+    const { markChangedReviewsStale } = await import('../../review/store.ts');
+    const stale = markChangedReviewsStale(store.db);
+    if (stale) io.err(`${stale} reviews were made on a row that has been rebuilt since: marked stale (their questions need a re-review)`);
     const { config, check } = await reviewCheck(values, store.db);
     const server = createReviewServer({ store, checkRow: check, host, localReviewer: reviewer, maskToken: config.filter.maskToken });
     await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, host, () => ok()); });
@@ -85,6 +89,7 @@ async function importCmd(values: Record<string, any>, positionals: string[], io:
   const store = openStore(values, { mustExist: true });
   try {
     const { check } = await reviewCheck(values, store.db);
+    (await import('../../review/store.ts')).markChangedReviewsStale(store.db);
     const res = importLabelStudio(store.db, json, check, { reviewer: values.reviewer ?? null });
     const count = (k: string) => res.outcomes.filter((o) => o.outcome === k).length;
     const summary = { stored: count('stored'), duplicate: count('duplicate'), refused: count('refused'), invalid: count('invalid'), not_found: count('not_found'), skipped: res.problems.length };

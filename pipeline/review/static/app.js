@@ -159,8 +159,14 @@
     const r = await api(`/api/questions/${encodeURIComponent(d.id)}/review`, { method: 'POST', body: JSON.stringify(Object.assign({ revision: d.revision }, body)) });
     if (r.status === 200) { state.detail = r.body.question; toast(`saved: ${body.verdict} (revision ${r.body.revision})`, 'ok'); render(); await loadList(); return true; }
     if (r.status === 409) {
-      state.detail = r.body.current; render(); await loadList();
-      toast(`${r.body.error}. The page now shows the current state; your change was not stored — check it and try again.`, 'err');
+      // nobody's work is lost: the other review stays, and an edit in progress is kept in the form, now on the current revision
+      const kept = state.mode === 'edit' ? readForm() : null;
+      state.detail = r.body.current; state.mode = 'view'; render(); await loadList();
+      if (kept) {
+        startEdit(kept);
+        $('findings').replaceChildren(el('p', { class: 'err' }, `Not stored: someone reviewed this question meanwhile (now revision ${state.detail.revision}, shown below). Your edit is kept here — compare, then save again.`));
+      }
+      toast(`${r.body.error}. The page now shows the current state; your change was not stored${kept ? ' (your edit is kept in the form)' : ''}.`, 'err');
       return false;
     }
     if (r.status === 422) { showFindings(r.body.findings); toast(r.body.error, 'err'); return false; }
@@ -178,7 +184,10 @@
   }
 
   // ---- edit ----
-  function startEdit() {
+  function readForm() {
+    return { question: $('e-question').value, context: $('e-context').value, answer: $('e-answer').value, track: $('e-track').value };
+  }
+  function startEdit(kept) {
     const d = state.detail;
     if (!d || state.mode === 'edit') return;
     state.mode = 'edit';
@@ -191,8 +200,8 @@
       el('div', { id: 'findings' }),
       el('button', { type: 'submit', id: 'e-save' }, 'Save edit (Ctrl+Enter)'), ' ', el('button', { type: 'button', onclick: cancelEdit }, 'Cancel (Esc)'));
     $('detail').prepend(form);
-    $('e-question').value = d.question; $('e-context').value = d.context; $('e-answer').value = d.answer;
-    $('e-track').value = JSON.stringify(d.track_fields, null, 2);
+    const v = kept && typeof kept === 'object' && 'question' in kept ? kept : { question: d.question, context: d.context, answer: d.answer, track: JSON.stringify(d.track_fields, null, 2) };
+    $('e-question').value = v.question; $('e-context').value = v.context; $('e-answer').value = v.answer; $('e-track').value = v.track;
     $('e-context').focus();
   }
   function cancelEdit() { state.mode = 'view'; render(); }
