@@ -76,11 +76,13 @@ export function createReviewServer(o: ReviewServerOptions): Server {
     const h = req.headers.host;
     if (!h) return false;
     if (tokens) return true;
-    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(h.toLowerCase());
+    const bound = o.host.includes(':') ? `[${o.host}]` : o.host;
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bound}:${port}`].includes(h.toLowerCase());
   };
   const sameOrigin = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    return typeof origin === 'string' && origin === `http://${req.headers.host}`;
+    // https too: behind a TLS proxy that passes the Host on, the page's origin is https://<Host>
+    return typeof origin === 'string' && (origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`);
   };
   const reviewerFor = (req: IncomingMessage): string => {
     if (!tokens) return o.localReviewer;

@@ -37,8 +37,13 @@ export function submitReview(db: Database.Database, input: ReviewInput, checkRow
       db.prepare(`INSERT INTO reviews (question_id, item_key, reviewer, verdict, note, stale, created_at, revision, base_revision, reason_code, before_json, after_json, base_sha256, source, import_key)
           VALUES (@question_id, @item_key, @reviewer, @verdict, @note, 0, @created_at, @revision, @base_revision, @reason_code, @before_json, @after_json, @base_sha256, @source, @import_key)`).run(res.review);
     } else if (res.kind === 'refused') {
-      db.prepare('INSERT INTO review_refusals (question_id, reviewer, base_revision, after_json, findings_json, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(state.id, input.reviewer, state.revision, JSON.stringify(res.after), JSON.stringify(res.findings), input.source, input.at);
+      const after = JSON.stringify(res.after);
+      // the same refused edit again (a re-imported annotation) is not recorded twice
+      const known = db.prepare('SELECT 1 FROM review_refusals WHERE question_id = ? AND reviewer = ? AND source = ? AND after_json = ? AND created_at = ?').get(state.id, input.reviewer, input.source, after, input.at);
+      if (!known) {
+        db.prepare('INSERT INTO review_refusals (question_id, reviewer, base_revision, after_json, findings_json, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(state.id, input.reviewer, state.revision, after, JSON.stringify(res.findings), input.source, input.at);
+      }
     }
     return res;
   });

@@ -101,6 +101,7 @@ describe('mmrare review import-labelstudio', () => {
     const again = JSON.parse(cli(['review', 'import-labelstudio', file, '--workdir', W, '--json']).stdout);
     expect(again).toMatchObject({ stored: 0, duplicate: 3 });
     expect(reviews().filter((x) => x.source === 'labelstudio')).toHaveLength(3);
+    expect(withStore((s) => s.db.prepare(`SELECT COUNT(*) FROM review_refusals WHERE source = 'labelstudio'`).pluck().get())).toBe(1);
 
     // an annotation changed in Label Studio is a new review (the latest wins), with --reviewer naming who
     tasks[0].annotations = [ann(101, [choice('verdict', 'reject'), choice('reason', 'duplicate')])];
