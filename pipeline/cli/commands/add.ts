@@ -94,9 +94,10 @@ export const addCommand: Command = {
   summary: 'add new articles to a build (from a folder or a live search since a date); existing questions and reviews stay',
   usage: 'mmrare add (--from-dir DIR | --query TERMS --since YYYY-MM-DD --email E --tool T [--new N | --limit N]) [options]',
   description: 'Runs the pipeline on articles the build does not have yet: items already done with the same inputs and\n' +
-    'config are skipped, so existing question ids, reviews and decisions are untouched. The build\'s config is kept\n' +
-    '(a config that builds differently is refused: rebuild with mmrare run; the sources section may differ). An article that comes back with a newer PMC\n' +
-    'version is rebuilt and the reviews of its questions are marked stale (never deleted): they need a re-review.\n' +
+    'config are skipped, so existing question ids, reviews and decisions are untouched. The build\'s config is kept:\n' +
+    'a config that builds differently is refused (rebuild with mmrare run; the sources section may differ).\n' +
+    'An article that comes back with a newer PMC version is rebuilt and the reviews of its questions are marked\n' +
+    'stale (never deleted): they need a re-review.\n' +
     'Live: every article of the search since the date is listed, so newer versions of stored ones are seen\n' +
     '(--new N lists only articles not stored yet, and then does not look for newer versions).',
   examples: [
