@@ -16,8 +16,10 @@ export interface ListItem {
 export function questionList(db: Database.Database): { questions: ListItem[]; counts: ReturnType<typeof reviewCounts>; by_track: Record<string, Record<string, number>> } {
   const o = reviewOverview(db);
   const rules = new Map<string, string[]>();
-  for (const r of db.prepare(`SELECT question_id AS id, reason_code FROM decisions WHERE question_id IS NOT NULL GROUP BY question_id, reason_code ORDER BY question_id, reason_code`).all() as { id: string; reason_code: string }[]) {
-    (rules.get(r.id) ?? rules.set(r.id, []).get(r.id)!).push(r.reason_code);
+  // the rule filter matches a reason code (leak_answer_in_context) or a rule (filter.leak.answer)
+  for (const r of db.prepare(`SELECT question_id AS id, reason_code AS code FROM decisions WHERE question_id IS NOT NULL
+      UNION SELECT question_id, rule FROM decisions WHERE question_id IS NOT NULL ORDER BY 1, 2`).all() as { id: string; code: string }[]) {
+    (rules.get(r.id) ?? rules.set(r.id, []).get(r.id)!).push(r.code);
   }
   const questions: ListItem[] = [];
   const by: Record<string, Record<string, number>> = {};

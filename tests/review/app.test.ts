@@ -67,6 +67,19 @@ describe('the review page', () => {
     const decisions = store.db.prepare('SELECT COUNT(*) FROM decisions WHERE question_id = ?').pluck().get(first) as number;
     expect(await page.locator('#detail section h3', { hasText: 'Leakage decisions' }).textContent()).toContain(`(${decisions})`);
     await page.screenshot({ path: join(SCREENSHOTS, 'review-question.png'), fullPage: false });
+    // click to enlarge, Esc to close
+    await page.locator('#detail .images img').first().click();
+    await expect.poll(() => page.locator('#lightbox').isVisible()).toBe(true);
+    expect(await page.locator('#lightbox-cap').textContent()).toContain('Image 1');
+    await page.screenshot({ path: join(SCREENSHOTS, 'review-image.png'), fullPage: false });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#lightbox').isVisible()).toBe(false);
+    // the rule filter: a reason code and a rule name both select the questions they touched
+    const rule = store.db.prepare(`SELECT rule FROM decisions WHERE question_id IS NOT NULL AND stage = 'filter' GROUP BY rule ORDER BY COUNT(DISTINCT question_id) LIMIT 1`).pluck().get() as string;
+    const touched = store.db.prepare('SELECT COUNT(DISTINCT question_id) FROM decisions WHERE rule = ? AND question_id IN (SELECT id FROM filtered_questions)').pluck().get(rule) as number;
+    await page.selectOption('#f-rule', rule);
+    expect(await page.locator('#list li').count()).toBe(touched);
+    await page.selectOption('#f-rule', '');
 
     // a = accept
     await page.keyboard.press('a');
