@@ -1,11 +1,13 @@
 // The pure review rules (applyReview) on a synthetic question, and the stores' bookkeeping: revisions,
 // refusals, stale marking of reviews whose row was rebuilt.
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, tempDir } from '../helpers.ts';
 import { Store } from '../../db/store.ts';
 import { FilteredQuestion } from '../../schemas/question.ts';
-import { applyReview, editedRow, type CheckRow, type QuestionState, type ReviewInput } from '../../pipeline/review/apply.ts';
+import { applyReview, editedRow, REJECT_REASONS, type CheckRow, type QuestionState, type ReviewInput } from '../../pipeline/review/apply.ts';
 import { markChangedReviewsStale, questionState, reviewCounts, submitReview } from '../../pipeline/review/store.ts';
-import { tempDir } from '../helpers.ts';
 
 const H = 'a'.repeat(64);
 /** A synthetic diagnosis question (invented text) that passes the schema. */
@@ -88,5 +90,14 @@ describe('the review tables', () => {
     expect(store.db.prepare('SELECT stale, stale_reason FROM reviews ORDER BY id').all()).toEqual([{ stale: 1, stale_reason: 'row_changed' }, { stale: 1, stale_reason: 'row_changed' }]);
     expect(reviewCounts(store.db)).toMatchObject({ accepted: 0, pending: 1, needs_rereview: 1, edited: 0 });
     expect(questionState(store.db, q.draft.id)).toMatchObject({ revision: 2, row: { context: 'A man had a cough.' } });
+  });
+});
+
+describe('docs', () => {
+  it('docs/decisions.md and docs/review.md name every reject reason code', () => {
+    for (const f of ['decisions.md', 'review.md']) {
+      const doc = readFileSync(join(REPO, 'docs', f), 'utf8');
+      for (const code of Object.keys(REJECT_REASONS)) expect(doc, `${f}: ${code}`).toContain(`\`${code}\``);
+    }
   });
 });
