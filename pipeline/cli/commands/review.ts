@@ -7,10 +7,20 @@ import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { InputError } from '../../core/errors.ts';
 import { UsageError } from '../errors.ts';
-import { JSON_OPTION, loadConfig, openCommandLexicon, openStore } from '../globals.ts';
+import { JSON_OPTION, loadConfig, openCommandLexicon, openStore as openAnyStore, hasStore, workdirOf } from '../globals.ts';
+import { notWritable, unwritableReason } from '../../../db/store.ts';
 import { stderrLogger } from '../../runner/log.ts';
 import type { CliIo } from '../io.ts';
 import type { Command } from './index.ts';
+
+/** Every review sub-command writes: a store that cannot be written is exit 6 before anything is read. */
+function openStore(values: Record<string, any>, opts: { mustExist: boolean }) {
+  if (hasStore(values)) {
+    const why = unwritableReason(workdirOf(values));
+    if (why) throw notWritable(workdirOf(values), why);
+  }
+  return openAnyStore(values, opts);
+}
 
 function localReviewer(values: Record<string, any>): string {
   const name = values.reviewer ?? process.env.USER ?? (() => { try { return userInfo().username; } catch { return ''; } })();
