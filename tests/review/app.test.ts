@@ -166,6 +166,27 @@ describe('the review page', () => {
     await page.close();
   }, 120_000);
 
+  it('the edit check catches each track\'s own leaks (drug, key test, caption, ORPHA code)', () => {
+    const check = reviewCheck(store);
+    const last = (track: string) => filtered(store.db.prepare('SELECT id FROM filtered_questions WHERE track = ? ORDER BY id DESC LIMIT 1').pluck().get(track) as string);
+    const tx = last('treatment');
+    const drug = tx.draft.track === 'treatment' ? tx.draft.mustInclude.find((i) => i.kind !== 'follow_up')!.name : '';
+    tx.context = `${tx.context} She was then given ${drug}.`;
+    const ex = last('examination');
+    const test = ex.draft.track === 'examination' ? ex.draft.keyTests[0].name : '';
+    ex.question = `${ex.question} Note: a ${test} was planned.`;
+    const xi = last('cross-image');
+    const caption = store.db.prepare('SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?').pluck().get(xi.draft.pmcid, xi.draft.images[0].figureId) as string;
+    xi.context = `${xi.context} ${caption}`;
+    const dx = last('diagnosis');
+    dx.context = `${dx.context} (ORPHA:${dx.draft.orphaCode})`;
+    for (const [what, row, needle] of [['drug', tx, drug], ['key test', ex, test], ['caption', xi, ''], ['code', dx, dx.draft.orphaCode]] as const) {
+      const f = check(row);
+      expect(f.length, what).toBeGreaterThan(0);
+      if (needle) expect(f.map((x) => x.text).join(' | ').toLowerCase(), what).toContain(needle.toLowerCase().split(' ')[0]);
+    }
+  });
+
   it('every stored question passes the edit check unchanged (no false refusals)', () => {
     const check = reviewCheck(store);
     const rows = store.db.prepare('SELECT id, final_json FROM filtered_questions ORDER BY id').all() as { id: string; final_json: string }[];
