@@ -97,9 +97,12 @@ describe('the review page', () => {
     await page.keyboard.press('r');
     await toastText(page, /choose a reason code/);
     expect(reviewsOf(second)).toHaveLength(0);
-    await page.selectOption('#reason', 'answer_wrong');
+    // the reason box has the focus now: pick a reason with the keyboard, write a note, reject
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('reason');
     await page.fill('#note', 'the case names another disease');
-    await page.click('#act-reject');
+    await page.selectOption('#reason', 'answer_wrong');
+    await page.focus('#reason');
+    await page.keyboard.press('Enter');
     await toastText(page, /saved: reject/);
     expect(reviewsOf(second)).toEqual([expect.objectContaining({ verdict: 'reject', reason_code: 'answer_wrong', revision: 1, reviewer: 'tester' })]);
 

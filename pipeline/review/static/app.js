@@ -110,7 +110,7 @@
         d.article ? ` · licence ${d.article.license} · version ${d.article.version}` : ''));
     const actions = el('div', { class: 'actions' },
       el('button', { type: 'button', id: 'act-accept', onclick: () => review('accept') }, 'Accept (a)'),
-      el('select', { id: 'reason', 'aria-label': 'reason code' }, el('option', { value: '' }, 'reason…'),
+      el('select', { id: 'reason', 'aria-label': 'reason code', onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); review('reject'); } } }, el('option', { value: '' }, 'reason…'),
         ...Object.entries(state.meta.reject_reasons).map(([k, v]) => el('option', { value: k, title: v }, k))),
       el('input', { id: 'note', type: 'text', placeholder: 'note (optional)', 'aria-label': 'note' }),
       el('button', { type: 'button', id: 'act-reject', onclick: () => review('reject') }, 'Reject (r)'),
@@ -177,7 +177,7 @@
     if (!state.detail || state.mode === 'edit') return;
     if (verdict === 'reject') {
       const reason = $('reason').value;
-      if (!reason) { $('reason').focus(); toast('choose a reason code, then press r again (or click Reject)', 'err'); return; }
+      if (!reason) { $('reason').focus(); toast('choose a reason code (arrow keys), then Enter, r or Reject', 'err'); return; }
       return post({ verdict, reason, note: $('note').value });
     }
     return post({ verdict, note: $('note').value });
