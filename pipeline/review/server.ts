@@ -37,6 +37,8 @@ export interface ReviewServerOptions {
   /** Tokens also on loopback (tests). Default: only off loopback. */
   requireTokens?: boolean;
   now?: () => string;
+  /** One line per stored review, refused edit or conflict (the CLI writes them to stderr). */
+  log?: (line: string) => void;
 }
 
 class HttpError extends Error { constructor(readonly status: number, message: string, readonly body?: unknown) { super(message); } }
@@ -138,6 +140,9 @@ export function createReviewServer(o: ReviewServerOptions): Server {
         reasonCode: typeof body.reason === 'string' ? body.reason : null, note: typeof body.note === 'string' ? body.note : null,
         edits: body.edits && typeof body.edits === 'object' ? body.edits as ReviewEdits : null, source: 'app', at: now(),
       }, o.checkRow);
+      if (r.kind === 'stored') o.log?.(`${reviewer} ${r.review.verdict}${r.review.reason_code ? ` (${r.review.reason_code})` : ''} ${m[1]} → revision ${r.review.revision}`);
+      else if (r.kind === 'refused') o.log?.(`${reviewer} edit of ${m[1]} refused: ${r.findings.length} leak finding(s)`);
+      else if (r.kind === 'conflict') o.log?.(`${reviewer} on ${m[1]}: revision ${String(body.revision)} is stale (now ${r.revision}), answered 409`);
       switch (r.kind) {
         case 'stored': return send(res, 200, { ok: true, revision: r.review.revision, question: questionDetail(db, m[1]) });
         case 'conflict': return send(res, 409, { error: `revision ${body.revision} is not the current one (${r.revision}): someone reviewed this question meanwhile`, current: questionDetail(db, m[1]) });

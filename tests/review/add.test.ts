@@ -10,7 +10,8 @@ import { reviewStatuses } from '../../db/review-state.ts';
 import { submitReview } from '../../pipeline/review/store.ts';
 import { questionList } from '../../pipeline/review/detail.ts';
 import { cli, sampleCorpus, tempDir } from '../helpers.ts';
-import { reviewCheck } from './helpers.ts';
+import { reviewCheck, startApp } from './helpers.ts';
+import { launchBrowser, SCREENSHOTS } from '../browser.ts';
 
 const LATER = 'PMC6358579'; // the bundled case report with the highest PMCID: added later
 const work = tempDir('mmrare-add-');
@@ -82,7 +83,7 @@ describe('mmrare add', () => {
     expect(again.stages.every((s: { new: number }) => s.new === 0)).toBe(true);
   }, 200_000);
 
-  it('a newer version of a reviewed article: its reviews become stale (kept) and need a re-review', () => {
+  it('a newer version of a reviewed article: its reviews become stale (kept) and need a re-review', async () => {
     const pmcid = reviewed.target[0].split('-')[1];
     const dir = join(work.dir, 'v2');
     mkdirSync(join(dir, 'metadata'), { recursive: true });
@@ -126,6 +127,21 @@ describe('mmrare add', () => {
     });
     // other articles' rows are untouched
     for (const [id, json] of before.filtered) if (!id.includes(`-${pmcid}-`)) expect(after.filtered.get(id), id).toBe(json);
+    // the app: the two questions show as needing re-review, with why
+    const store = new Store(W);
+    const app = await startApp(store);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(app.url);
+      await page.waitForSelector('#list li');
+      await page.selectOption('#f-status', 'rereview');
+      expect(await page.locator('#list li').count()).toBe(2);
+      expect(await page.locator('#progress').textContent()).toContain('2 need re-review');
+      await page.locator('#list li').first().click();
+      await expect.poll(() => page.locator('#detail .head').textContent()).toContain('needs re-review: the article has a newer version since its review');
+      await page.screenshot({ path: join(SCREENSHOTS, 'review-rereview.png') });
+    } finally { await browser.close(); await app.close(); store.close(); }
     const status = cli(['status', '--workdir', W]);
     expect(status.stdout).toMatch(/reviews: {2}1 accepted, 0 rejected, \d+ pending of \d+; 2 need re-review/);
     expect(JSON.parse(cli(['status', '--workdir', W, '--json']).stdout).reviews).toMatchObject({ accepted: 1, needs_rereview: 2 });

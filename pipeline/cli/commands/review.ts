@@ -53,7 +53,7 @@ async function serve(values: Record<string, any>, io: CliIo): Promise<number> {
     const stale = markChangedReviewsStale(store.db);
     if (stale) io.err(`${stale} reviews were made on a row that has been rebuilt since: marked stale (their questions need a re-review)`);
     const { config, check } = await reviewCheck(values, store.db);
-    const server = createReviewServer({ store, checkRow: check, host, localReviewer: reviewer, maskToken: config.filter.maskToken });
+    const server = createReviewServer({ store, checkRow: check, host, localReviewer: reviewer, maskToken: config.filter.maskToken, log: (l) => io.err(`review: ${l}`) });
     await new Promise<void>((ok, fail) => { server.once('error', fail); server.listen(port, host, () => ok()); });
     const addr = server.address();
     const bound = typeof addr === 'object' && addr ? addr.port : port;

@@ -96,6 +96,11 @@
   }
   function lightbox(src, cap) { $('lightbox-img').src = src; $('lightbox-cap').textContent = cap; $('lightbox').hidden = false; }
 
+  function staleWhy(d) {
+    const last = d.history.filter((h) => h.stale).pop();
+    const why = last && last.stale_reason;
+    return why === 'row_changed' ? 'the question was rebuilt since its review' : why === 'question_removed' ? 'the question was removed' : 'the article has a newer version since its review';
+  }
   function render() {
     const d = state.detail;
     state.urls.forEach((u) => URL.revokeObjectURL(u)); state.urls = [];
@@ -103,7 +108,7 @@
     if (!d) { box.replaceChildren(el('p', { class: 'muted' }, 'Choose a question (j / k).')); return; }
     const head = el('div', { class: 'head' },
       el('h2', {}, el('code', {}, d.id)),
-      el('span', { class: `badge ${d.status}` }, d.status), d.rereview ? el('span', { class: 'badge warn' }, 'needs re-review: the article changed since its review') : '',
+      el('span', { class: `badge ${d.status}` }, d.status), d.rereview ? el('span', { class: 'badge warn' }, `needs re-review: ${staleWhy(d)}`) : '',
       d.edited ? el('span', { class: 'badge' }, 'edited') : '',
       el('p', {}, `${d.track} · ${d.pmcid} case ${d.case} · revision ${d.revision} · `,
         d.article ? el('a', { href: d.article.url, target: '_blank', rel: 'noopener noreferrer' }, `${d.pmcid} on PMC`) : '',
