@@ -3,6 +3,7 @@
 // decisions, licence, the case's alignment, review history), and the cases align holds for review.
 import type Database from 'better-sqlite3';
 import type { EvidenceSource, QuestionDraft, Track } from '../../schemas/question.ts';
+import { reviewOf } from '../../db/review-state.ts';
 import { TRACK_FIELDS } from './apply.ts';
 import { history, questionState, reviewCounts, reviewOverview } from './store.ts';
 
@@ -67,10 +68,8 @@ export function questionDetail(db: Database.Database, id: string) {
   const f = st.row;
   const d = f.draft;
   // this question's own reviews only (the overview of all questions is for the list)
-  const latest = db.prepare('SELECT verdict FROM reviews WHERE question_id = ? AND stale = 0 ORDER BY id DESC LIMIT 1').pluck().get(id) as string | undefined;
-  const status = latest === undefined ? 'pending' : latest === 'reject' ? 'rejected' : latest === 'accept' || latest === 'edit' ? 'accepted' : 'pending';
-  const hasStale = db.prepare('SELECT 1 FROM reviews WHERE question_id = ? AND stale = 1 LIMIT 1').get(id) !== undefined;
-  const edited = db.prepare(`SELECT 1 FROM reviews WHERE question_id = ? AND stale = 0 AND verdict = 'edit' LIMIT 1`).get(id) !== undefined;
+  const rv = reviewOf(db, id);
+  const reviewed = db.prepare('SELECT 1 FROM reviews WHERE question_id = ? LIMIT 1').get(id) !== undefined;
   const art = db.prepare('SELECT pmcid, version, pmid, doi, license_code, stale FROM articles WHERE pmcid = ?').get(d.pmcid) as Record<string, unknown> | undefined;
   const dx = db.prepare('SELECT orpha_code, orpha_name, confidence, status, reason, runners_up_json, link_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?').get(d.pmcid, d.caseNo) as Record<string, any> | undefined;
   const decisions = db.prepare(`SELECT id, stage, action, reason_code, rule, field, span_start, span_end, matched_text, detail_json FROM decisions
@@ -78,7 +77,7 @@ export function questionDetail(db: Database.Database, id: string) {
   const refusals = db.prepare('SELECT id, reviewer, base_revision, findings_json, created_at FROM review_refusals WHERE question_id = ? ORDER BY id').all(id) as { findings_json: string }[];
   return {
     id, track: st.track, pmcid: st.pmcid, case: d.caseNo, revision: st.revision,
-    status, rereview: hasStale && latest === undefined, edited,
+    status: rv.status, rereview: reviewed && !rv.counted, edited: rv.edit !== null,
     question: f.question, context: f.context, answer: d.answer,
     track_fields: Object.fromEntries(TRACK_FIELDS[d.track].map((k) => [k, (d as Record<string, unknown>)[k]])),
     orpha: { code: d.orphaCode, name: d.orphaName, aliases: d.orphaAliases },

@@ -2,7 +2,7 @@
 // transaction, reviewer tokens, and marking reviews stale when the row under them changed.
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { latestEdits, reviewStatuses, type ReviewStatus } from '../../db/review-state.ts';
+import { latestEdits, reviewOf, reviewStatuses, type ReviewStatus } from '../../db/review-state.ts';
 import type { FilteredQuestion, Track } from '../../schemas/question.ts';
 import { applyReview, type ApplyResult, type CheckRow, type QuestionState, type ReviewInput } from './apply.ts';
 
@@ -16,7 +16,7 @@ export function revisionOf(db: Database.Database, id: string): number {
 export function questionState(db: Database.Database, id: string): QuestionState | null {
   const r = db.prepare('SELECT id, track, pmcid, final_json FROM filtered_questions WHERE id = ?').get(id) as { id: string; track: Track; pmcid: string; final_json: string } | undefined;
   if (!r) return null;
-  const edit = db.prepare(`SELECT after_json FROM reviews WHERE question_id = ? AND stale = 0 AND verdict = 'edit' AND after_json IS NOT NULL ORDER BY id DESC LIMIT 1`).pluck().get(id) as string | undefined;
+  const edit = reviewOf(db, id).edit;
   return { id: r.id, track: r.track, pmcid: r.pmcid, revision: revisionOf(db, id), row: JSON.parse(edit ?? r.final_json) as FilteredQuestion, baseSha: sha(r.final_json) };
 }
 
@@ -69,11 +69,14 @@ export function history(db: Database.Database, id: string): HistoryEntry[] {
 
 export interface ReviewCounts { questions: number; accepted: number; rejected: number; pending: number; needs_rereview: number; edited: number }
 
-/** Per question: its status, whether it waits for a re-review (stale reviews and no current one), whether edited. */
+/**
+ * Per question: its status, whether it waits for a re-review (it was reviewed, but no review counts now:
+ * stale, or made on a row filter has rebuilt since), whether edited.
+ */
 export function reviewOverview(db: Database.Database): { status: Map<string, ReviewStatus>; rereview: Set<string>; edited: Set<string> } {
   const status = reviewStatuses(db);
-  const stale = new Set(db.prepare('SELECT DISTINCT question_id FROM reviews WHERE stale = 1 AND question_id IS NOT NULL').pluck().all() as string[]);
-  const rereview = new Set([...stale].filter((id) => !status.has(id)));
+  const reviewed = db.prepare('SELECT DISTINCT question_id FROM reviews WHERE question_id IS NOT NULL').pluck().all() as string[];
+  const rereview = new Set(reviewed.filter((id) => !status.has(id)));
   return { status, rereview, edited: new Set(latestEdits(db).keys()) };
 }
 
