@@ -11,6 +11,8 @@ import { showCommand } from './show.ts';
 import { ontologyCommandEntry } from './ontology.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { reportCommand } from './report.ts';
+import { reviewCommand } from './review.ts';
+import { addCommand } from './add.ts';
 
 export interface Command {
   name: string;
@@ -24,4 +26,4 @@ export interface Command {
   passthrough?: (argv: string[], io: CliIo) => Promise<number>;
 }
 
-export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry, evaluateCommand, reportCommand];
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, addCommand, statusCommand, listCommand, auditCommand, showCommand, reviewCommand, evaluateCommand, reportCommand, ontologyCommandEntry];

@@ -2,6 +2,7 @@
 import { JSON_OPTION, loadConfig, openStore } from '../globals.ts';
 import type { Command } from './index.ts';
 import type { Store } from '../../../db/store.ts';
+import { reviewCounts, type ReviewCounts } from '../../review/store.ts';
 import { exportSummary, formatExport, formatReasons, partsNote, storeDropOwnership, type ExportSummary, type StageDrops } from '../summary.ts';
 
 export interface StatusReport {
@@ -15,6 +16,8 @@ export interface StatusReport {
   drops: StageDrops[];
   questions: { generated: number; kept: number; exported: number; by_track: Record<string, { generated: number; kept: number; exported: number }> };
   export: ExportSummary;
+  /** human review (pipeline/review): per question its latest non-stale verdict; needs_rereview: reviews went stale (article changed) and none is current */
+  reviews: ReviewCounts;
 }
 
 export function statusReport(store: Store): StatusReport {
@@ -56,6 +59,7 @@ export function statusReport(store: Store): StatusReport {
       by_track: Object.fromEntries(Object.entries(by_track).sort(([a], [b]) => a.localeCompare(b))),
     },
     export: exp,
+    reviews: reviewCounts(db),
   };
 }
 
@@ -90,6 +94,9 @@ export const statusCommand: Command = {
       io.out(`questions: ${r.questions.generated} generated, ${r.questions.kept} kept after leak control, ${r.questions.exported} in the last export` +
         (tracks.length ? ` (${tracks.map(([t, q]) => `${t}: ${q.generated}/${q.kept}/${q.exported}`).join(', ')})` : ''));
       for (const l of formatExport(r.export)) io.out(l);
+      const rv = r.reviews;
+      io.out(`reviews:  ${rv.accepted} accepted, ${rv.rejected} rejected, ${rv.pending} pending of ${rv.questions}` + (rv.edited ? `, ${rv.edited} edited` : '') +
+        (rv.needs_rereview ? `; ${rv.needs_rereview} need re-review (their article changed)` : ''));
       return 0;
     } finally { store.close(); }
   },
