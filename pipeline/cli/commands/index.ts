@@ -9,6 +9,7 @@ import { listCommand } from './list.ts';
 import { auditCommand } from './audit.ts';
 import { showCommand } from './show.ts';
 import { ontologyCommandEntry } from './ontology.ts';
+import { withReleaseFormats } from './release.ts';
 
 export interface Command {
   name: string;
@@ -22,4 +23,4 @@ export interface Command {
   passthrough?: (argv: string[], io: CliIo) => Promise<number>;
 }
 
-export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry];
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands.map(withReleaseFormats), statusCommand, listCommand, auditCommand, showCommand, ontologyCommandEntry];
