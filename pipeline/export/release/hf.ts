@@ -72,7 +72,7 @@ export function cardCounts(rows: ReleaseRow[]): CardCounts {
 
 const NOT_CLINICAL = 'Not for clinical use: a research benchmark for evaluating models, not a diagnostic or treatment aid; its answers come from published case reports and may be wrong or out of date for a given patient.';
 
-function readme(input: ReleaseInput, tracks: [Track, ReleaseRow[]][], files: { track: Track; bytes: number }[]): string {
+function readme(input: ReleaseInput, tracks: [Track, ReleaseRow[]][]): string {
   const c = cardCounts(input.rows);
   const licences = [...new Set(input.rows.map((r) => r.license))].sort();
   const y: string[] = ['---', 'pretty_name: mmrare', 'license: other', `license_details: "per row (column license): ${licences.join(', ')}"`,
@@ -81,8 +81,7 @@ function readme(input: ReleaseInput, tracks: [Track, ReleaseRow[]][], files: { t
   for (const [t] of tracks) y.push(`- config_name: ${t}`, '  data_files:', '  - split: test', `    path: data/${t}/test-*.parquet`);
   y.push('dataset_info:');
   for (const [t, rs] of tracks) {
-    y.push(`- config_name: ${t}`, '  features:', ...columnsOf(t).flatMap(featureYaml), '  splits:', '  - name: test', `    num_examples: ${rs.length}`,
-      `    num_bytes: ${files.find((f) => f.track === t)!.bytes}`);
+    y.push(`- config_name: ${t}`, '  features:', ...columnsOf(t).flatMap(featureYaml), '  splits:', '  - name: test', `    num_examples: ${rs.length}`);
   }
   y.push('---', '');
   const table = (head: string, rows: [string, number][]) => [`| ${head} | rows |`, '|---|---|', ...rows.map(([k, n]) => `| ${k} | ${n} |`), ''];
@@ -169,6 +168,5 @@ function croissant(input: ReleaseInput, tracks: [Track, ReleaseRow[]][], parquet
 export function planHf(input: ReleaseInput): PlannedFile[] {
   const tracks = byTrack(input.rows);
   const parquet = tracks.map(([t, rs]) => file(parquetPath(t), trackParquet(t, rs, input)));
-  const sizes = tracks.map(([t], i) => ({ track: t, bytes: parquet[i].bytes.length }));
-  return [...parquet, file('README.md', readme(input, tracks, sizes)), jsonFile('croissant.json', croissant(input, tracks, parquet))];
+  return [...parquet, file('README.md', readme(input, tracks)), jsonFile('croissant.json', croissant(input, tracks, parquet))];
 }
