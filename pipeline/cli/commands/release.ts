@@ -6,6 +6,9 @@ import { stderrLogger } from '../../runner/log.ts';
 import { InputError } from '../../core/errors.ts';
 import { DEFAULT_RELEASE_PRESET, RELEASE_LICENCE_PRESETS } from '../../core/licence.ts';
 import { UsageError } from '../errors.ts';
+import { WorkdirError } from '../../../db/store.ts';
+import type Database from 'better-sqlite3';
+import type { ReleaseManifest } from '../../export/release/changes.ts';
 import { dataLocations, loadConfig, openCommandLexicon, openStore } from '../globals.ts';
 import type { CliIo } from '../io.ts';
 import type { OptionTable } from '../options.ts';
@@ -39,7 +42,13 @@ export async function runRelease(values: Record<string, any>, io: CliIo): Promis
 
   const config = loadConfig(values);
   const log = stderrLogger({ debug: values.debug });
-  const store = openStore(values, { readonly: true });
+  // the release is recorded in the store (releases, release_exclusions); a store that cannot be written is read only
+  let store;
+  try { store = openStore(values, { mustExist: true }); } catch (e) {
+    if (!(e instanceof WorkdirError)) throw e;
+    store = openStore(values, { readonly: true });
+    log.warn(`the store in ${store.workdir} is not writable: the release is written but not recorded in it`);
+  }
   try {
     const lexicon = (await openCommandLexicon(values, config, log)).lexicon;
     const vocab = (await import('../../../ontology/vocab/cache.ts')).openVocab(dataLocations(values, config), { warn: (m) => log.warn(m) }).vocab;
@@ -61,6 +70,7 @@ export async function runRelease(values: Record<string, any>, io: CliIo): Promis
     const plan = planRelease(format as never, input, previous, { hfPath: values['hf-path'], imageUrls, notice: noticeFile({ release: lexicon.release, licence: lexicon.source.licence }, vocabularies) });
     const res = writeRelease(values.out, plan);
     const m = plan.manifest;
+    if (!store.readonly) recordRelease(store.db, { format, dir: res.dir, m, manifestSha: plan.files.find((f) => f.path === 'MANIFEST')!.sha256 });
     if (values.json) {
       io.out(JSON.stringify({
         format, out: res.dir, selection: m.selection, licence_preset: preset, rows: input.rows.length, tracks: m.tracks, files: res.files, bytes: res.bytes,
@@ -77,6 +87,16 @@ export async function runRelease(values: Record<string, any>, io: CliIo): Promis
   } finally {
     store.close();
   }
+}
+
+/** One `releases` row and a `release_exclusions` row per question left out (migration 065). */
+function recordRelease(db: Database.Database, r: { format: string; dir: string; m: ReleaseManifest; manifestSha: string }): void {
+  db.transaction(() => {
+    const id = db.prepare(`INSERT INTO releases (format, out_dir, selection, licence_preset, rows, left_out, manifest_sha256, pipeline_version, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.format, r.dir, r.m.selection, r.m.licence_preset, r.m.rows.length, r.m.left_out.length, r.manifestSha, r.m.pipeline_version, new Date().toISOString()).lastInsertRowid;
+    const ins = db.prepare('INSERT INTO release_exclusions (release_id, question_id, track, pmcid, license, reason_code, rule, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const l of r.m.left_out) ins.run(id, l.id, l.track, l.pmcid, l.license, l.reason, l.rule, l.detail);
+  })();
 }
 
 /** The export stage command, with the release options: --format selects the release, its absence the stage. */

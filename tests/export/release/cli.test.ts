@@ -133,5 +133,14 @@ describe('licence presets', () => {
     const rel = JSON.parse(readFileSync(join(s.dir, 'lic-red', 'release.json'), 'utf8'));
     expect(rel.left_out.map((l: { id: string }) => l.id)).toEqual(nd.map((q) => q.id));
     expect(readFileSync(join(s.dir, 'lic-red', 'CHANGES.md'), 'utf8')).toContain(`## Left out of this release (${nd.length})`);
+    // and so does the store: the release and each question it left out, with the reason
+    const db = s.db();
+    try {
+      const rel2 = db.prepare('SELECT id, format, selection, licence_preset, rows, left_out, manifest_sha256 FROM releases WHERE out_dir = ?').get(join(s.dir, 'lic-red')) as Record<string, any>;
+      expect(rel2).toMatchObject({ format: 'jsonl', selection: 'accepted', licence_preset: 'redistributable', rows: red.rows, left_out: nd.length });
+      expect(rel2.manifest_sha256).toBe(createHash('sha256').update(readFileSync(join(s.dir, 'lic-red', 'MANIFEST'))).digest('hex'));
+      const ex = db.prepare('SELECT question_id, license, reason_code, rule FROM release_exclusions WHERE release_id = ? ORDER BY question_id').all(rel2.id);
+      expect(ex).toEqual(nd.map((q) => ({ question_id: q.id, license: 'CC BY-NC-ND', reason_code: 'licence_not_redistributable', rule: 'release.licence.redistributable' })));
+    } finally { db.close(); }
   });
 });
