@@ -144,3 +144,27 @@ describe('licence presets', () => {
     } finally { db.close(); }
   });
 });
+
+describe('rows the release re-checks', () => {
+  it('a row with a residual leak, or filtered from an older draft, is left out with its reason', () => {
+    const t = builtStore('leaks');
+    try {
+      const qs = questions(t).filter((q) => q.license === 'CC BY');
+      const [leaky, stale, ok] = [qs.find((q) => q.track === 'diagnosis')!, qs.find((q) => q.track === 'treatment')!, qs.find((q) => q.track === 'examination')!];
+      review(t, [leaky.id, stale.id, ok.id]);
+      const db = t.db();
+      const f = JSON.parse((db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').get(leaky.id) as { final_json: string }).final_json);
+      f.context = `${f.context} The final diagnosis was ${f.draft.orphaName}.`;
+      db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(JSON.stringify(f), leaky.id);
+      const q = JSON.parse((db.prepare('SELECT draft_json FROM questions WHERE id = ?').get(stale.id) as { draft_json: string }).draft_json);
+      q.answer = `${q.answer} (regenerated)`;
+      db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?').run(JSON.stringify(q), stale.id);
+      db.close();
+      const r = jsonOut(t.run(['export', '--format', 'jsonl', '--out', join(t.dir, 'out'), '--only-accepted', '--json']));
+      expect(r.rows).toBe(1);
+      expect(r.left_out.map((l: any) => [l.id, l.reason])).toEqual([[leaky.id, 'leak_found_by_scanner'], [stale.id, 'filtered_row_stale']].sort());
+      expect(r.left_out.find((l: any) => l.id === leaky.id).detail).toMatch(/^context: ".+" \(diagnosis term/);
+      expect(readFileSync(join(t.dir, 'out', 'examination.jsonl'), 'utf8')).toContain(ok.id);
+    } finally { t.cleanup(); }
+  });
+});
