@@ -70,12 +70,20 @@ export function cardCounts(rows: ReleaseRow[]): CardCounts {
   };
 }
 
+/** Hugging Face licence identifiers of the PMC licence codes (every row's own licence is in its `license` column). */
+const HF_LICENCE_IDS: Record<string, string> = {
+  CC0: 'cc0-1.0', PD: 'other', 'CC BY': 'cc-by-4.0', 'CC BY-SA': 'cc-by-sa-4.0', 'CC BY-NC': 'cc-by-nc-4.0',
+  'CC BY-NC-SA': 'cc-by-nc-sa-4.0', 'CC BY-ND': 'cc-by-nd-4.0', 'CC BY-NC-ND': 'cc-by-nc-nd-4.0',
+};
+
 const NOT_CLINICAL = 'Not for clinical use: a research benchmark for evaluating models, not a diagnostic or treatment aid; its answers come from published case reports and may be wrong or out of date for a given patient.';
 
 function readme(input: ReleaseInput, tracks: [Track, ReleaseRow[]][]): string {
   const c = cardCounts(input.rows);
   const licences = [...new Set(input.rows.map((r) => r.license))].sort();
-  const y: string[] = ['---', 'pretty_name: mmrare', 'license: other', `license_details: "per row (column license): ${licences.join(', ')}"`,
+  const hfIds = [...new Set(licences.map((l) => HF_LICENCE_IDS[l] ?? 'other'))].sort();
+  const y: string[] = ['---', 'pretty_name: mmrare', 'license:', ...hfIds.map((l) => `- ${l}`),
+    ...(hfIds.includes('other') ? ['license_name: per-row', 'license_link: NOTICE.md'] : []),
     'language:', '- en', 'task_categories:', '- visual-question-answering', '- image-text-to-text', 'tags:', '- medical', '- rare-disease', '- multimodal', '- benchmark',
     'size_categories:', `- ${input.rows.length < 1000 ? 'n<1K' : input.rows.length < 10000 ? '1K<n<10K' : '10K<n<100K'}`, 'configs:'];
   for (const [t] of tracks) y.push(`- config_name: ${t}`, '  data_files:', '  - split: test', `    path: data/${t}/test-*.parquet`);

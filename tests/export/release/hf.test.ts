@@ -119,6 +119,8 @@ describe('hf: README.md', () => {
     const card = frontMatter(readFileSync(join(HF, 'README.md'), 'utf8')).data;
     const present = TRACKS.filter((t) => rows.some((r) => r.track === t));
     expect(card.configs).toEqual(present.map((t) => ({ config_name: t, data_files: [{ split: 'test', path: `data/${t}/test-*.parquet` }] })));
+    // the licences of the rows, as Hugging Face licence ids (this release was made with --licence-preset all)
+    expect(card.license).toEqual(['cc-by-4.0', 'cc-by-nc-nd-4.0']);
   });
 
   it('the card\'s counts per track, licence, modality and disease category are those of the Parquet rows', async () => {
