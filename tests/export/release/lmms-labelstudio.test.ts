@@ -109,7 +109,11 @@ describe('labelstudio', () => {
     for (const [i, t] of tasks.entries()) {
       const r = rows.find((x) => x.id === t.data.question_id)!;
       expect(t.id).toBe(i + 1);
-      expect(t.data).toMatchObject({ question_id: r.id, track: r.track, question: r.question, context: r.context, answer: r.answer, image_labels: r.images.map((im: any) => im.label) });
+      expect(t.data).toMatchObject({
+        question_id: r.id, track: r.track, question: r.question, context: r.context, answer: r.answer, image_labels: r.images.map((im: any) => im.label),
+        pmcid: r.pmcid, license: r.license, publication_date: r.publication_date, pmc_version: r.pmc_version,
+      });
+      expect(t.data.publication_date).toMatch(/^\d{4}/);
       expect(t.data.images).toEqual(r.images.map((im: any) => `/data/local-files/?d=images/${im.sha256}.png`));
       for (const u of t.data.images) {
         const p = join(s.dir, 'ls', u.slice('/data/local-files/?d='.length));
