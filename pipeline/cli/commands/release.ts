@@ -54,7 +54,12 @@ export async function runRelease(values: Record<string, any>, io: CliIo): Promis
     const vocab = (await import('../../../ontology/vocab/cache.ts')).openVocab(dataLocations(values, config), { warn: (m) => log.warn(m) }).vocab;
     const vocabularies = vocab.sources.map((s) => ({ id: s.id, name: s.name, version: s.version, licence: s.licence, credit: s.credit }));
     const { STAGE_VERSIONS, PIPELINE_VERSION } = await import('../../compose.ts');
-    const prov = { pipelineVersion: PIPELINE_VERSION, configHash: configHash(config), orphanetRelease: lexicon.release, stageVersions: { ...STAGE_VERSIONS }, vocabularies };
+    // the rows were built by the latest finished run: its config hash and Orphanet release go into their provenance
+    const built = store.db.prepare(`SELECT config_hash, orphanet_release FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`).get() as { config_hash: string; orphanet_release: string | null } | undefined;
+    const prov = {
+      pipelineVersion: PIPELINE_VERSION, configHash: built?.config_hash ?? configHash(config), orphanetRelease: built?.orphanet_release ?? lexicon.release,
+      stageVersions: { ...STAGE_VERSIONS }, vocabularies,
+    };
     const { loadRelease } = await import('../../export/release/load.ts');
     const { previousRelease, writeRelease } = await import('../../export/release/write.ts');
     const { noticeFile } = await import('../../export/plan.ts');

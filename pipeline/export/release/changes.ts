@@ -46,6 +46,7 @@ export function compareReleases(prev: ReleaseManifest | null, rows: RowHashes[],
     if (p.parts.text !== r.parts.text) parts.push('question or context');
     if (p.parts.images !== r.parts.images) parts.push('images');
     if (p.parts.answer !== r.parts.answer) parts.push('answer or gold fields');
+    if (p.parts.leakage !== r.parts.leakage) parts.push('leak control or withheld images');
     if (p.parts.article !== r.parts.article && p.pmc_version === r.pmc_version) parts.push('article metadata');
     changed.push({ id: r.id, track: r.track, pmcid: r.pmcid, what: parts.join(', ') || 'row content' });
   }

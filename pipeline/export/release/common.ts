@@ -24,18 +24,19 @@ export function byTrack(rows: ReleaseRow[]): [Track, ReleaseRow[]][] {
 export const imageName = (im: { sha256: string; file: string }): string => `${im.sha256}.${imageExt(im.file)}`;
 
 /** The row hashes a later release compares against (release.json). Provenance is left out: a new pipeline version alone changes no row. */
-export interface RowHashes { id: string; track: Track; pmcid: string; pmc_version: number; license: string; sha256: string; parts: { text: string; images: string; answer: string; article: string } }
+export interface RowHashes { id: string; track: Track; pmcid: string; pmc_version: number; license: string; sha256: string; parts: { text: string; images: string; answer: string; leakage: string; article: string } }
 
 export function rowHashes(r: ReleaseRow): RowHashes {
   const { provenance: _p, ...content } = r as ReleaseRow & Record<string, unknown>;
   const h = (v: unknown) => sha256(canonicalJson(v)).slice(0, 16);
-  const gold = Object.fromEntries(Object.entries(content).filter(([k]) => !['id', 'track', 'pmcid', 'pmid', 'doi', 'license', 'publication_date', 'pmc_version', 'question', 'context', 'images', 'image_modalities', 'case'].includes(k)));
+  const gold = Object.fromEntries(Object.entries(content).filter(([k]) => !['id', 'track', 'pmcid', 'pmid', 'doi', 'license', 'publication_date', 'pmc_version', 'question', 'context', 'images', 'image_modalities', 'case', 'leakage', 'withheld_images'].includes(k)));
   return {
     id: r.id, track: r.track, pmcid: r.pmcid, pmc_version: r.pmc_version, license: r.license, sha256: sha256(canonicalJson(content)),
     parts: {
       text: h([r.question, r.context]),
       images: h(r.images.map((i) => [i.label, i.sha256, i.panel])),
       answer: h(gold),
+      leakage: h([r.leakage, r.withheld_images]),
       article: h([r.pmid, r.doi, r.license, r.publication_date, r.pmc_version]),
     },
   };

@@ -4,7 +4,7 @@
 // against the licence preset. Every row left out says why (reason code, rule, detail).
 import type { Store } from '../../../db/store.ts';
 import { reviewedQuestions } from '../../../db/review-state.ts';
-import type { ExportRow, Track } from '../../../schemas/export.ts';
+import { EXPORT_SCHEMAS, type ExportRow, type Track } from '../../../schemas/export.ts';
 import type { FilteredQuestion } from '../../../schemas/question.ts';
 import { releaseRow, releaseSchemaOf, type ReleaseRow } from '../../../schemas/release.ts';
 import { byCodeUnit, hashOf } from '../../core/hash.ts';
@@ -112,7 +112,10 @@ export function loadRelease(store: Store, opts: LoadOptions): ReleaseInput {
       const findings = scanRow(row, { captions: [], imageText: {} });
       if (findings.length) { out('leak_found_by_scanner', 'export.scanner', findings.map((x) => `${x.field}: "${x.found}"`).join('; ')); continue; }
     }
-    const rel = releaseRow(row, {
+    // the export row as the draft export writes it (schema order), then the release fields after `license`
+    const asExported = EXPORT_SCHEMAS[q.track].safeParse(row);
+    if (!asExported.success) { out('export_row_invalid', 'export.schema', asExported.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')); continue; }
+    const rel = releaseRow(asExported.data as ExportRow, {
       publication_date: art.date, pmc_version: art.version, disease_category: category,
       image_modalities: figures.map((f) => modalityOf(f.pmcid, f.figureId)),
     });

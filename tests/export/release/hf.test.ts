@@ -13,6 +13,7 @@ let s: TestStore;
 let HF: string;
 let rows: Record<string, any>[];            // the release rows (jsonl format), by track
 let summary: any;
+let buildConfigHash: string;
 const TRACKS = ['diagnosis', 'treatment', 'cross-image', 'examination'];
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const blob = (h: string) => readFileSync(join(s.W, 'blobs', h.slice(0, 2), h.slice(2, 4), h));
@@ -33,6 +34,7 @@ beforeAll(() => {
   const qs = questions(s);
   review(s, qs.filter((_, i) => i % 3 !== 1).map((q) => q.id));
   HF = join(s.dir, 'hf');
+  { const db = s.db(); buildConfigHash = (db.prepare(`SELECT config_hash FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`).get() as { config_hash: string }).config_hash; db.close(); }
   summary = jsonOut(s.run(['export', '--format', 'hf', '--out', HF, '--licence-preset', 'all', '--json']));
   jsonOut(s.run(['export', '--format', 'jsonl', '--out', join(s.dir, 'jsonl'), '--only-accepted', '--licence-preset', 'all', '--json']));
   rows = TRACKS.flatMap((t) => { try { return readFileSync(join(s.dir, 'jsonl', `${t}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l)); } catch { return []; } });
@@ -57,6 +59,7 @@ describe('hf: Parquet files', () => {
         expect(g.image_ids).toEqual(w.images.map((im: any) => im.id));
         expect(g.image_modalities).toEqual(w.image_modalities);
         expect(JSON.parse(g.provenance)).toEqual(w.provenance);
+        expect(w.provenance.config_hash).toBe(buildConfigHash);
         expect(JSON.parse(g.leakage)).toEqual(w.leakage);
         expect(JSON.parse(g.withheld_images)).toEqual(w.withheld_images);
         expect(g.images).toHaveLength(w.images.length);
@@ -110,6 +113,24 @@ describe('hf: Parquet files', () => {
       expect(info.features.map((f: any) => f.name), t).toEqual(names);
       expect(info.features.find((f: any) => f.name === 'images')).toEqual({ name: 'images', list: 'image' });
       expect(info.splits).toEqual([{ name: 'test', num_examples: rows.filter((r) => r.track === t).length }]);
+    }
+  });
+});
+
+describe('release rows', () => {
+  it('are the draft export\'s rows (the same builder) plus the release fields right after license', () => {
+    const draft = new Map(TRACKS.flatMap((t) => readFileSync(join(s.W, 'export', `${t}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).map((r) => [r.id, r]));
+    for (const r of rows) {
+      const d = draft.get(r.id);
+      expect(d, r.id).toBeDefined();
+      const keys = Object.keys(r);
+      const at = keys.indexOf('license');
+      expect(keys.slice(at + 1, at + 5)).toEqual(['publication_date', 'pmc_version', 'disease_category', 'image_modalities']);
+      const { publication_date: _a, pmc_version: _b, disease_category, image_modalities, ...rest } = r;
+      expect(image_modalities).toHaveLength(r.images.length);
+      expect(disease_category).toBeTruthy();
+      expect(Object.keys(rest)).toEqual(Object.keys(d));
+      expect({ ...rest, images: rest.images.map((im: any) => ({ ...im, file: null })) }).toEqual({ ...d, images: d.images.map((im: any) => ({ ...im, file: null })) });
     }
   });
 });
