@@ -1,6 +1,6 @@
 // hf: a Hugging Face dataset folder. README.md (YAML front matter: one config per track, its test split
 // data/<track>/test-*.parquet, dataset_info features per track; then the dataset card with counts computed
-// from the rows), data/<track>/test-00000-of-00001.parquet (images embedded as a list of {bytes, path}
+// from the rows), data/<track>/test-<i>-of-<n>.parquet shards (images embedded as a list of {bytes, path}
 // structs: the HF Image feature's layout), croissant.json (Croissant 1.1 with the responsible-AI fields).
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { Track } from '../../../schemas/export.ts';
@@ -9,7 +9,26 @@ import type { ReleaseInput } from './load.ts';
 import { byTrack, countBy, file, imageName, jsonFile, type PlannedFile } from './common.ts';
 import { columnsOf, type Column } from './columns.ts';
 
-export const parquetPath = (track: Track): string => `data/${track}/test-00000-of-00001.parquet`;
+/** A Parquet shard holds rows up to about this many bytes of images (at least one row): HF's viewer and loaders read shards, not whole tracks. */
+export const PARQUET_SHARD_BYTES = 256 * 1024 * 1024;
+const pad5 = (n: number) => String(n).padStart(5, '0');
+export const parquetPath = (track: Track, shard = 0, shards = 1): string => `data/${track}/test-${pad5(shard)}-of-${pad5(shards)}.parquet`;
+export const fileSetId = (track: Track): string => `${track}-parquet`;
+
+/** Rows split into shards in id order, each shard's images under `max` bytes unless one row alone is larger. */
+export function shardRows(rows: ReleaseRow[], input: ReleaseInput, max = PARQUET_SHARD_BYTES): ReleaseRow[][] {
+  const shards: ReleaseRow[][] = [];
+  let cur: ReleaseRow[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    const b = r.images.reduce((n, im) => n + (input.images.get(im.sha256)?.length ?? 0), 0) + Buffer.byteLength(JSON.stringify(r));
+    if (cur.length && bytes + b > max) { shards.push(cur); cur = []; bytes = 0; }
+    cur.push(r);
+    bytes += b;
+  }
+  if (cur.length) shards.push(cur);
+  return shards;
+}
 
 const utf8 = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
 
@@ -158,23 +177,32 @@ function croissant(input: ReleaseInput, tracks: [Track, ReleaseRow[]][], parquet
     'rai:dataLimitations': `${NOT_CLINICAL} Images of the bundled sample corpus are placeholders (image_details.placeholder). Automatic question generation can miss or mislabel items; models may have seen the source articles in training (use publication_date for post-cutoff slices).`,
     'rai:dataUseCases': 'Evaluating multimodal models on rare-disease diagnosis, treatment planning, cross-image reasoning and examination work-up. Not for training clinical decision tools, and not for clinical use.',
     'rai:dataReleaseMaintenancePlan': 'Rebuilt from the current PMC Open Access articles with mmrare; each release folder lists added, changed (new article versions) and withdrawn (retracted or rejected) questions in CHANGES.md, and checksums in MANIFEST.',
-    distribution: parquet.map((p) => ({
-      '@type': 'cr:FileObject', '@id': p.path, name: p.path, contentUrl: p.path, encodingFormat: 'application/x-parquet', sha256: p.sha256, contentSize: `${p.bytes.length} B`,
-    })),
+    distribution: [
+      ...parquet.map((p) => ({
+        '@type': 'cr:FileObject', '@id': p.path, name: p.path, contentUrl: p.path, encodingFormat: 'application/x-parquet', sha256: p.sha256, contentSize: `${p.bytes.length} B`,
+      })),
+      ...tracks.map(([t]) => ({
+        '@type': 'cr:FileSet', '@id': fileSetId(t), name: fileSetId(t), description: `The Parquet shards of the ${t} config (each listed above with its sha256).`,
+        encodingFormat: 'application/x-parquet', includes: `data/${t}/test-*.parquet`,
+      })),
+    ],
     recordSet: tracks.map(([t, rs]) => ({
       '@type': 'cr:RecordSet', '@id': t, name: t, description: `The ${t} track: ${rs.length} questions (config "${t}", split test).`,
       key: { '@id': `${t}/id` },
       field: columnsOf(t).map((c) => ({
         '@type': 'cr:Field', '@id': `${t}/${c.name}`, name: c.name, description: c.description, dataType: dataType(c),
         ...(c.kind === 'strings' || c.kind === 'images' ? { isArray: true } : {}),
-        source: { fileObject: { '@id': parquetPath(t) }, extract: { column: c.name } },
+        source: { fileSet: { '@id': fileSetId(t) }, extract: { column: c.name } },
       })),
     })),
   };
 }
 
-export function planHf(input: ReleaseInput): PlannedFile[] {
+export function planHf(input: ReleaseInput, opts: { shardBytes?: number } = {}): PlannedFile[] {
   const tracks = byTrack(input.rows);
-  const parquet = tracks.map(([t, rs]) => file(parquetPath(t), trackParquet(t, rs, input)));
+  const parquet = tracks.flatMap(([t, rs]) => {
+    const shards = shardRows(rs, input, opts.shardBytes);
+    return shards.map((part, i) => file(parquetPath(t, i, shards.length), trackParquet(t, part, input)));
+  });
   return [...parquet, file('README.md', readme(input, tracks)), jsonFile('croissant.json', croissant(input, tracks, parquet))];
 }

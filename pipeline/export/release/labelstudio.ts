@@ -5,7 +5,7 @@
 // this folder (images/<sha256>.<ext>), or embedded as data URLs (--image-urls data).
 import type { ReleaseRow } from '../../../schemas/release.ts';
 import type { ReleaseInput } from './load.ts';
-import { file, imageName, jsonFile, type PlannedFile } from './common.ts';
+import { file, imageName, type PlannedFile } from './common.ts';
 import { imageFiles } from './jsonl.ts';
 
 /** The reject reason codes, as the review app takes them (pipeline/review/apply.ts REJECT_REASONS; docs/review.md). */
@@ -62,5 +62,10 @@ ${LABELSTUDIO_REJECT_REASONS.map((r) => `    <Choice value="${r}"/>`).join('\n')
 export function planLabelStudio(input: ReleaseInput, opts: { imageUrls?: ImageUrls } = {}): PlannedFile[] {
   const urls = opts.imageUrls ?? 'local-files';
   const tasks = input.rows.map((r, i) => task(r, i + 1, input, urls));
-  return [jsonFile('tasks.json', tasks), file('label_config.xml', LABEL_CONFIG), ...(urls === 'local-files' ? imageFiles(input.rows, input) : [])];
+  // JSON.stringify(tasks, null, 2), one task at a time: with data URLs the whole list can pass V8's longest string
+  const indent = (s: string) => s.split('\n').map((l) => `  ${l}`).join('\n');
+  const json = tasks.length
+    ? Buffer.concat([Buffer.from('[\n'), ...tasks.map((t, i) => Buffer.from(`${indent(JSON.stringify(t, null, 2))}${i < tasks.length - 1 ? ',' : ''}\n`)), Buffer.from(']\n')])
+    : Buffer.from('[]\n');
+  return [file('tasks.json', json), file('label_config.xml', LABEL_CONFIG), ...(urls === 'local-files' ? imageFiles(input.rows, input) : [])];
 }

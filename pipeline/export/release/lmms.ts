@@ -119,7 +119,7 @@ def process_results(doc, results):
     return {"token_f1": max(_f1(g, pred) for g in golds), "item_recall": recall}
 `;
 
-export function planLmms(input: ReleaseInput, opts: { hfPath?: string } = {}): PlannedFile[] {
+export function planLmms(input: ReleaseInput, opts: { hfPath?: string; shardBytes?: number } = {}): PlannedFile[] {
   const hfPath = opts.hfPath ?? DEFAULT_HF_PATH;
   const tracks = byTrack(input.rows).map(([t]) => t);
   const files: PlannedFile[] = [file('utils.py', UTILS_PY)];
@@ -129,6 +129,6 @@ export function planLmms(input: ReleaseInput, opts: { hfPath?: string } = {}): P
   }
   files.push(file('mmrare.yaml', ['# the mmrare group: every track of this release', 'group: mmrare', 'task:', ...tracks.map((t) => `  - ${taskName(t)}`), ''].join('\n')));
   // the data the tasks read: the HF folder, bundled (dataset_path "hf", relative to where lmms-eval runs)
-  for (const f of planHf(input)) files.push({ ...f, path: `hf/${f.path}` });
+  for (const f of planHf(input, { shardBytes: opts.shardBytes })) files.push({ ...f, path: `hf/${f.path}` });
   return files;
 }

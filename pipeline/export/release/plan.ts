@@ -15,16 +15,16 @@ export type ReleaseFormat = (typeof RELEASE_FORMATS)[number];
 /** Formats a model is evaluated on: accepted questions only unless --draft. */
 export const ACCEPTED_BY_DEFAULT: readonly ReleaseFormat[] = ['hf', 'vlmeval', 'lmms-eval'];
 
-export interface ReleaseOptions { hfPath?: string; imageUrls?: ImageUrls; notice?: PlannedFile }
+export interface ReleaseOptions { hfPath?: string; imageUrls?: ImageUrls; notice?: PlannedFile; shardBytes?: number }
 
 export interface ReleasePlan { format: ReleaseFormat; files: PlannedFile[]; manifest: ReleaseManifest }
 
 export function planRelease(format: ReleaseFormat, input: ReleaseInput, previous: ReleaseManifest | null, opts: ReleaseOptions = {}): ReleasePlan {
   let files: PlannedFile[];
   switch (format) {
-    case 'hf': files = planHf(input); break;
+    case 'hf': files = planHf(input, { shardBytes: opts.shardBytes }); break;
     case 'vlmeval': files = planVlmeval(input); break;
-    case 'lmms-eval': files = planLmms(input, { hfPath: opts.hfPath }); break;
+    case 'lmms-eval': files = planLmms(input, { hfPath: opts.hfPath, shardBytes: opts.shardBytes }); break;
     case 'labelstudio': files = planLabelStudio(input, { imageUrls: opts.imageUrls }); break;
     case 'jsonl': files = planJsonl(input); break;
   }

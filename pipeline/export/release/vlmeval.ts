@@ -40,9 +40,13 @@ function trackCells(r: ReleaseRow): Record<string, Cell> {
   }
 }
 
-export function trackTsv(track: Track, rows: ReleaseRow[], input: ReleaseInput): string {
+/**
+ * One track's TSV. Built line by line into a Buffer: a TSV holding every image as base64 can pass V8's
+ * longest string (~512 MB) long before it passes a Buffer's limit.
+ */
+export function trackTsv(track: Track, rows: ReleaseRow[], input: ReleaseInput): Buffer {
   const cols = vlmevalColumns(track);
-  const lines = [cols.join('\t')];
+  const lines: Buffer[] = [Buffer.from(cols.join('\t') + '\n')];
   rows.forEach((r, index) => {
     const paths = r.images.map((im) => `images/${imageName(im)}`);
     const cells: Record<string, Cell> = {
@@ -56,9 +60,9 @@ export function trackTsv(track: Track, rows: ReleaseRow[], input: ReleaseInput):
       orpha_code: r.orpha_code, orpha_name: r.orpha_name, disease_category: r.disease_category,
       ...trackCells(r),
     };
-    lines.push(cols.map((c) => quote(cells[c] ?? null)).join('\t'));
+    lines.push(Buffer.from(cols.map((c) => quote(cells[c] ?? null)).join('\t') + '\n'));
   });
-  return lines.join('\n') + '\n';
+  return Buffer.concat(lines);
 }
 
 export function planVlmeval(input: ReleaseInput): PlannedFile[] {

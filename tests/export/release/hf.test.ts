@@ -175,18 +175,18 @@ describe('hf: croissant.json', () => {
     }
     expect(`${c.description} ${c['rai:dataLimitations']}`).toMatch(/not for clinical use/i);
     const present = TRACKS.filter((t) => rows.some((r) => r.track === t));
-    expect(c.distribution.map((d: any) => d.contentUrl)).toEqual(present.map((t) => `data/${t}/test-00000-of-00001.parquet`));
-    for (const d of c.distribution) {
-      expect(d['@type']).toBe('cr:FileObject');
-      expect(d.sha256).toBe(sha(readFileSync(join(HF, d.contentUrl))));
-    }
+    const objects = c.distribution.filter((d: any) => d['@type'] === 'cr:FileObject');
+    expect(objects.map((d: any) => d.contentUrl)).toEqual(present.map((t) => `data/${t}/test-00000-of-00001.parquet`));
+    for (const d of objects) expect(d.sha256).toBe(sha(readFileSync(join(HF, d.contentUrl))));
+    const sets = c.distribution.filter((d: any) => d['@type'] === 'cr:FileSet');
+    expect(sets.map((d: any) => [d['@id'], d.includes])).toEqual(present.map((t) => [`${t}-parquet`, `data/${t}/test-*.parquet`]));
     expect(c.recordSet.map((r: any) => r.name)).toEqual(present);
     const card = frontMatter(readFileSync(join(HF, 'README.md'), 'utf8')).data;
     for (const rs of c.recordSet) {
       expect(rs['@type']).toBe('cr:RecordSet');
       const feats = card.dataset_info.find((d: any) => d.config_name === rs.name).features.map((f: any) => f.name);
       expect(rs.field.map((f: any) => f.name)).toEqual(feats);
-      for (const f of rs.field) expect(f.source.fileObject['@id']).toBe(`data/${rs.name}/test-00000-of-00001.parquet`);
+      for (const f of rs.field) expect(f.source.fileSet['@id']).toBe(`${rs.name}-parquet`);
       expect(rs.field.find((f: any) => f.name === 'images')).toMatchObject({ dataType: 'sc:ImageObject', isArray: true });
     }
   });

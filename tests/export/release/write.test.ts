@@ -55,6 +55,23 @@ describe('writeRelease', () => {
     expect(readFileSync(join(out, 'CHANGES.md'), 'utf8')).toMatch(/`dx-PMC1-c1-00000001` \(diagnosis, PMC1\): article version 1 → 2/);
   });
 
+  it('hf: a track larger than the shard size is split into test-<i>-of-<n> shards, every row once, in id order', async () => {
+    const { parquetReadObjects } = await import('hyparquet');
+    const ids = Array.from({ length: 5 }, (_, i) => `dx-PMC1-c1-0000000${i}`);
+    const plan = planRelease('hf', input(ids), null, { shardBytes: 2500 });
+    const shards = plan.files.filter((f) => f.path.endsWith('.parquet')).map((f) => f.path);
+    expect(shards.length).toBeGreaterThan(1);
+    expect(shards).toEqual(shards.map((_, i) => `data/diagnosis/test-${String(i).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.parquet`));
+    const got: string[] = [];
+    for (const p of shards) {
+      const b = plan.files.find((f) => f.path === p)!.bytes;
+      got.push(...(await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength), columns: ['id'] }) as { id: string }[]).map((r) => r.id));
+    }
+    expect(got).toEqual(ids);
+    const c = JSON.parse(plan.files.find((f) => f.path === 'croissant.json')!.bytes.toString());
+    expect(c.distribution.filter((d: any) => d['@type'] === 'cr:FileObject').map((d: any) => d.contentUrl)).toEqual(shards);
+  });
+
   it('planRelease is pure: the same input gives the same files, in path order, MANIFEST listing every other file', () => {
     const a = planRelease('hf', input(['dx-PMC1-c1-00000001', 'dx-PMC1-c1-00000002']), null);
     const b = planRelease('hf', input(['dx-PMC1-c1-00000001', 'dx-PMC1-c1-00000002']), null);
