@@ -65,7 +65,7 @@ describe('writeRelease', () => {
     const got: string[] = [];
     for (const p of shards) {
       const b = plan.files.find((f) => f.path === p)!.bytes;
-      got.push(...(await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength), columns: ['id'] }) as { id: string }[]).map((r) => r.id));
+      got.push(...(await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, columns: ['id'] }) as { id: string }[]).map((r) => r.id));
     }
     expect(got).toEqual(ids);
     const c = JSON.parse(plan.files.find((f) => f.path === 'croissant.json')!.bytes.toString());
