@@ -159,6 +159,10 @@ describe('hf: README.md', () => {
     expect(section('Per disease category')).toEqual(count(all.map((r) => r.disease_category)));
     expect(body).toContain(`${all.length} questions, ${all.reduce((n, r) => n + r.images.length, 0)} images shown.`);
     expect(body).toMatch(/Not for clinical use/);
+    const placeholders = all.reduce((n, r) => n + JSON.parse(r.image_details).filter((im: any) => im.placeholder).length, 0);
+    expect(placeholders).toBeGreaterThan(0); // the sample's images are placeholders: the card says so
+    expect(body).toContain(`**${placeholders} of ${all.reduce((n, r) => n + r.images.length, 0)} images are placeholders**`);
+    expect(body).toContain('and accepted in human review');
     expect(Object.keys(count(all.map((r) => r.license)))).toContain('CC BY-NC-ND'); // --licence-preset all
   });
 });
