@@ -18,12 +18,16 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** A key over everything that changes what `run --sample` builds: the code and the sample articles. */
+/** A key over everything that changes what `run --sample` builds: the code and the third-party data it reads. */
 function buildKey(): string {
   const h = createHash('sha256');
   for (const d of ['pipeline', 'schemas', 'db', 'ontology']) for (const f of filesUnder(join(REPO, d))) h.update(f.slice(REPO.length)).update(readFileSync(f));
   h.update(readFileSync(join(REPO, 'package.json')));
-  for (const f of filesUnder(sharedPath('pmc/articles'))) h.update(f).update(String(statSync(f).size));
+  // the sample articles, the Orphanet release and the lexicons: names, sizes and times (a new release rebuilds)
+  for (const d of ['pmc/articles', 'orphanet', 'lexicons']) {
+    const root = sharedPath(d);
+    if (existsSync(root)) for (const f of filesUnder(root)) { const st = statSync(f); h.update(f).update(`${st.size}:${st.mtimeMs}`); }
+  }
   return h.digest('hex').slice(0, 16);
 }
 
