@@ -37,3 +37,25 @@ export function licenceCodeFromJats(href: string | null, text: string): string |
   else if (/no-?deriv|noderivatives|no derivative/.test(t)) parts.push('ND');
   return `CC ${parts.join('-')}`;
 }
+
+/**
+ * Release presets (`mmrare export --format … --licence-preset NAME`): the licences a release may
+ * redistribute. Codes are compared after normaliseLicenceCode. `redistributable` (the default) takes the
+ * licences that allow redistribution and derivatives for any use; `noncommercial-ok` adds the NC variants;
+ * `all` takes every licence the store holds (the user answers for the rest).
+ */
+export const RELEASE_LICENCE_PRESETS: Record<string, { licences: string[] | 'any'; description: string }> = {
+  redistributable: { licences: ['CC0', 'PD', 'CC BY', 'CC BY-SA'], description: 'CC0, public domain, CC BY, CC BY-SA: redistribution and derivatives for any use' },
+  'noncommercial-ok': { licences: ['CC0', 'PD', 'CC BY', 'CC BY-SA', 'CC BY-NC', 'CC BY-NC-SA'], description: 'adds CC BY-NC and CC BY-NC-SA (non-commercial use only)' },
+  all: { licences: 'any', description: 'every licence, ND variants and unknown codes too (you answer for the redistribution)' },
+};
+export const DEFAULT_RELEASE_PRESET = 'redistributable';
+
+/** Whether a release under `preset` may redistribute an item under `code`. */
+export function releaseAllows(preset: string, code: string | null | undefined): boolean {
+  const p = RELEASE_LICENCE_PRESETS[preset];
+  if (!p) throw new Error(`unknown licence preset ${preset}`);
+  if (p.licences === 'any') return true;
+  const c = normaliseLicenceCode(code);
+  return c !== null && p.licences.includes(c);
+}

@@ -13,6 +13,7 @@ import { evaluateCommand } from './evaluate.ts';
 import { reportCommand } from './report.ts';
 import { reviewCommand } from './review.ts';
 import { addCommand } from './add.ts';
+import { withReleaseFormats } from './release.ts';
 
 export interface Command {
   name: string;
@@ -26,4 +27,4 @@ export interface Command {
   passthrough?: (argv: string[], io: CliIo) => Promise<number>;
 }
 
-export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands, addCommand, statusCommand, listCommand, auditCommand, showCommand, reviewCommand, evaluateCommand, reportCommand, ontologyCommandEntry];
+export const COMMANDS: Command[] = [runCommand, fetchCommand, ...stageCommands.map(withReleaseFormats), addCommand, statusCommand, listCommand, auditCommand, showCommand, reviewCommand, evaluateCommand, reportCommand, ontologyCommandEntry];
