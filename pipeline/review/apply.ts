@@ -2,22 +2,13 @@
 // row to store (or why nothing is stored) comes out. The review app and the Label Studio import both
 // go through `applyReview`, so a review means the same whichever way it arrived.
 import { FilteredQuestion, type Track } from '../../schemas/question.ts';
+import { REJECT_REASONS } from '../../schemas/review.ts';
+
+export { REJECT_REASONS, type RejectReason } from '../../schemas/review.ts';
 
 export const VERDICTS = ['accept', 'reject', 'edit'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-/** Why a question is rejected (docs/review.md). */
-export const REJECT_REASONS = {
-  answer_wrong: 'the expected answer is wrong or not what the case shows',
-  answer_leaked: 'the model-visible text still gives the answer away',
-  context_insufficient: 'the context or images do not allow the answer',
-  images_wrong: 'images missing, wrong, or not of this case',
-  not_one_case: 'the text mixes patients or cases',
-  duplicate: 'the same question as another one',
-  licence_problem: 'the article or a figure may not be redistributed',
-  other: 'another reason (say which in the note)',
-} as const;
-export type RejectReason = keyof typeof REJECT_REASONS;
 
 /** The draft fields of each track a reviewer may edit besides question, context and answer. */
 export const TRACK_FIELDS: Record<Track, readonly string[]> = {

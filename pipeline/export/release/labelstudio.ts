@@ -3,13 +3,14 @@
 // (pipeline/review/labelstudio.ts) reads: `verdict` (choices accept | reject), `reason` (choices: the
 // reject reason codes), `answer` (textarea). Images are served by Label Studio's local-files storage from
 // this folder (images/<sha256>.<ext>), or embedded as data URLs (--image-urls data).
+import { REJECT_REASONS } from '../../../schemas/review.ts';
 import type { ReleaseRow } from '../../../schemas/release.ts';
 import type { ReleaseInput } from './load.ts';
 import { file, imageName, type PlannedFile } from './common.ts';
 import { imageFiles } from './jsonl.ts';
 
-/** The reject reason codes, as the review app takes them (pipeline/review/apply.ts REJECT_REASONS; docs/review.md). */
-export const LABELSTUDIO_REJECT_REASONS = ['answer_wrong', 'answer_leaked', 'context_insufficient', 'images_wrong', 'not_one_case', 'duplicate', 'licence_problem', 'other'] as const;
+/** The reject reason codes, as the review app takes them (schemas/review.ts; docs/review.md). */
+export const LABELSTUDIO_REJECT_REASONS = Object.keys(REJECT_REASONS) as (keyof typeof REJECT_REASONS)[];
 
 export type ImageUrls = 'local-files' | 'data';
 const MIME: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', tif: 'image/tiff', tiff: 'image/tiff' };
