@@ -85,10 +85,13 @@ function wrap(text: string, indent: number, width = 100): string[] {
 }
 
 /** One line (or a few, wrapped) per option: `  --from-dir DIR     a folder in the PMC bucket layout`. */
-export function formatOptions(table: OptionTable, col = 24): string[] {
+export function formatOptions(table: OptionTable, minCol = 24): string[] {
   const out: string[] = [];
+  const leftOf = (k: string, o: OptionTable[string]): string => `  ${o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}${o.multiple ? ' …' : ''}`;
+  // the column widens to the table's longest option (up to 34), so a long name keeps its description beside it
+  const col = Math.min(34, Math.max(minCol, ...Object.entries(table).map(([k, o]) => leftOf(k, o).length + 1)));
   for (const [k, o] of Object.entries(table)) {
-    const left = `  ${o.short ? `-${o.short}, ` : ''}--${k}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}${o.multiple ? ' …' : ''}`;
+    const left = leftOf(k, o);
     const desc = wrap(o.description, col + 1);
     if (left.length >= col) { out.push(left); out.push(...desc.map((d) => `${' '.repeat(col + 1)}${d}`)); continue; }
     out.push(`${left.padEnd(col)} ${desc[0] ?? ''}`, ...desc.slice(1).map((d) => `${' '.repeat(col + 1)}${d}`));
