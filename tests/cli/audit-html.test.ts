@@ -18,7 +18,7 @@ const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, 
 
 const work = tempDir('mmrare-cli-html-');
 const W = join(work.dir, 'w');
-const OUT = join(work.dir, 'audit.html');
+const OUT = join(work.dir, 'report', 'audit.html'); // a folder not made yet: --html makes it
 let browser: Browser;
 let report: { questions: number; images: number; masks: number };
 

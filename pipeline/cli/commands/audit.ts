@@ -1,8 +1,8 @@
 // `mmrare audit`: question → every decision behind it (and how its answer was chosen, spans shown in
 // their sentence); rule or reason code → every item it touched; --summary: counts per rule and track;
 // --html OUT: one self-contained page for a reviewer. Reads the store only.
-import { writeFileSync, renameSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { JSON_OPTION, loadConfig, openStore } from '../globals.ts';
 import { auditQuestion, auditRule, auditSummary, type DecisionRow, type InSentence } from '../audit-data.ts';
@@ -101,6 +101,7 @@ export const auditCommand: Command = {
         const { renderAuditHtml } = await import('../audit-html.ts');
         const rep = renderAuditHtml(store, { title: `mmrare audit — ${store.workdir}` });
         const out = resolve(values.html);
+        mkdirSync(dirname(out), { recursive: true }); // --html report/audit.html into a folder not made yet
         const tmp = `${out}.tmp-${process.pid}`;
         writeFileSync(tmp, rep.html);
         renameSync(tmp, out);
