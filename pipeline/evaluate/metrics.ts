@@ -2,6 +2,8 @@
 // rules are written out here and in docs/evaluation.md; every function has worked examples in
 // tests/evaluate/metrics.test.ts.
 
+import { seededRandom } from '../core/seeded-random.ts';
+
 // ---------------------------------------------------------------- normalisation (SQuAD)
 
 /** SQuAD's normalize_answer: lower-case, punctuation removed, articles a/an/the removed, whitespace collapsed. */
@@ -203,23 +205,11 @@ export function keyTestRecall(answer: string, tests: readonly { name: string; co
 
 export const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-/** A seeded PRNG (mulberry32): bootstrap CIs are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Percentile bootstrap of the mean over questions: [lo, hi] at `level` (0.95), `iterations` resamples, seeded. */
 export function bootstrapCi(xs: readonly number[], opts: { iterations?: number; level?: number; seed?: number } = {}): [number, number] | null {
   if (xs.length === 0) return null;
   const iters = opts.iterations ?? 1000, level = opts.level ?? 0.95;
-  const rand = seeded(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1); // the same CIs on every run
   const means: number[] = [];
   for (let i = 0; i < iters; i++) {
     let s = 0;

@@ -4,10 +4,10 @@
 // Goal (issue 15): ≤ 60 s and ≤ 500 MB, the same pairs as brute force.
 // Usage: npx tsx scripts/bench/near-duplicates.ts [n=1000000] [hot=10000] [sample=10000]
 import { bruteForceNearDuplicates, findNearDuplicates } from '../../pipeline/core/near-duplicates.ts';
+import { seededUint32 } from '../../pipeline/core/seeded-random.ts';
 
 const [n, hot, sampleSize] = [Number(process.argv[2] ?? 1e6), Number(process.argv[3] ?? 1e4), Number(process.argv[4] ?? 1e4)];
-let seed = 20261201;
-const rnd = (): number => { let t = (seed += 0x6d2b79f5); t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (t ^ (t >>> 14)) >>> 0; };
+const rnd = seededUint32(20261201);
 const hex = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
 
 const items: { id: string; dhash: string }[] = [];

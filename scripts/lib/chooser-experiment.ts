@@ -14,7 +14,7 @@ import { LlmCache } from '../../pipeline/client/llm-cache.ts';
 import { createLlmChooser } from '../../pipeline/align/chooser.ts';
 import { collectOutcomes, score, type ArticleOutcome, type Counts, type EvalReport, type Gold } from '../eval-alignment.ts';
 import { lastUserText, startLoopbackOpenAi } from '../loopback-openai/server.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../pipeline/core/seeded-random.ts';
 
 export interface ChooserExperiment {
   errorRate: number;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { seededRandom } from '../lib/seeded-random.ts';
+import { seededRandom } from '../../pipeline/core/seeded-random.ts';
 
 export type Fault =
   | '429'          // 429 with Retry-After: <seconds>

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { BUCKET, loadBucketDir, replicateCorpus, type Corpus, type CorpusArticle } from './corpus.ts';
-import { seededRandom } from '../lib/seeded-random.ts';
+import { seededRandom } from '../../pipeline/core/seeded-random.ts';
 
 export interface FaultRates {
   http429?: number;        // 429 (E-utilities: NCBI JSON body; S3: 503 SlowDown)

@@ -3,26 +3,14 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
-import { BIN, REPO, tempDir } from '../helpers.ts';
+import { cliAsync, tempDir } from '../helpers.ts';
 import { smallLayout } from './helpers.ts';
 
 const work = tempDir('mmrare-cli-pmid-');
 let server: LoopbackServer;
 // PMIDs made up by the test and written into the bucket's metadata (as numbers, the way PMC writes them)
 const PMIDS: Record<string, number> = { PMC4738710: 90000001, PMC4745306: 90000002, PMC6358579: 90000003 };
-
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   const bucket = await smallLayout(join(work.dir, 'bucket'), Object.keys(PMIDS));

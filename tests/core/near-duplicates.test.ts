@@ -3,11 +3,8 @@
 // and a pair set used to blow up.
 import { describe, expect, it } from 'vitest';
 import { bruteForceNearDuplicates, findNearDuplicates, hamming } from '../../pipeline/core/near-duplicates.ts';
+import { seededUint32 as prng } from '../../pipeline/core/seeded-random.ts';
 
-/** mulberry32: a seeded PRNG with full-period 32-bit output. */
-function prng(seed: number): () => number {
-  return () => { let t = (seed += 0x6d2b79f5); t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return (t ^ (t >>> 14)) >>> 0; };
-}
 const hex = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
 function flip(h: string, bits: number[]): string {
   let hi = parseInt(h.slice(0, 8), 16), lo = parseInt(h.slice(8), 16);

@@ -1,24 +1,12 @@
 // `fetch --limit N` is the first N articles of the search: the same command with nothing new published
 // leaves the store as it was (it used to fetch N *more* each time); `--new N` is "N more".
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
 import { writeBucketFolder } from '../../scripts/loopback-pmc/corpus.ts';
-import { BIN, REPO, tempDir } from '../helpers.ts';
+import { cliAsync, tempDir } from '../helpers.ts';
 import { caseReportPath, sharedFiles } from '../shared-data.ts';
-
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 let server: LoopbackServer;
 const t = tempDir('mmrare-limit-');

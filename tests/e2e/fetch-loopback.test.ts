@@ -3,24 +3,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
-import { BIN, REPO, sampleCorpus, tempDir } from '../helpers.ts';
+import { cliAsync, sampleCorpus, tempDir } from '../helpers.ts';
 
 const SAMPLES = await sampleCorpus(); // ../shared/data/pmc/articles in the bucket layout
 
 /** The real CLI in a child process, asynchronously (the server lives in this process). */
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 const EXCLUDED: Record<string, Record<string, unknown>> = {
   PMC4735894: { is_retracted: true },
   PMC4735908: { is_manuscript: true },

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { casePmcids, readArticle } from './corpus.ts';
 import { fixtureImage } from './images-fixtures.ts';
 import { chunk, PNG_SIGNATURE } from './png-bytes.ts';
-import { seededRandom } from '../../scripts/lib/seeded-random.ts';
+import { seededRandom } from '../../pipeline/core/seeded-random.ts';
 
 const N = 1000;
 const PER_ITEM_MS = 2000;

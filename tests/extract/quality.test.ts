@@ -5,7 +5,7 @@ import { processImage, type ProcessedImage } from '../../pipeline/extract/images
 import { judgeImageQuality, pixelStats } from '../../pipeline/extract/quality.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { readShared } from '../shared-data.ts';
-import { seededRandom } from '../../scripts/lib/seeded-random.ts';
+import { seededRandom } from '../../pipeline/core/seeded-random.ts';
 
 const T = parseConfig({}).extract.images.quality;
 const OPTS = { maxSide: 1024, thumbSide: 256, limitInputPixels: 100_000_000 };

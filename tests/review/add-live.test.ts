@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { startLoopbackPmc, type LoopbackServer } from '../../scripts/loopback-pmc/server.ts';
 import { Store } from '../../db/store.ts';
 import { submitReview } from '../../pipeline/review/store.ts';
-import { BIN, REPO, sampleCorpus, tempDir } from '../helpers.ts';
+import { cliAsync, sampleCorpus, tempDir } from '../helpers.ts';
 import { reviewCheck } from './helpers.ts';
 
 const LATER = 'PMC6358579';
@@ -16,17 +15,6 @@ const work = tempDir('mmrare-add-live-');
 const W = join(work.dir, 'w');
 let corpus: string;
 let servers: LoopbackServer[] = [];
-
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function bucket(name: string, keep: (pmcid: string) => boolean): string {
   const dir = join(work.dir, name);
