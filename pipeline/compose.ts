@@ -45,6 +45,7 @@ export interface BuildOptions {
   generators?: GeneratorFactory;    // model-backed generators for tracks configured "llm"
   log: Logger;
   shouldStop?: () => boolean;
+  signal?: AbortSignal;             // aborted on Ctrl-C
 }
 
 /** The stages of a build, constructed for this config and lexicon. */
@@ -96,7 +97,7 @@ export async function runBuild(opts: BuildOptions): Promise<PipelineResult> {
   }
   try {
     return await runPipeline({
-      store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop,
+      store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop, signal: opts.signal,
       stages: planStages({ ...opts, generators }),
       versions: { pipeline: PIPELINE_VERSION, stages: STAGE_VERSIONS, lexicon: opts.lexicon?.source?.version ?? null },
       orphanetRelease: opts.lexicon?.release ?? null,

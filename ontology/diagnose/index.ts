@@ -122,6 +122,33 @@ export function diagnoseArticle(article: ParsedArticle, lex: Lexicon, opts: Diag
   return { mentions: [...doc.mentions, ...fuzzy], diagnoses, candidates: details };
 }
 
+/**
+ * diagnoseArticle with `between` awaited between its steps (document matching, fuzzy fallback, derived
+ * links, each case): a caller that must stay responsive (Ctrl-C in the align stage) yields there, or throws
+ * to stop. The result is the same as diagnoseArticle's.
+ */
+export async function diagnoseArticleStepwise(article: ParsedArticle, lex: Lexicon, opts: DiagnoseOptions, between: () => Promise<void>): Promise<DiagnoseResult> {
+  const matcher = opts.matcher ?? matcherFor(lex);
+  const parts = articleParts(article);
+  await between();
+  const doc = matcher.matchDocument(parts);
+  await between();
+  const kinds = sentenceKinds(article);
+  const cases = article.cases.length ? article.cases : [{ index: 1, label: 'Case', sectionIds: article.sections.filter((s) => s.kind === 'case').map((s) => s.id), sentences: [] }];
+  const fuzzy = fuzzyMentions(matcher, parts, doc);
+  await between();
+  const derived = derivedMentions(lex, parts, doc, matcher);
+  await between();
+  const ctx: ArticleContext = { article, lex, parts, doc, derived, kinds, opts, scopes: new Map() };
+  const details: CandidateDetail[][] = [];
+  const diagnoses: CaseDiagnosis[] = [];
+  for (const c of cases) {
+    diagnoses.push(diagnoseCase(c.index, new Set(c.sectionIds), ctx, fuzzy, details));
+    await between();
+  }
+  return { mentions: [...doc.mentions, ...fuzzy], diagnoses, candidates: details };
+}
+
 interface ArticleContext {
   article: ParsedArticle; lex: Lexicon; parts: DocPart[]; doc: DocMatch; derived: DerivedMention[];
   kinds: Map<string, string>; opts: DiagnoseOptions;

@@ -5,12 +5,12 @@
 // With align.chooser.enabled, uncertain cases are first put to the model-assisted choice (chooser.ts).
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
-import { upstreamOutputs } from '../runner/runner.ts';
+import { pause, upstreamOutputs } from '../runner/runner.ts';
 import type { ParsedArticle } from '../../schemas/article.ts';
 import type { Config } from '../../schemas/config.ts';
 import { z } from 'zod';
 import { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
-import { diagnoseArticle, matcherFor, type Lexicon } from '../../ontology/index.ts';
+import { diagnoseArticleStepwise, matcherFor, type Lexicon } from '../../ontology/index.ts';
 import { applyChooser, type Chooser, type ChooseOutcome } from '../../ontology/diagnose/choose.ts';
 import type { DiagnoseResult } from '../../ontology/diagnose/index.ts';
 import { isRemoteError } from '../client/errors.ts';
@@ -99,12 +99,13 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
       const row = ctx.store.db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(item.key) as { parsed_json: string };
       const article = JSON.parse(row.parsed_json) as ParsedArticle;
       const a = ctx.config.align;
-      const result = diagnoseArticle(article, lexicon, {
+      // stepwise: it yields between matching, the fuzzy fallback and each case, so a Ctrl-C stops it part-way
+      const result = await diagnoseArticleStepwise(article, lexicon, {
         minConfidence: a.minConfidence,
         includeNonRare: !a.excludeNonRare,
         allowParticularSituations: a.allowParticularSituations,
         matcher: matcherFor(lexicon),
-      });
+      }, () => pause(ctx));
       let diagnoses = result.diagnoses;
       let chosen: ChooseOutcome[] = [];
       if (a.chooser.enabled && diagnoses.some((d) => d.status === 'needs_review')) {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
+import { pause } from '../runner/runner.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { TRACKS, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
@@ -69,6 +70,7 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
       const candidates: BuiltRow[] = [];
       const findings: ScanFinding[] = [];
       for (const r of rowsOf(ctx, item.input.track)) {
+        await pause(ctx); // a track is one long item: Ctrl-C is seen between its rows
         const filtered = JSON.parse(r.final_json) as FilteredQuestion;
         const d = filtered.draft;
         const art = db.prepare('SELECT pmid, doi, license_code, source_urls_json FROM articles WHERE pmcid = ?').get(r.pmcid) as

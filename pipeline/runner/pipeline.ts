@@ -24,6 +24,8 @@ export interface PipelineOptions {
   orphanetRelease: string | null;
   log: Logger;
   shouldStop?: () => boolean;
+  /** Aborted on Ctrl-C: stages see it in their context, and the runner stops within a second. */
+  signal?: AbortSignal;
   /** Called once at the end whatever happened (closes a remote source). */
   onClose?: () => Promise<void> | void;
 }
@@ -38,7 +40,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json, orphanet_release, pid, host)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(opts.command, new Date().toISOString(), JSON.stringify(redactedConfig(config)), configHash(config),
     JSON.stringify(opts.versions), opts.orphanetRelease, owner.pid, owner.host).lastInsertRowid);
-  const ctx: StageContext = { store, config, runId, log };
+  const ctx: StageContext = { store, config, runId, log, signal: opts.signal };
+  const stopping = (): boolean => Boolean(opts.signal?.aborted || opts.shouldStop?.());
   const counts: StageCounts[] = [];
   let status: PipelineResult['status'] = 'ok';
   const putCounter = store.db.prepare('INSERT OR REPLACE INTO run_counters (run_id, stage, counter, value) VALUES (?, ?, ?, ?)');
@@ -51,7 +54,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
         for (const [k, v] of Object.entries({ seen: c.seen, new: c.new, skipped: c.skipped, kept: c.kept, pending: c.pending, orphaned: c.orphaned })) putCounter.run(runId, planned.name, k, v);
         for (const [reason, v] of Object.entries(c.dropped)) putCounter.run(runId, planned.name, `dropped:${reason}`, v);
       });
-      if (opts.shouldStop?.()) { status = 'interrupted'; break; }
+      if (stopping()) { status = 'interrupted'; break; }
     }
   } catch (e) {
     status = 'failed';

@@ -28,6 +28,52 @@ export interface RunStageOptions {
   shouldStop?: () => boolean;
 }
 
+/**
+ * Ctrl-C: how long the items already in flight get to finish and commit. An item still running after
+ * that is abandoned: nothing of it is written (its transaction never starts), and the next run does it.
+ */
+export const STOP_GRACE_MS = 400;
+
+/** Thrown by `pause` once the run is stopping; the runner leaves the item for the next run. */
+export class StopRequested extends Error {
+  constructor() { super('stop requested (Ctrl-C)'); this.name = 'StopRequested'; }
+}
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Yields to the event loop, so a Ctrl-C (a signal is a macrotask) is seen inside a long item; throws
+ * StopRequested once the run is stopping. Stages with long synchronous steps await it between them.
+ */
+export async function pause(ctx: { signal?: AbortSignal }): Promise<void> {
+  await nextTurn();
+  if (ctx.signal?.aborted) throw new StopRequested();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) { resolve(); return; }
+    const t = setTimeout(done, ms);
+    function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Test-only hook (docs/architecture.md): MMRARE_TEST_SLOW_STAGE=<stage>:<ms> (or *:<ms>) makes each item
+ * of that stage wait <ms> before it is processed (an abortable timer), so a test can signal the process
+ * while the stage is part-way through. Never set it outside tests.
+ */
+function testDelayMs(stage: string): number {
+  const v = process.env.MMRARE_TEST_SLOW_STAGE;
+  if (!v) return 0;
+  for (const part of v.split(',')) {
+    const [name, ms] = part.split(':');
+    if (name === stage || name === '*') return Number(ms) || 0;
+  }
+  return 0;
+}
+
 export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts: RunStageOptions = {}): Promise<StageCounts> {
   const t0 = Date.now();
   const db = ctx.store.db;
@@ -46,11 +92,20 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     else if (status === 'dropped') counts.dropped[reason ?? 'unknown'] = (counts.dropped[reason ?? 'unknown'] ?? 0) + 1;
   };
 
+  const stopping = (): boolean => Boolean(ctx.signal?.aborted || opts.shouldStop?.());
+  // resolves on Ctrl-C, so waiting for an item slot never outlasts the stop
+  const stopped = new Promise<void>((r) => { if (ctx.signal?.aborted) r(); else ctx.signal?.addEventListener('abort', () => r(), { once: true }); });
+  const delay = testDelayMs(stage.name);
+  let abandoned = false;
+
   const handle = async (item: StageItem<I>, attempts: number): Promise<void> => {
+    if (delay) await sleep(delay, ctx.signal);
+    if (abandoned || ctx.signal?.aborted) return; // stopping before it started: the next run does it
     let result: ItemResult<O>;
     try {
       result = await stage.process(item, ctx);
     } catch (err) {
+      if (err instanceof StopRequested) return; // stopped part-way (pause): nothing written, the next run does it
       // A bug in a stage must not stop the run or lose other items: it becomes a recorded drop.
       ctx.log.debug(`${stage.name} ${item.key}: ${(err as Error).stack ?? err}`);
       result = { kind: 'drop', reason: 'internal_error', rule: `${stage.name}.process`, detail: { error: String((err as Error)?.message ?? err) } };
@@ -62,6 +117,8 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
           detail: { issues: check.error.issues.slice(0, 8).map((i) => `${i.path.join('.')}: ${i.message}`) } };
       }
     }
+    // the stop's grace ran out while this item was running: it is left, unwritten, for the next run
+    if (abandoned) return;
     let status: string;
     try {
       status = commit(stage, ctx, cfgHash, item, result, attempts);
@@ -76,8 +133,12 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     progress.tick(`${item.key}`);
   };
 
+  // Between items the loop yields to the event loop at least every few ms: an item list and stages that
+  // never wait on I/O would otherwise run only on microtasks, and a Ctrl-C would be seen after the stage.
+  let lastTurn = performance.now();
   for await (const item of rawItems) {
-    if (opts.shouldStop?.()) break; // Ctrl-C: stop listing too (a remote source pages and lists lazily)
+    if (performance.now() - lastTurn > 8) { await nextTurn(); lastTurn = performance.now(); }
+    if (stopping()) break; // Ctrl-C: stop listing too (a remote source pages and lists lazily)
     if (listed.has(item.key)) continue; // a source listing the same key twice must not double-process it
     listed.add(item.key);
     counts.seen++;
@@ -91,12 +152,20 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     counts.new++;
     const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
     inFlight.add(p);
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (inFlight.size >= concurrency) await Promise.race([...inFlight, stopped]);
+    await nextTurn();
+    lastTurn = performance.now();
   }
-  await Promise.all(inFlight);
+  if (stopping()) {
+    // Ctrl-C: the items in flight get STOP_GRACE_MS to finish and commit; the rest are abandoned
+    await Promise.race([Promise.all(inFlight), sleep(STOP_GRACE_MS)]);
+    abandoned = true;
+  } else {
+    await Promise.all(inFlight);
+  }
   progress.done();
 
-  if (stage.reconcile && !opts.shouldStop?.()) counts.orphaned = reconcile(stage, ctx, listed);
+  if (stage.reconcile && !stopping()) counts.orphaned = reconcile(stage, ctx, listed);
   counts.ms = Date.now() - t0;
   return counts;
 }

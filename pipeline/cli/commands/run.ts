@@ -94,7 +94,7 @@ export async function runStages(stages: readonly StageName[], command: string, v
         `(e.g. mmrare ${command === 'run' ? 'run' : 'fetch'} --workdir ${values.workdir ?? './mmrare-data'} --sample)`);
     }
     const { runBuild } = await import('../../compose.ts');
-    const res = await runBuild({ store, config, command, stages, source, lexicon, vocab, log, shouldStop: io.shouldStop });
+    const res = await runBuild({ store, config, command, stages, source, lexicon, vocab, log, shouldStop: io.shouldStop, signal: io.signal });
     const summary = (source as { summary?: () => Record<string, unknown> } | null)?.summary?.();
     if (summary && !values.json) {
       io.err(`fetch summary: ${summary.listed} listed, ${summary.packaged} fetched, ${summary.dropped} excluded, ${summary.transient} left for the next run; ` +
