@@ -3,7 +3,9 @@
 // fetched blobs, calls them, and writes the rows.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
-import { upstreamOutputs } from '../runner/runner.ts';
+import { StopRequested, upstreamOutputs } from '../runner/runner.ts';
+import { createLimiter } from '../runner/limit.ts';
+import sharp from 'sharp';
 import { z } from 'zod';
 import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
@@ -48,6 +50,8 @@ export interface ExtractStageOptions {
   ocr?: OcrEngine;
   /** null: no OCR result cache. Default: $XDG_CACHE_HOME/mmrare/ocr when extract.ocr.cache is on. */
   ocrCache?: OcrCache | null;
+  /** Images decoded at once (one bound for all articles in flight) and libvips threads; default: the cores. */
+  jobs?: number;
 }
 
 type OcrOutcome =
@@ -56,6 +60,11 @@ type OcrOutcome =
   | { status: 'unavailable' };
 
 export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = {}): Stage<{ pmcid: string }, ExtractOutput> {
+  // One bound on images decoded at once, across all the articles in flight; libvips' threads sized to the
+  // same (sharp's default on glibc is one thread).
+  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  const imageLimit = createLimiter(jobs);
+  sharp.concurrency(jobs);
   // The engine follows the config (probed once per setting): its id is part of the stage's slice, so
   // installing or upgrading tesseract re-extracts, and a machine without it records OCR as unavailable.
   let ocrState: { key: string; engine: OcrEngine; cache: OcrCache | null } | null = null;
@@ -136,6 +145,11 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       // Every stored image is read, placeholders too: their burned-in text is what a model would see.
       const ocrJobs: (() => Promise<void>)[] = [];
       const ocrOutcomes = new Map<string, OcrOutcome>();
+      // The article's images: listed in order, decoded concurrently under the stage's one bound on images in
+      // flight (shared by every article in flight), then taken in order again, so decisions and rows are
+      // the same whatever finished first.
+      type Slot = { fig: (typeof article.figures)[number]; g: { href: string }; ord: number; imageId: string; m: MediaRow | null; refused?: DecisionInput };
+      const slots: Slot[] = [];
       for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
         let ord = 0;
         for (const g of fig.graphics) {
@@ -143,53 +157,63 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
           const imageId = `${item.key}-${fig.id}-${ord}`;
           const unsafe = safeMediaName(g.href);
           if (!unsafe.ok) {
-            decisions.push({ action: 'drop', reason: unsafe.reason, rule: 'extract.image.href', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: unsafe.detail } });
+            slots.push({ fig, g, ord, imageId, m: null, refused: { action: 'drop', reason: unsafe.reason, rule: 'extract.image.href', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: unsafe.detail } } });
             continue;
           }
           const m = resolveMedia(g.href, media);
           if (!m) {
-            decisions.push({ action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } });
+            slots.push({ fig, g, ord, imageId, m: null, refused: { action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } } });
             continue;
           }
-          const sourceBytes = store.readBlob(m.blob_sha256);
-          const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
-          if (!res.ok) {
-            decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
-            continue;
-          }
-          // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
-          const letters = fig.panels.map((p) => p.letter);
-          const c = m.placeholder === 1
-            ? await detectCompound({ panelLetters: letters })
-            : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
-          compound[imageId] = { compound: c.compound, evidence: c.evidence };
-          // Quality: an image no reader could use is kept in the store but excluded from questions. The
-          // sample corpus's marked placeholder cards stand in for real figures, so the rules do not apply to them.
-          let verdict: string;
-          if (m.placeholder === 1) {
-            verdict = 'placeholder_exempt';
-            exempt.push(imageId);
-            quality[imageId] = { verdict };
-          } else {
-            const q = judgeImageQuality(res.source, res.stats, o.quality);
-            verdict = q.ok ? 'ok' : q.failed[0];
-            quality[imageId] = { verdict, ...q.metrics };
-            if (!q.ok) {
-              decisions.push({ action: 'exclude', reason: q.failed[0], rule: 'extract.image.quality', field: `figure:${fig.id}`,
-                detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
-            }
-          }
-          const image: ExtractedImage = {
-            imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
-            normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
-            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
-            ocrText: null, ocrEngine: 'none',
-          };
-          images.push(image);
-          ocrJobs.push(() => readText(config, m.blob_sha256, sourceBytes, res.normalised, Math.max(res.source.width, res.source.height), Math.max(res.width, res.height))
-            .then((r) => { ocrOutcomes.set(imageId, r); }));
+          slots.push({ fig, g, ord, imageId, m });
         }
       }
+      const decoded = await Promise.all(slots.map((sl) => (!sl.m ? null : imageLimit.run(async () => {
+        if (ctx.signal?.aborted) throw new StopRequested(); // Ctrl-C: no new decode starts
+        const sourceBytes = store.readBlob(sl.m!.blob_sha256);
+        const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
+        if (!res.ok) return { sourceBytes, res, c: null };
+        // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
+        const letters = sl.fig.panels.map((p) => p.letter);
+        const c = sl.m!.placeholder === 1
+          ? await detectCompound({ panelLetters: letters })
+          : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
+        return { sourceBytes, res, c };
+      }))));
+      slots.forEach(({ fig, g, ord, imageId, m, refused }, k) => {
+        if (refused || !m) { decisions.push(refused!); return; }
+        const { sourceBytes, res, c } = decoded[k]!;
+        if (!res.ok) {
+          decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
+          return;
+        }
+        compound[imageId] = { compound: c!.compound, evidence: c!.evidence };
+        // Quality: an image no reader could use is kept in the store but excluded from questions. The
+        // sample corpus's marked placeholder cards stand in for real figures, so the rules do not apply to them.
+        let verdict: string;
+        if (m.placeholder === 1) {
+          verdict = 'placeholder_exempt';
+          exempt.push(imageId);
+          quality[imageId] = { verdict };
+        } else {
+          const q = judgeImageQuality(res.source, res.stats, o.quality);
+          verdict = q.ok ? 'ok' : q.failed[0];
+          quality[imageId] = { verdict, ...q.metrics };
+          if (!q.ok) {
+            decisions.push({ action: 'exclude', reason: q.failed[0], rule: 'extract.image.quality', field: `figure:${fig.id}`,
+              detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
+          }
+        }
+        const image: ExtractedImage = {
+          imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
+          normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
+          format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
+          ocrText: null, ocrEngine: 'none',
+        };
+        images.push(image);
+        ocrJobs.push(() => readText(config, m.blob_sha256, sourceBytes, res.normalised, Math.max(res.source.width, res.source.height), Math.max(res.width, res.height))
+          .then((r) => { ocrOutcomes.set(imageId, r); }));
+      });
       if (exempt.length) {
         decisions.push({ action: 'flag', reason: 'image_quality_exempt_placeholder', rule: 'extract.image.quality', detail: { images: exempt } });
       }
