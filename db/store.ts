@@ -169,6 +169,17 @@ export class Store {
     return bytes;
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * A prepared statement for `sql`, prepared once per store and reused: stages and the runner call this
+   * per item, so no statement is re-parsed per item.
+   */
+  stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.statements.set(sql, st); }
+    return st;
+  }
+
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }

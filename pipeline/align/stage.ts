@@ -96,7 +96,7 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     },
 
     async process(item, ctx): Promise<ItemResult<AlignOutput>> {
-      const row = ctx.store.db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(item.key) as { parsed_json: string };
+      const row = ctx.store.stmt('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(item.key) as { parsed_json: string };
       const article = JSON.parse(row.parsed_json) as ParsedArticle;
       const a = ctx.config.align;
       // stepwise: it yields between matching, the fuzzy fallback and each case, so a Ctrl-C stops it part-way
@@ -127,16 +127,15 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     },
 
     clear(ctx, key) {
-      ctx.store.db.prepare('DELETE FROM mentions WHERE pmcid = ?').run(key);
-      ctx.store.db.prepare('DELETE FROM case_diagnoses WHERE pmcid = ?').run(key);
+      ctx.store.stmt('DELETE FROM mentions WHERE pmcid = ?').run(key);
+      ctx.store.stmt('DELETE FROM case_diagnoses WHERE pmcid = ?').run(key);
     },
 
     write(ctx: StageContext, item: StageItem<{ pmcid: string }>, out: AlignOutput): string {
-      const db = ctx.store.db;
-      const m = db.prepare(`INSERT INTO mentions (pmcid, ord, field, section_id, start_offset, end_offset, text, orpha_code, orpha_name, matched_form, method, score, status)
+      const m = ctx.store.stmt(`INSERT INTO mentions (pmcid, ord, field, section_id, start_offset, end_offset, text, orpha_code, orpha_name, matched_form, method, score, status)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       out.mentions.forEach((x, i) => m.run(item.key, i, x.field, x.sectionId, x.start, x.end, x.text, x.orphaCode, x.orphaName, x.matchedForm, x.method, x.score, x.status));
-      const d = db.prepare(`INSERT INTO case_diagnoses (pmcid, case_no, orpha_code, orpha_name, confidence, status, reason, evidence_json, runners_up_json, aliases_json, rules_json, link_json)
+      const d = ctx.store.stmt(`INSERT INTO case_diagnoses (pmcid, case_no, orpha_code, orpha_name, confidence, status, reason, evidence_json, runners_up_json, aliases_json, rules_json, link_json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const x of out.diagnoses) {
         d.run(item.key, x.caseIndex, x.orphaCode, x.orphaName, x.confidence, x.status, x.reason, JSON.stringify(x.evidence),

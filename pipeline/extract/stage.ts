@@ -112,7 +112,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
 
     async process(item, ctx): Promise<ItemResult<ExtractOutput>> {
       const { store, config } = ctx;
-      const art = store.db.prepare('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
+      const art = store.stmt('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
       const xml = store.readBlob(art.xml_sha256);
       const parsed = parseJats(xml, { maxBytes: config.extract.maxXmlBytes, maxParagraphChars: config.extract.maxParagraphChars, maxSentenceChars: config.extract.maxSentenceChars });
       if (!parsed.ok) return { kind: 'drop', reason: parsed.reason, rule: `extract.jats.${parsed.reason}`, detail: { detail: parsed.detail } };
@@ -136,7 +136,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
           f.id = `${f.id}-dup${n}`;
         }
       }
-      const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
+      const media = store.stmt('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
       const images: ExtractedImage[] = [];
       const compound: Record<string, { compound: boolean; evidence: string[] }> = {};
       const quality: Record<string, Record<string, unknown>> = {};
@@ -276,41 +276,39 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
     },
 
     clear(ctx, key) {
-      const db = ctx.store.db;
       for (const t of ['figure_refs', 'images', 'figures', 'sentences', 'cases', 'sections', 'article_text']) {
-        db.prepare(`DELETE FROM ${t} WHERE pmcid = ?`).run(key);
+        ctx.store.stmt(`DELETE FROM ${t} WHERE pmcid = ?`).run(key);
       }
     },
 
     write(ctx: StageContext, item: StageItem<{ pmcid: string }>, out: ExtractOutput): string {
       const { store } = ctx;
-      const db = store.db;
       const a = out.article;
       const pmcid = item.key;
-      db.prepare('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      ctx.store.stmt('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, JSON.stringify(a));
-      const sec = db.prepare('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const sec = ctx.store.stmt('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
       a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, s.text));
-      const cas = db.prepare('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
-      const sen = db.prepare('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const cas = ctx.store.stmt('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
+      const sen = ctx.store.stmt('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       for (const c of a.cases) {
         cas.run(pmcid, c.index, c.label);
         for (const s of c.sentences) sen.run(pmcid, c.index, s.index, s.sectionId, s.start, s.end, s.text, s.kind);
       }
-      const fig = db.prepare('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      const ref = db.prepare('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const fig = ctx.store.stmt('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const ref = ctx.store.stmt('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
       a.figures.forEach((f, i) => {
         fig.run(pmcid, f.id, i, f.kind, f.label, f.caption, JSON.stringify(f.panels), f.modality.guess);
         for (const r of f.references) ref.run(pmcid, f.id, r.sectionId, r.start, r.end, r.surface, JSON.stringify(r.panels));
       });
-      const img = db.prepare(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
+      const img = ctx.store.stmt(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
         width, height, format, dhash, placeholder, license_code, quality, ocr_text, ocr_engine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const im of out.images) {
         const norm = store.putBlob(im.normalised, `image/${im.format}`);
         const thumb = store.putBlob(im.thumbnail, 'image/jpeg');
         img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence, im.quality, im.ocrText, im.ocrEngine);
       }
-      db.prepare('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
+      ctx.store.stmt('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
       return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder, i.quality, i.ocrText, i.ocrEngine]), out.licence);
     },
   };

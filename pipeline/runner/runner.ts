@@ -76,10 +76,9 @@ function testDelayMs(stage: string): number {
 
 export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts: RunStageOptions = {}): Promise<StageCounts> {
   const t0 = Date.now();
-  const db = ctx.store.db;
   const cfgHash = stageConfigHash(stage as Stage<unknown, unknown>, ctx);
   const counts: StageCounts = { stage: stage.name, seen: 0, new: 0, skipped: 0, kept: 0, pending: 0, dropped: {}, orphaned: 0, ms: 0 };
-  const getProgress = db.prepare('SELECT input_hash, config_hash, status, attempts, reason FROM stage_progress WHERE stage = ? AND item_key = ?');
+  const getProgress = ctx.store.stmt('SELECT input_hash, config_hash, status, attempts, reason FROM stage_progress WHERE stage = ? AND item_key = ?');
   const listed = new Set<string>();
   const concurrency = Math.max(1, stage.concurrency ?? 1);
   const inFlight = new Set<Promise<void>>();
@@ -171,9 +170,8 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
 }
 
 function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, item: StageItem<I>, result: ItemResult<O>, attempts: number): string {
-  const db = ctx.store.db;
   const now = new Date().toISOString();
-  const upsert = db.prepare(`INSERT INTO stage_progress
+  const upsert = ctx.store.stmt(`INSERT INTO stage_progress
       (stage, item_key, input_hash, config_hash, stage_version, status, output_hash, reason, error, attempts, run_id, updated_at)
       VALUES (@stage, @key, @input, @cfg, @version, @status, @out, @reason, @error, @attempts, @run, @now)
     ON CONFLICT (stage, item_key) DO UPDATE SET input_hash = excluded.input_hash, config_hash = excluded.config_hash,
@@ -185,7 +183,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
   if (result.kind === 'transient') {
     // Keep whatever is stored: a transient failure never removes earlier good work.
     ctx.store.tx(() => {
-      const prev = db.prepare('SELECT input_hash, output_hash FROM stage_progress WHERE stage = ? AND item_key = ?')
+      const prev = ctx.store.stmt('SELECT input_hash, output_hash FROM stage_progress WHERE stage = ? AND item_key = ?')
         .get(stage.name, item.key) as { input_hash: string; output_hash: string | null } | undefined;
       upsert.run({ ...base, input: prev?.input_hash ?? item.inputHash, cfg: cfgHash, status: 'pending', out: prev?.output_hash ?? null, reason: null, error: result.error.slice(0, 2000) });
     });
@@ -203,7 +201,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
       decisions.unshift({ action: 'drop', reason: result.reason, rule: result.rule, pmcid: item.pmcid ?? null, detail: result.detail ?? {} });
     }
     insertDecisions(ctx, stage, cfgHash, item, decisions, now);
-    const putAttr = db.prepare('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
+    const putAttr = ctx.store.stmt('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
     for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => byCodeUnit(a, b))) {
       putAttr.run(stage.name, item.key, name, JSON.stringify(value));
     }
@@ -213,7 +211,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
 }
 
 function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: string, item: StageItem<I>, decisions: DecisionInput[], now: string): void {
-  const ins = ctx.store.db.prepare(`INSERT INTO decisions
+  const ins = ctx.store.stmt(`INSERT INTO decisions
     (run_id, stage, stage_version, config_hash, item_key, pmcid, question_id, action, reason_code, rule, field, span_start, span_end, matched_text, detail_json, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   for (const d of decisions) {
@@ -226,18 +224,17 @@ function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: s
 /** Removes the stage's rows, decisions and attributes for one item (inside the caller's transaction). */
 function clearItem<I, O>(stage: Stage<I, O>, ctx: StageContext, key: string): void {
   stage.clear(ctx, key);
-  ctx.store.db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
-  ctx.store.db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
+  ctx.store.stmt('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
+  ctx.store.stmt('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
 }
 
 function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<string>): number {
-  const db = ctx.store.db;
-  const keys = (db.prepare('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
+  const keys = (ctx.store.stmt('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
     .map((r) => r.item_key).filter((k) => !listed.has(k));
   for (const key of keys) {
     ctx.store.tx(() => {
       clearItem(stage, ctx, key);
-      db.prepare('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
+      ctx.store.stmt('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
     });
   }
   return keys.length;
@@ -249,7 +246,7 @@ function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<stri
  * blip upstream must not clear finished downstream work.
  */
 export function upstreamOutputs(ctx: StageContext, stage: string): Map<string, string> {
-  const rows = ctx.store.db.prepare(`SELECT item_key, output_hash FROM stage_progress
+  const rows = ctx.store.stmt(`SELECT item_key, output_hash FROM stage_progress
       WHERE stage = ? AND (status = 'done' OR (status = 'pending' AND output_hash IS NOT NULL)) ORDER BY item_key`)
     .all(stage) as { item_key: string; output_hash: string }[];
   return new Map(rows.map((r) => [r.item_key, r.output_hash]));
