@@ -13,6 +13,7 @@ import { defaultDisorderChild, resolveAnswer, type Resolution, type RuleNote } f
 import { normalizePhrase } from '../match/normalize.ts';
 import { createMatcher, type DocMatch, type DocPart, type Matcher, type MentionDetail } from '../match/index.ts';
 import type { Lexicon } from '../types.ts';
+import { trieFor } from '../lexicon-cache.ts';
 import { backgroundScopes, FEATURE_GAP, scopeOf, type CueScope } from './background.ts';
 import { derivedMentions, type DerivedMention } from './broader.ts';
 import { DX_OBJECT, dxCredit } from './cues.ts';
@@ -42,7 +43,8 @@ export interface DiagnoseResult { mentions: Mention[]; diagnoses: CaseDiagnosis[
 const matcherCache = new WeakMap<Lexicon, Matcher>();
 export function matcherFor(lex: Lexicon): Matcher {
   let m = matcherCache.get(lex);
-  if (!m) { m = createMatcher(lex); matcherCache.set(lex, m); }
+  // the trie from its cache when this lexicon was opened from a compiled file (lexicon-cache.ts)
+  if (!m) { m = createMatcher(lex, { trie: trieFor(lex) }); matcherCache.set(lex, m); }
   return m;
 }
 
