@@ -6,7 +6,7 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import { pause, upstreamOutputs } from '../runner/runner.ts';
-import type { ParsedArticle } from '../../schemas/article.ts';
+import { readParsedArticle } from '../../db/article-text.ts';
 import type { Config } from '../../schemas/config.ts';
 import { z } from 'zod';
 import { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
@@ -96,8 +96,7 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     },
 
     async process(item, ctx): Promise<ItemResult<AlignOutput>> {
-      const row = ctx.store.stmt('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(item.key) as { parsed_json: string };
-      const article = JSON.parse(row.parsed_json) as ParsedArticle;
+      const article = readParsedArticle(ctx.store.db, item.key)!;
       const a = ctx.config.align;
       // stepwise: it yields between matching, the fuzzy fallback and each case, so a Ctrl-C stops it part-way
       const result = await diagnoseArticleStepwise(article, lexicon, {

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
+import { leanParsedJson } from '../../db/article-text.ts';
 import { parseJats } from './jats.ts';
 import { processImage, safeMediaName } from './images.ts';
 import { findNearDuplicates } from '../core/near-duplicates.ts';
@@ -286,7 +287,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       const a = out.article;
       const pmcid = item.key;
       ctx.store.stmt('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, JSON.stringify(a));
+        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, leanParsedJson(a)); // text once: db/article-text.ts
       const sec = ctx.store.stmt('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
       a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, s.text));
       const cas = ctx.store.stmt('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
