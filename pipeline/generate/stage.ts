@@ -115,8 +115,14 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
         const rows = ctx.store.db.prepare('SELECT pmcid, image_id, ocr_text FROM images WHERE ocr_text IS NOT NULL ORDER BY image_id').all() as { pmcid: string; image_id: string; ocr_text: string }[];
         for (const r of rows) ocrOf.set(r.pmcid, hashOf(ocrOf.get(r.pmcid) ?? '', r.image_id, r.ocr_text));
       }
+      // each article's duplicates, in the order found (grouped once: a filter per case was quadratic in the corpus)
+      const dupsOf = new Map<string, typeof dups>();
+      for (const d of dups) {
+        const p = d.imageId.slice(0, d.imageId.indexOf('-')); // image ids are <pmcid>-<figure>-<k>
+        (dupsOf.get(p) ?? dupsOf.set(p, []).get(p)!).push(d);
+      }
       return cases.filter((c) => align.has(c.pmcid)).flatMap((c) => {
-        const duplicates = dups.filter((d) => d.imageId.startsWith(`${c.pmcid}-`));
+        const duplicates = dupsOf.get(c.pmcid) ?? [];
         return tracks.map((track) => {
           const g = generatorFor(track, ctx.config);
           return {
