@@ -156,9 +156,10 @@ async function sigintRun(n: number, layout: string, digest: string): Promise<voi
   const before = load();
   const extracted = () => (q<{ n: number }>(work, `SELECT COUNT(*) AS n FROM stage_progress WHERE stage = 'extract'`)[0]?.n ?? 0);
   const r = await runChild(work, layout, () => extracted() >= n / 4);
+  const atStop = extracted();
   const re = await runChild(work, layout);
   console.log(`\n== SIGINT on ${n} articles (load average ${before} → ${load()})`);
-  console.log(`interrupted after ${extracted()} extracted: exit ${r.code} ${r.sigintExitMs?.toFixed(0)} ms after SIGINT; rerun exit ${re.code} in ${(re.wallMs / 1000).toFixed(1)} s; ` +
+  console.log(`interrupted with ${atStop} of ${n} extracted: exit ${r.code} ${r.sigintExitMs?.toFixed(0)} ms after SIGINT; rerun exit ${re.code} in ${(re.wallMs / 1000).toFixed(1)} s; ` +
     `export ${exportDigest(join(work, 'export')) === digest ? 'byte-identical to' : 'DIFFERENT from'} the uninterrupted run's`);
   if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
 }
