@@ -145,7 +145,9 @@ export class Store {
     const hash = sha256(bytes);
     const path = this.blobPath(hash);
     if (!existsSync(path)) {
-      mkdirSync(join(path, '..'), { recursive: true });
+      const dir = join(path, '..');
+      // each blob folder is created once per process (a recursive mkdir per blob cost more than the write)
+      if (!this.blobDirs.has(dir)) { mkdirSync(dir, { recursive: true }); this.blobDirs.add(dir); }
       const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       writeFileSync(tmp, bytes);
       renameSync(tmp, path);
@@ -167,6 +169,18 @@ export class Store {
     const bytes = readFileSync(this.blobPath(hash));
     if (sha256(bytes) !== hash) throw new Error(`blob ${hash} is corrupt on disk`);
     return bytes;
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly blobDirs = new Set<string>();
+  /**
+   * A prepared statement for `sql`, prepared once per store and reused: stages and the runner call this
+   * per item, so no statement is re-parsed per item.
+   */
+  stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) { st = this.db.prepare(sql); this.statements.set(sql, st); }
+    return st;
   }
 
   tx<T>(fn: () => T): T {

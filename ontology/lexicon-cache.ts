@@ -3,12 +3,14 @@
 // content of the source files and the compiler version, so each release is compiled once.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { cacheDir, locationFiles, missingData, resolveDataLocations, type DataLocations } from '../pipeline/core/data-locations.ts';
 import { DataError } from '../pipeline/core/errors.ts';
 import { importOrphanet, serializeLexicon } from './import/index.ts';
 import { parseLexicon } from './lexicon.ts';
 import type { Lexicon } from './types.ts';
+import { buildTrie, type TokenTrie } from './match/trie.ts';
+import { deserializeTrie, serializeTrie, trieCodeHash } from './match/trie-cache.ts';
 
 /** Bump when the import changes what it compiles: every cached lexicon is then rebuilt once. */
 export const LEXICON_COMPILER_VERSION = '1';
@@ -107,7 +109,10 @@ export function importedLexicon(dir: string = lexiconCacheDir()): { file: string
 export function openLexicon(loc: DataLocations, opts: { dir?: string; warn?: (s: string) => void } = {}): LexiconHandle {
   const t0 = performance.now();
   const dir = opts.dir ?? lexiconCacheDir();
-  const done = (h: Omit<LexiconHandle, 'ms'>): LexiconHandle => ({ ...h, ms: Math.round(performance.now() - t0) });
+  const done = (h: Omit<LexiconHandle, 'ms'>): LexiconHandle => {
+    if (h.file) lexiconFiles.set(h.lexicon, h.file);
+    return { ...h, ms: Math.round(performance.now() - t0) };
+  };
   if (loc.lexiconFile) {
     if (!existsSync(loc.lexiconFile)) throw new DataError(`compiled lexicon not found at ${loc.lexiconFile} (config "data.lexicon")\n  to get one: mmrare ontology import FILE.tar.gz`, 'lexicon');
     return done({ lexicon: parseLexicon(readFileSync(loc.lexiconFile)), origin: 'config-lexicon', sources: [], file: loc.lexiconFile, built: false });
@@ -120,6 +125,30 @@ export function openLexicon(loc: DataLocations, opts: { dir?: string; warn?: (s:
   const sources = orphanetSources(loc);
   const res = compileCached(sources, { dir, warn: opts.warn });
   return done({ ...res, origin: loc.explicit.has('orphanet') ? 'config-orphanet' : 'data-dir', sources });
+}
+
+// The compiled file each lexicon opened here was read from: the key of its cached trie.
+const lexiconFiles = new WeakMap<Lexicon, string>();
+
+/**
+ * The matcher's token trie for a lexicon: read from $XDG_CACHE_HOME/mmrare/lexicons/ when this lexicon file
+ * (by name, size and mtime) and this trie code (trieCodeHash) were built before, else built and cached. A
+ * lexicon not opened from a file (tests) is built in memory; a cache that cannot be read or written only costs the build.
+ */
+export function trieFor(lex: Lexicon, opts: { dir?: string } = {}): TokenTrie {
+  const file = lexiconFiles.get(lex);
+  if (!file) return buildTrie(lex);
+  let path: string;
+  try {
+    const st = statSync(file);
+    path = join(opts.dir ?? lexiconCacheDir(), `${basename(file).replace(/\.json(\.gz)?$/, '')}-${st.size}-${Math.floor(st.mtimeMs)}-trie-${trieCodeHash()}.bin`);
+  } catch { return buildTrie(lex); }
+  if (existsSync(path)) {
+    try { return deserializeTrie(readFileSync(path)); } catch { /* a damaged file is rebuilt */ }
+  }
+  const trie = buildTrie(lex);
+  try { mkdirSync(dirname(path), { recursive: true }); writeAtomic(path, serializeTrie(trie)); } catch { /* not cached: built next time too */ }
+  return trie;
 }
 
 let defaultHandle: LexiconHandle | null = null;

@@ -1,6 +1,5 @@
 // The composition: which stages make a build, in which order, and what each is built from. The runner
 // stays generic (pipeline/runner/pipeline.ts); the CLI and tests come here for a concrete pipeline.
-import { availableParallelism } from 'node:os';
 import type { Store } from '../db/store.ts';
 import type { Config } from '../schemas/config.ts';
 import type { Lexicon } from '../ontology/types.ts';
@@ -14,7 +13,7 @@ import { createAlignStage, ALIGN_VERSION } from './align/stage.ts';
 import { createGenerateStage, GENERATE_VERSION } from './generate/stage.ts';
 import { createFilterStage, FILTER_VERSION } from './filter/stage.ts';
 import { createExportStage, EXPORT_VERSION } from './export/stage.ts';
-import { configHash } from '../schemas/config.ts';
+import { configHash, jobsOf } from '../schemas/config.ts';
 import { runPipeline, type PipelineResult, type PlannedStage } from './runner/pipeline.ts';
 import type { Logger } from './runner/log.ts';
 import { ConfigError, InternalError } from './core/errors.ts';
@@ -45,6 +44,7 @@ export interface BuildOptions {
   generators?: GeneratorFactory;    // model-backed generators for tracks configured "llm"
   log: Logger;
   shouldStop?: () => boolean;
+  signal?: AbortSignal;             // aborted on Ctrl-C
 }
 
 /** The stages of a build, constructed for this config and lexicon. */
@@ -69,7 +69,8 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
       vocabularies: needVocab().sources.map((s) => ({ id: s.id, name: s.name, version: s.version, licence: s.licence, credit: s.credit })),
     });
     switch (name) {
-      case 'extract': return { name, stage: createExtractStage(config.extract.images.concurrency ?? availableParallelism()) };
+      // articles in flight: twice the jobs, so one article's parsing and writing overlap the others' image decoding
+      case 'extract': return { name, stage: createExtractStage(config.extract.images.concurrency ?? 2 * jobsOf(config), { jobs: jobsOf(config) }) };
       case 'align': return { name, stage: createAlignStage(lexicon) };
       case 'generate': return { name, stage: createGenerateStage(lexicon, needVocab(), { generators: opts.generators }) };
       case 'filter': return { name, stage: createFilterStage(lexicon, findCodes) };
@@ -96,7 +97,7 @@ export async function runBuild(opts: BuildOptions): Promise<PipelineResult> {
   }
   try {
     return await runPipeline({
-      store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop,
+      store: opts.store, config: opts.config, command: opts.command, log: opts.log, shouldStop: opts.shouldStop, signal: opts.signal,
       stages: planStages({ ...opts, generators }),
       versions: { pipeline: PIPELINE_VERSION, stages: STAGE_VERSIONS, lexicon: opts.lexicon?.source?.version ?? null },
       orphanetRelease: opts.lexicon?.release ?? null,

@@ -1,6 +1,7 @@
 // One config: a zod schema, loaded from a JSON file and flags, dumped into every run record.
 // Runtime-only settings (work directory, source folder, debug) are kept out of the hashed
 // part, so the same build in another folder has the same config hash and the same export.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { LICENCE_PRESETS } from '../pipeline/core/licence.ts';
 import { hashOf } from '../pipeline/core/hash.ts';
@@ -27,6 +28,9 @@ export type LlmEndpointConfig = z.infer<typeof LlmEndpointSchema>;
 const LlmEndpoint = LlmEndpointSchema.nullable().default(null);
 
 export const ConfigSchema = z.object({
+  // How much runs at once (a speed knob, not hashed): images decoded at once across articles, libvips threads;
+  // extract keeps 2 × jobs articles in flight. null: os.availableParallelism(). Flag: --jobs N.
+  jobs: z.number().int().min(1).max(256).nullable().default(null),
   // Where the third-party data is read from (pipeline/core/data-locations.ts): not hashed, since a
   // path changes nothing that is built; what the data is (the Orphanet release, lexicon versions) is.
   dataDir: z.string().min(1).nullable().default(null),
@@ -152,13 +156,14 @@ export function llmHashSlice(e: LlmEndpointConfig | null): { model: string; temp
 }
 
 /** The config less the settings that change how fast, not what, is built (never hashed). */
-export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm' | 'extract'> & { sources: Omit<Config['sources'], 's3Concurrency'>; llm: unknown; extract: Omit<Config['extract'], 'images' | 'ocr'> & { images: Omit<Config['extract']['images'], 'concurrency'>; ocr: Pick<Config['extract']['ocr'], 'engine' | 'lang' | 'maxSide'> } } {
+export function withoutSpeedKnobs(config: Config): Omit<Config, 'sources' | 'llm' | 'extract' | 'jobs'> & { sources: Omit<Config['sources'], 's3Concurrency'>; llm: unknown; extract: Omit<Config['extract'], 'images' | 'ocr'> & { images: Omit<Config['extract']['images'], 'concurrency'>; ocr: Pick<Config['extract']['ocr'], 'engine' | 'lang' | 'maxSide'> } } {
   const { s3Concurrency: _s, ...sources } = config.sources;
   const { concurrency: _c, ...images } = config.extract.images;
   const { timeoutMs: _t, concurrency: _oc, cache: _oca, ...ocr } = config.extract.ocr;
   const l = config.llm;
   const llm = { generate: llmHashSlice(l.generate), align: llmHashSlice(l.align), evaluate: llmHashSlice(l.evaluate), judge: llmHashSlice(l.judge), maxParseRetries: l.maxParseRetries };
-  return { ...config, sources, extract: { ...config.extract, images, ocr }, llm };
+  const { jobs: _j, ...rest } = config;
+  return { ...rest, sources, extract: { ...config.extract, images, ocr }, llm };
 }
 
 /** The hashed part of the config: secrets, contact details, data paths and speed knobs never change what is built. */
@@ -168,6 +173,9 @@ export function hashedConfig(config: Config): unknown {
   return { ...fast, sources };
 }
 export const configHash = (config: Config): string => hashOf(hashedConfig(config));
+
+/** The `jobs` setting, resolved: the config's, else the cores this process may use. */
+export const jobsOf = (config: Config): number => config.jobs ?? availableParallelism();
 
 export function redactedConfig(config: Config): Config {
   return { ...config, sources: { ...config.sources, apiKey: config.sources.apiKey ? '***' : null } };

@@ -13,6 +13,7 @@ import { defaultDisorderChild, resolveAnswer, type Resolution, type RuleNote } f
 import { normalizePhrase } from '../match/normalize.ts';
 import { createMatcher, type DocMatch, type DocPart, type Matcher, type MentionDetail } from '../match/index.ts';
 import type { Lexicon } from '../types.ts';
+import { trieFor } from '../lexicon-cache.ts';
 import { backgroundScopes, FEATURE_GAP, scopeOf, type CueScope } from './background.ts';
 import { derivedMentions, type DerivedMention } from './broader.ts';
 import { DX_OBJECT, dxCredit } from './cues.ts';
@@ -42,7 +43,8 @@ export interface DiagnoseResult { mentions: Mention[]; diagnoses: CaseDiagnosis[
 const matcherCache = new WeakMap<Lexicon, Matcher>();
 export function matcherFor(lex: Lexicon): Matcher {
   let m = matcherCache.get(lex);
-  if (!m) { m = createMatcher(lex); matcherCache.set(lex, m); }
+  // the trie from its cache when this lexicon was opened from a compiled file (lexicon-cache.ts)
+  if (!m) { m = createMatcher(lex, { trie: trieFor(lex) }); matcherCache.set(lex, m); }
   return m;
 }
 
@@ -119,6 +121,33 @@ export function diagnoseArticle(article: ParsedArticle, lex: Lexicon, opts: Diag
   const ctx: ArticleContext = { article, lex, parts, doc, derived, kinds, opts, scopes: new Map() };
   const details: CandidateDetail[][] = [];
   const diagnoses = cases.map((c) => diagnoseCase(c.index, new Set(c.sectionIds), ctx, fuzzy, details));
+  return { mentions: [...doc.mentions, ...fuzzy], diagnoses, candidates: details };
+}
+
+/**
+ * diagnoseArticle with `between` awaited between its steps (document matching, fuzzy fallback, derived
+ * links, each case): a caller that must stay responsive (Ctrl-C in the align stage) yields there, or throws
+ * to stop. The result is the same as diagnoseArticle's.
+ */
+export async function diagnoseArticleStepwise(article: ParsedArticle, lex: Lexicon, opts: DiagnoseOptions, between: () => Promise<void>): Promise<DiagnoseResult> {
+  const matcher = opts.matcher ?? matcherFor(lex);
+  const parts = articleParts(article);
+  await between();
+  const doc = matcher.matchDocument(parts);
+  await between();
+  const kinds = sentenceKinds(article);
+  const cases = article.cases.length ? article.cases : [{ index: 1, label: 'Case', sectionIds: article.sections.filter((s) => s.kind === 'case').map((s) => s.id), sentences: [] }];
+  const fuzzy = fuzzyMentions(matcher, parts, doc);
+  await between();
+  const derived = derivedMentions(lex, parts, doc, matcher);
+  await between();
+  const ctx: ArticleContext = { article, lex, parts, doc, derived, kinds, opts, scopes: new Map() };
+  const details: CandidateDetail[][] = [];
+  const diagnoses: CaseDiagnosis[] = [];
+  for (const c of cases) {
+    diagnoses.push(diagnoseCase(c.index, new Set(c.sectionIds), ctx, fuzzy, details));
+    await between();
+  }
   return { mentions: [...doc.mentions, ...fuzzy], diagnoses, candidates: details };
 }
 

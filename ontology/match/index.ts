@@ -182,8 +182,9 @@ function scan(text: string, table: WordTable): Scan {
   return { n, start, end, ids, words, hyph, brk, bracketed };
 }
 
-export function createMatcher(lex: Lexicon): Matcher {
-  const trie = buildTrie(lex);
+/** opts.trie: a trie already built for this lexicon (read from the trie cache, ontology/lexicon-cache.ts). */
+export function createMatcher(lex: Lexicon, opts: { trie?: TokenTrie } = {}): Matcher {
+  const trie = opts.trie ?? buildTrie(lex);
   const table = new WordTable(trie);
   let fuzzyIndex: FuzzyIndex | null = null;
   return {

@@ -5,12 +5,12 @@
 // With align.chooser.enabled, uncertain cases are first put to the model-assisted choice (chooser.ts).
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
-import { upstreamOutputs } from '../runner/runner.ts';
-import type { ParsedArticle } from '../../schemas/article.ts';
+import { pause, upstreamOutputs } from '../runner/runner.ts';
+import { readParsedArticle } from '../../db/article-text.ts';
 import type { Config } from '../../schemas/config.ts';
 import { z } from 'zod';
 import { CaseDiagnosis, Mention } from '../../schemas/alignment.ts';
-import { diagnoseArticle, matcherFor, type Lexicon } from '../../ontology/index.ts';
+import { diagnoseArticleStepwise, matcherFor, type Lexicon } from '../../ontology/index.ts';
 import { applyChooser, type Chooser, type ChooseOutcome } from '../../ontology/diagnose/choose.ts';
 import type { DiagnoseResult } from '../../ontology/diagnose/index.ts';
 import { isRemoteError } from '../client/errors.ts';
@@ -96,15 +96,15 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     },
 
     async process(item, ctx): Promise<ItemResult<AlignOutput>> {
-      const row = ctx.store.db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(item.key) as { parsed_json: string };
-      const article = JSON.parse(row.parsed_json) as ParsedArticle;
+      const article = readParsedArticle(ctx.store.db, item.key)!;
       const a = ctx.config.align;
-      const result = diagnoseArticle(article, lexicon, {
+      // stepwise: it yields between matching, the fuzzy fallback and each case, so a Ctrl-C stops it part-way
+      const result = await diagnoseArticleStepwise(article, lexicon, {
         minConfidence: a.minConfidence,
         includeNonRare: !a.excludeNonRare,
         allowParticularSituations: a.allowParticularSituations,
         matcher: matcherFor(lexicon),
-      });
+      }, () => pause(ctx));
       let diagnoses = result.diagnoses;
       let chosen: ChooseOutcome[] = [];
       if (a.chooser.enabled && diagnoses.some((d) => d.status === 'needs_review')) {
@@ -126,16 +126,15 @@ export function createAlignStage(lexicon: Lexicon, deps: AlignDeps = {}): Stage<
     },
 
     clear(ctx, key) {
-      ctx.store.db.prepare('DELETE FROM mentions WHERE pmcid = ?').run(key);
-      ctx.store.db.prepare('DELETE FROM case_diagnoses WHERE pmcid = ?').run(key);
+      ctx.store.stmt('DELETE FROM mentions WHERE pmcid = ?').run(key);
+      ctx.store.stmt('DELETE FROM case_diagnoses WHERE pmcid = ?').run(key);
     },
 
     write(ctx: StageContext, item: StageItem<{ pmcid: string }>, out: AlignOutput): string {
-      const db = ctx.store.db;
-      const m = db.prepare(`INSERT INTO mentions (pmcid, ord, field, section_id, start_offset, end_offset, text, orpha_code, orpha_name, matched_form, method, score, status)
+      const m = ctx.store.stmt(`INSERT INTO mentions (pmcid, ord, field, section_id, start_offset, end_offset, text, orpha_code, orpha_name, matched_form, method, score, status)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       out.mentions.forEach((x, i) => m.run(item.key, i, x.field, x.sectionId, x.start, x.end, x.text, x.orphaCode, x.orphaName, x.matchedForm, x.method, x.score, x.status));
-      const d = db.prepare(`INSERT INTO case_diagnoses (pmcid, case_no, orpha_code, orpha_name, confidence, status, reason, evidence_json, runners_up_json, aliases_json, rules_json, link_json)
+      const d = ctx.store.stmt(`INSERT INTO case_diagnoses (pmcid, case_no, orpha_code, orpha_name, confidence, status, reason, evidence_json, runners_up_json, aliases_json, rules_json, link_json)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const x of out.diagnoses) {
         d.run(item.key, x.caseIndex, x.orphaCode, x.orphaName, x.confidence, x.status, x.reason, JSON.stringify(x.evidence),

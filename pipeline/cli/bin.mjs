@@ -9,3 +9,6 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Interrupted (Ctrl-C): the store is closed and consistent; work abandoned in flight (an image decode, an
+// OCR process) must not hold the exit up. stdout/stderr are synchronous on files and pipes, so nothing is lost.
+if (process.exitCode === 130) process.exit(130);

@@ -56,6 +56,11 @@ export function loadConfig(values: Record<string, any>): Config {
     const preset = LICENCE_PRESETS[values.licences];
     policy.licences = preset ?? String(values.licences).split(',').map((s) => s.trim()).filter(Boolean);
   }
+  if (values.jobs !== undefined) {
+    const n = Number(values.jobs);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--jobs ${values.jobs}: expected a whole number ≥ 1`);
+    raw = { ...raw, jobs: n };
+  }
   try {
     return parseConfig({ ...raw, sources, policy });
   } catch (e) {

@@ -66,12 +66,14 @@ export async function main(argv: string[], io: CliIo = processIo(installStop()))
   }
 }
 
-function installStop(): { requested: boolean } {
-  const stop = { requested: false };
+function installStop(): { requested: boolean; signal: AbortSignal } {
+  const ctl = new AbortController();
+  const stop = { requested: false, signal: ctl.signal };
   process.on('SIGINT', () => {
     if (stop.requested) process.exit(130);
     stop.requested = true;
-    process.stderr.write('\nstopping after the items in flight (Ctrl-C again to quit now)\n');
+    process.stderr.write('\nstopping after the items in flight (within a second: any still running then are left for the next run; Ctrl-C again to quit now)\n');
+    ctl.abort();
   });
   return stop;
 }

@@ -1,7 +1,7 @@
 // Export, plan then apply (after changesets): buildExportPlan is pure — rows, files and hashes —
 // and applyExportPlan writes it. Same store + config + Orphanet release ⇒ byte-identical files.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type ExportRow, type Track } from '../../schemas/export.ts';
 import type { EvidenceSource, FilteredQuestion, QuestionDraft, SentenceSpan } from '../../schemas/question.ts';
@@ -42,15 +42,31 @@ function figureMapping(d: QuestionDraft) {
   return d.images.map((im) => ({ image: im.label, image_id: im.imageId, figure_label: im.figureLabel, panels: im.panels }));
 }
 
+/** An image file a row uses: its path in the export and the stored blob (content-addressed: the blob's sha256 is the file's). */
+export interface RowImageFile { path: string; sha256: string }
+
 /** An export row of any track: the shared fields, then the track's own (keys in schema order). */
 export function buildRow(src: RowSource, prov: ProvenanceBase): BuiltRow {
+  const images: PlannedFile[] = [];
+  const { row } = buildRowLean(src, prov, (file, normSha) => {
+    const bytes = src.imageBytes(normSha);
+    if (!images.some((x) => x.path === file)) images.push({ path: file, bytes, sha256: sha(bytes) });
+  });
+  return { row, images };
+}
+
+/**
+ * The row without reading any image: the images it uses as (path, blob sha256), for the streaming export,
+ * which copies each image from the store only when it writes it.
+ */
+export function buildRowLean(src: Omit<RowSource, 'imageBytes'>, prov: ProvenanceBase, onImage?: (file: string, normSha: string) => void): { row: ExportRow; images: RowImageFile[] } {
   const f = src.filtered;
   const d = f.draft;
-  const images: PlannedFile[] = [];
+  const images: RowImageFile[] = [];
   const rowImages = d.images.map((im) => {
-    const bytes = src.imageBytes(im.normSha);
     const file = `images/${im.storeImageId}.${ext(im.format)}`;
-    if (!images.some((x) => x.path === file)) images.push({ path: file, bytes, sha256: sha(bytes) });
+    onImage?.(file, im.normSha);
+    if (!images.some((x) => x.path === file)) images.push({ path: file, sha256: im.normSha });
     return { id: im.imageId, label: im.label, file, sha256: im.normSha, width: im.width, height: im.height, panel: im.panel, placeholder: im.placeholder, license: im.license };
   });
   const common = {
@@ -234,4 +250,125 @@ export function previousManifestImages(dir: string, track: Track): string[] {
   const p = join(dir, `MANIFEST.${track}.sha256`);
   if (!existsSync(p)) return [];
   return readFileSync(p, 'utf8').split('\n').map((l) => l.slice(66)).filter((f) => f.startsWith('images/'));
+}
+
+// ---------------------------------------------------------------- streaming (the export stage)
+
+/**
+ * A file of a streamed plan: small bytes held in memory (NOTICE, the manifest), a temp file already
+ * written (the JSONL, written row by row), or a stored blob copied when it is written (an image).
+ */
+export interface StreamedFile { path: string; sha256: string; bytes?: Buffer; tmp?: string; blob?: string }
+export interface StreamedPlan { track: Track; rows: number; files: StreamedFile[]; rejected: RowRejection[] }
+
+/**
+ * Writes one track's rows as they come — in id order, each checked against the track's schema — to
+ * `<dir>/<track>.jsonl.tmp-<pid>`, hashing as it goes, and keeps only (path, sha256) of the images the
+ * rows use; `finish` returns the plan with the manifest. Memory stays flat in the number of rows:
+ * the same bytes as buildExportPlan + applyExportPlan, without holding rows or images.
+ */
+export class ExportStream {
+  private readonly schema;
+  private readonly tmp: string;
+  private fd: number | null;
+  private readonly hash = createHash('sha256');
+  private readonly images = new Map<string, string>();
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private lastId: string | null = null;
+  private count = 0;
+  readonly rejected: RowRejection[] = [];
+
+  constructor(private readonly dir: string, readonly track: Track) {
+    this.schema = EXPORT_SCHEMAS[track];
+    mkdirSync(dir, { recursive: true });
+    this.tmp = join(dir, `${track}.jsonl.tmp-${process.pid}`);
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  /** One candidate row (rows must come sorted by id); returns false when the schema refused it. */
+  add(c: { row: ExportRow; images: RowImageFile[] }): boolean {
+    if (this.lastId !== null && byCodeUnit(this.lastId, c.row.id) >= 0) throw new Error(`export rows out of id order: ${c.row.id} after ${this.lastId}`);
+    this.lastId = c.row.id;
+    const parsed = this.schema.safeParse(c.row);
+    if (!parsed.success) {
+      this.rejected.push({ questionId: c.row.id, reason: 'export_row_invalid', rule: 'export.schema', detail: { issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) } });
+      return false;
+    }
+    const line = `${JSON.stringify(parsed.data)}\n`;
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars > 1 << 20) this.flush();
+    this.count++;
+    for (const im of c.images) this.images.set(im.path, im.sha256);
+    return true;
+  }
+
+  private flush(): void {
+    if (!this.pending.length || this.fd === null) return;
+    const b = Buffer.from(this.pending.join(''));
+    this.hash.update(b);
+    writeSync(this.fd, b);
+    this.pending = [];
+    this.pendingChars = 0;
+  }
+
+  /** Closes the JSONL and returns the plan: images, extra files, the JSONL, the manifest last, sorted by path. */
+  finish(extra: PlannedFile[] = []): StreamedPlan {
+    this.flush();
+    if (this.fd !== null) { closeSync(this.fd); this.fd = null; }
+    const files = new Map<string, StreamedFile>();
+    for (const [path, blob] of this.images) files.set(path, { path, sha256: blob, blob });
+    for (const f of extra) files.set(f.path, f);
+    const jsonl = `${this.track}.jsonl`;
+    files.set(jsonl, { path: jsonl, sha256: this.hash.digest('hex'), tmp: this.tmp });
+    const sorted = [...files.values()].sort((a, b) => byCodeUnit(a.path, b.path));
+    const manifest = Buffer.from(sorted.map((f) => `${f.sha256}  ${f.path}`).join('\n') + '\n');
+    sorted.push({ path: `MANIFEST.${this.track}.sha256`, bytes: manifest, sha256: sha(manifest) });
+    return { track: this.track, rows: this.count, files: sorted, rejected: this.rejected };
+  }
+
+  /** Gives up (a residual leak refuses the track): the temp file goes, the folder stays as it was. */
+  abort(): void {
+    if (this.fd !== null) { closeSync(this.fd); this.fd = null; }
+    if (existsSync(this.tmp)) unlinkSync(this.tmp);
+  }
+}
+
+/**
+ * applyExportPlan for a streamed plan: the same file operations in the same order (each file written to a
+ * temp file and renamed, unchanged files left alone, stale images unlinked, the manifest last), images
+ * read from the store one at a time (`readBlob` checks each blob's hash).
+ */
+export function applyStreamedPlan(dir: string, plan: StreamedPlan, previousImages: string[], usedByOthers: Set<string>, readBlob: (sha: string) => Buffer): { written: number; unchanged: number; removed: number } {
+  let written = 0;
+  let unchanged = 0;
+  let removed = 0;
+  mkdirSync(dir, { recursive: true });
+  const isManifest = (f: StreamedFile) => f.path === `MANIFEST.${plan.track}.sha256`;
+  const put = (f: StreamedFile) => {
+    const p = join(dir, f.path);
+    if (existsSync(p) && sha(readFileSync(p)) === f.sha256) {
+      unchanged++;
+      if (f.tmp && existsSync(f.tmp)) unlinkSync(f.tmp);
+      return;
+    }
+    mkdirSync(dirname(p), { recursive: true });
+    let tmp = f.tmp;
+    if (!tmp) {
+      tmp = `${p}.tmp-${process.pid}`;
+      writeFileSync(tmp, f.bytes ?? readBlob(f.blob!));
+    }
+    exportStep();
+    renameSync(tmp, p);
+    written++;
+  };
+  for (const f of plan.files) if (!isManifest(f)) put(f);
+  const keep = new Set(plan.files.map((f) => f.path));
+  for (const old of previousImages) {
+    if (!keep.has(old) && !usedByOthers.has(old) && existsSync(join(dir, old))) { exportStep(); unlinkSync(join(dir, old)); removed++; }
+  }
+  for (const f of plan.files) if (isManifest(f)) put(f);
+  exportStep();
+  return { written, unchanged, removed };
 }

@@ -4,12 +4,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
-import { hashOf } from '../core/hash.ts';
+import { createHash } from 'node:crypto';
+import { canonicalJson, hashOf } from '../core/hash.ts';
+import { pause } from '../runner/runner.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { TRACKS, type Track } from '../../schemas/export.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
 import { scanMessage, scanRow, type HiddenText, type ScanFinding } from './scanner.ts';
-import { applyExportPlan, buildExportPlan, buildRow, noticeFile, previousManifestImages, type BuiltRow, type ExportPlan, type ProvenanceBase, type RowRejection } from './plan.ts';
+import { applyStreamedPlan, buildRowLean, ExportStream, noticeFile, previousManifestImages, sweepExportTemps, type ProvenanceBase, type StreamedPlan } from './plan.ts';
 
 export const EXPORT_VERSION = '2';
 
@@ -31,16 +33,25 @@ export function diskFingerprint(dir: string, track: Track): string {
   }));
 }
 
-export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase): Stage<{ track: Track }, ExportPlan> {
+export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase): Stage<{ track: Track }, StreamedPlan> {
   // Only rows filter made from the question as it stands now: after `mmrare generate` alone, a row
-  // filtered from an older draft is not exported until filter has run again.
-  const rowsOf = (ctx: StageContext, track: string): FilteredRow[] =>
-    (ctx.store.db.prepare(`SELECT f.id, f.pmcid, f.final_json, q.draft_json, p.input_hash FROM filtered_questions f
+  // filtered from an older draft is not exported until filter has run again. Rows are read one at a time
+  // (iterate), in id order, so neither the input hash nor the export holds a track in memory.
+  function* rowsOf(ctx: StageContext, track: string): Generator<FilteredRow> {
+    const st = ctx.store.db.prepare(`SELECT f.id, f.pmcid, f.final_json, q.draft_json, p.input_hash FROM filtered_questions f
         JOIN questions q ON q.id = f.id JOIN stage_progress p ON p.stage = 'filter' AND p.item_key = f.id AND p.status = 'done'
-        WHERE f.track = ? ORDER BY f.id`).all(track) as (FilteredRow & { draft_json: string; input_hash: string })[])
-      .filter((r) => r.input_hash === hashOf(r.draft_json));
-  const decisionsOf = (ctx: StageContext, id: string): { reason: string; action: string }[] =>
-    ctx.store.db.prepare(`SELECT reason_code AS reason, action FROM decisions WHERE question_id = ? AND stage != 'export' ORDER BY id`).all(id) as { reason: string; action: string }[];
+        WHERE f.track = ? ORDER BY f.id`);
+    for (const r of st.iterate(track) as IterableIterator<FilteredRow & { draft_json: string; input_hash: string }>) {
+      if (r.input_hash === hashOf(r.draft_json)) yield { id: r.id, pmcid: r.pmcid, final_json: r.final_json };
+    }
+  }
+  const statements = (ctx: StageContext) => {
+    const db = ctx.store.db;
+    return {
+      decisions: db.prepare(`SELECT reason_code AS reason, action FROM decisions WHERE question_id = ? AND stage != 'export' ORDER BY id`),
+      article: db.prepare('SELECT pmid, doi, license_code, source_urls_json FROM articles WHERE pmcid = ?'),
+    };
+  };
   const notice = () => noticeFile({ release: lexicon.release, licence: lexicon.source.licence }, prov().vocabularies ?? []);
 
   return {
@@ -50,74 +61,89 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
     configSlice: () => ({ orphanetRelease: lexicon.release }),
 
     items(ctx) {
+      const st = statements(ctx);
       return TRACKS.filter((t) => ctx.config.generate.tracks.includes(t)).map((track) => {
-        const rows = rowsOf(ctx, track);
+        // the rows, their decisions, the provenance, and the files on disk (a deleted or edited export file
+        // is rewritten), hashed row by row
+        const h = createHash('sha256').update(`export-input-v2\n`);
+        for (const r of rowsOf(ctx, track)) h.update(canonicalJson([r.id, r.final_json, st.decisions.all(r.id)])).update('\n');
         const recorded = (ctx.store.db.prepare('SELECT sha256 FROM exports WHERE track = ? ORDER BY id DESC LIMIT 1').get(`${track}:files`) as { sha256: string } | undefined)?.sha256;
         const onDisk = diskFingerprint(exportDir(ctx), track);
         return {
           key: track,
-          // the files on disk are part of the input: a deleted or edited export file is rewritten
-          inputHash: hashOf(rows.map((r) => [r.id, r.final_json, decisionsOf(ctx, r.id)]), prov(), onDisk === (recorded ?? NO_FILES) ? 'intact' : onDisk),
+          inputHash: hashOf(h.digest('hex'), prov(), onDisk === (recorded ?? NO_FILES) ? 'intact' : onDisk),
           input: { track },
         };
       });
     },
 
-    async process(item, ctx): Promise<ItemResult<ExportPlan>> {
+    async process(item, ctx): Promise<ItemResult<StreamedPlan>> {
       const db = ctx.store.db;
-      const rejected: RowRejection[] = [];
-      const candidates: BuiltRow[] = [];
+      const st = statements(ctx);
+      const images = db.prepare(`SELECT media_name FROM images WHERE image_id = ?`).pluck();
+      const captionOf = db.prepare(`SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?`).pluck();
+      const dir = exportDir(ctx);
+      // temp files a killed export left go first; this track's JSONL is then written as its rows are read
+      const swept = sweepExportTemps(dir);
+      const out = new ExportStream(dir, item.input.track);
       const findings: ScanFinding[] = [];
-      for (const r of rowsOf(ctx, item.input.track)) {
-        const filtered = JSON.parse(r.final_json) as FilteredQuestion;
-        const d = filtered.draft;
-        const art = db.prepare('SELECT pmid, doi, license_code, source_urls_json FROM articles WHERE pmcid = ?').get(r.pmcid) as
-          { pmid: string | null; doi: string | null; license_code: string; source_urls_json: string };
-        const storeIds = [...new Set(d.images.map((i) => i.storeImageId))];
-        const media = new Set((db.prepare(`SELECT media_name FROM images WHERE image_id IN (${storeIds.map(() => '?').join(',') || "''"})`)
-          .all(...storeIds) as { media_name: string }[]).map((m) => m.media_name));
-        const urls = JSON.parse(art.source_urls_json) as string[];
-        const sourceUrls = urls.filter((u, i) => i === 0 || [...media].some((m) => u.split('?')[0].endsWith(`/${m}`)));
-        const built = buildRow({
-          filtered, article: { pmid: art.pmid, doi: art.doi, license: art.license_code, sourceUrls },
-          decisions: decisionsOf(ctx, r.id), imageBytes: (sha) => ctx.store.readBlob(sha),
-        }, prov());
-        // the scanner reads the row as exported, plus what the row does not carry: captions and the images' own text
-        const captions = (db.prepare(`SELECT caption FROM figures WHERE pmcid = ? AND figure_id IN (${d.images.map(() => '?').join(',') || "''"})`)
-          .all(r.pmcid, ...d.images.map((i) => i.figureId)) as { caption: string }[]).map((c) => c.caption).filter(Boolean);
-        const hidden: HiddenText = { captions: d.track === 'cross-image' ? captions : [], imageText: Object.fromEntries(d.images.map((i) => [i.imageId, i.ocrText])) };
-        findings.push(...scanRow(built.row, hidden));
-        candidates.push(built);
+      try {
+        for (const r of rowsOf(ctx, item.input.track)) {
+          await pause(ctx); // a track is one long item: Ctrl-C is seen between its rows
+          const filtered = JSON.parse(r.final_json) as FilteredQuestion;
+          const d = filtered.draft;
+          const art = st.article.get(r.pmcid) as { pmid: string | null; doi: string | null; license_code: string; source_urls_json: string };
+          const media = new Set([...new Set(d.images.map((i) => i.storeImageId))].map((id) => images.get(id) as string | undefined).filter((m): m is string => m !== undefined));
+          const urls = JSON.parse(art.source_urls_json) as string[];
+          const sourceUrls = urls.filter((u, i) => i === 0 || [...media].some((m) => u.split('?')[0].endsWith(`/${m}`)));
+          const built = buildRowLean({
+            filtered, article: { pmid: art.pmid, doi: art.doi, license: art.license_code, sourceUrls },
+            decisions: st.decisions.all(r.id) as { reason: string; action: string }[],
+          }, prov());
+          // the scanner reads the row as exported, plus what the row does not carry: captions and the images' own text
+          const captions = d.track === 'cross-image'
+            ? [...new Set(d.images.map((i) => i.figureId))].sort().map((f) => captionOf.get(r.pmcid, f) as string | undefined).filter((c): c is string => Boolean(c))
+            : [];
+          const hidden: HiddenText = { captions, imageText: Object.fromEntries(d.images.map((i) => [i.imageId, i.ocrText])) };
+          findings.push(...scanRow(built.row, hidden));
+          // after a residual leak nothing is written any more, but every row is still scanned (all findings are recorded)
+          if (!findings.length) out.add(built);
+        }
+      } catch (e) {
+        out.abort();
+        throw e;
       }
-      const decisionsOfFindings: DecisionInput[] = findings.map((f) => ({
-        action: 'drop', reason: 'leak_found_by_scanner', rule: 'export.scanner', questionId: f.row, field: f.field, span: [f.at, f.at + f.found.length], matchedText: f.found,
-        detail: { term: f.term, kind: f.kind },
-      }));
       if (findings.length) {
+        out.abort();
+        const decisionsOfFindings: DecisionInput[] = findings.map((f) => ({
+          action: 'drop', reason: 'leak_found_by_scanner', rule: 'export.scanner', questionId: f.row, field: f.field, span: [f.at, f.at + f.found.length], matchedText: f.found,
+          detail: { term: f.term, kind: f.kind },
+        }));
         // a residual leak refuses the whole track's release: the files on disk are left as they were
         const message = scanMessage(item.input.track, findings);
         ctx.log.warn(message);
         return { kind: 'drop', reason: 'leak_found_by_scanner', rule: 'export.scanner', detail: { track: item.input.track, findings: findings.length, message }, decisions: decisionsOfFindings };
       }
-      const plan = buildExportPlan(item.input.track, candidates, rejected, [notice()]);
+      const plan = out.finish([notice()]);
+      if (swept) ctx.log.debug(`export ${plan.track}: ${swept} stale temp files swept`);
       const decisions: DecisionInput[] = plan.rejected.map((x) => ({ action: 'drop', reason: x.reason, rule: x.rule, questionId: x.questionId, detail: x.detail }));
-      return { kind: 'output', output: plan, decisions, attributes: { rows: plan.rows.length, rejected: plan.rejected.length, files: plan.files.length } };
+      return { kind: 'output', output: plan, decisions, attributes: { rows: plan.rows, rejected: plan.rejected.length, files: plan.files.length } };
     },
 
     clear() { /* files are replaced atomically by write; nothing to delete in the store */ },
 
-    write(ctx, _item, plan: ExportPlan): string {
+    write(ctx, _item, plan: StreamedPlan): string {
       const dir = exportDir(ctx);
       const others = new Set(TRACKS.filter((t) => t !== plan.track).flatMap((t) => previousManifestImages(dir, t)));
-      const res = applyExportPlan(dir, plan, previousManifestImages(dir, plan.track), others);
+      const res = applyStreamedPlan(dir, plan, previousManifestImages(dir, plan.track), others, (sha) => ctx.store.readBlob(sha));
       const now = new Date().toISOString();
       const ins = ctx.store.db.prepare('INSERT INTO exports (run_id, track, path, sha256, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)');
       const jsonl = plan.files.find((f) => f.path === `${plan.track}.jsonl`)!;
       const manifest = plan.files.find((f) => f.path.startsWith('MANIFEST.'))!;
-      ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows.length, now);
+      ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows, now);
       ins.run(ctx.runId, `${plan.track}:manifest`, join(dir, manifest.path), manifest.sha256, plan.files.length, now);
       ins.run(ctx.runId, `${plan.track}:files`, dir, diskFingerprint(dir, plan.track), plan.files.length, now);
-      ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed, ${res.swept} stale temp files swept`);
+      ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed`);
       return manifest.sha256;
     },
   };

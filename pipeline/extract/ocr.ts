@@ -142,6 +142,16 @@ export function probeTesseract(binary = 'tesseract', lang = 'eng'): ProbeResult 
 
 interface Job { png: Buffer; resolve: (r: OcrResult) => void; reject: (e: Error) => void; alone: boolean }
 
+// Tesseract processes still running when this process exits (Ctrl-C abandons the items in flight) are
+// killed with it, so no reader outlives the command.
+const liveReaders = new Set<ReturnType<typeof spawn>>();
+let exitHook = false;
+function track(p: ReturnType<typeof spawn>): void {
+  liveReaders.add(p);
+  p.once('close', () => liveReaders.delete(p));
+  if (!exitHook) { exitHook = true; process.once('exit', () => { for (const c of liveReaders) c.kill('SIGKILL'); }); }
+}
+
 /** Tesseract via its CLI: one process per batch of images (a list file), bounded processes, a timeout. */
 export function createTesseractEngine(opts: TesseractOptions = {}): OcrEngine {
   const binary = opts.binary ?? 'tesseract';
@@ -203,6 +213,7 @@ export function createTesseractEngine(opts: TesseractOptions = {}): OcrEngine {
       // one thread per process: concurrency is ours to bound, and OpenMP threads on top only oversubscribe
       const p = spawn(binary, [input, 'stdout', '-l', lang, '-c', 'classify_enable_learning=0', 'tsv'],
         { env: { ...(opts.env ?? process.env), OMP_THREAD_LIMIT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      track(p);
       const out: Buffer[] = [];
       let err = '';
       let timedOut = false;

@@ -35,12 +35,14 @@ export function pixelStats(data: Uint8Array, width: number, height: number, chan
   let top = 0;
   const grey = channels <= 2;
   const alpha = channels === 2 || channels === 4;
+  // No closure inside the loop: under tsx (esbuild keepNames) every function expression is also named at
+  // run time, which per pixel cost more than the statistics (measured: 60 % of extract).
   for (let p = 0, i = 0; p < n; p++, i += channels) {
     const a = alpha ? data[i + channels - 1] : 255;
-    const on = (v: number) => (v * a + 255 * (255 - a) + 127) / 255 | 0;
-    const r = on(data[i]);
-    const g = grey ? r : on(data[i + 1]);
-    const b = grey ? r : on(data[i + 2]);
+    const white = 255 * (255 - a) + 127;
+    const r = (data[i] * a + white) / 255 | 0;
+    const g = grey ? r : (data[i + 1] * a + white) / 255 | 0;
+    const b = grey ? r : (data[i + 2] * a + white) / 255 | 0;
     sum[0] += r; sum[1] += g; sum[2] += b;
     sq[0] += r * r; sq[1] += g * g; sq[2] += b * b;
     const c = ++counts[((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)];

@@ -3,10 +3,13 @@
 // fetched blobs, calls them, and writes the rows.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
-import { upstreamOutputs } from '../runner/runner.ts';
+import { StopRequested, upstreamOutputs } from '../runner/runner.ts';
+import { createLimiter } from '../runner/limit.ts';
+import sharp from 'sharp';
 import { z } from 'zod';
 import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
+import { leanParsedJson } from '../../db/article-text.ts';
 import { parseJats } from './jats.ts';
 import { processImage, safeMediaName } from './images.ts';
 import { findNearDuplicates } from '../core/near-duplicates.ts';
@@ -48,6 +51,8 @@ export interface ExtractStageOptions {
   ocr?: OcrEngine;
   /** null: no OCR result cache. Default: $XDG_CACHE_HOME/mmrare/ocr when extract.ocr.cache is on. */
   ocrCache?: OcrCache | null;
+  /** Images decoded at once (one bound for all articles in flight) and libvips threads; default: the cores. */
+  jobs?: number;
 }
 
 type OcrOutcome =
@@ -56,6 +61,11 @@ type OcrOutcome =
   | { status: 'unavailable' };
 
 export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = {}): Stage<{ pmcid: string }, ExtractOutput> {
+  // One bound on images decoded at once, across all the articles in flight; libvips' threads sized to the
+  // same (sharp's default on glibc is one thread).
+  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  const imageLimit = createLimiter(jobs);
+  sharp.concurrency(jobs);
   // The engine follows the config (probed once per setting): its id is part of the stage's slice, so
   // installing or upgrading tesseract re-extracts, and a machine without it records OCR as unavailable.
   let ocrState: { key: string; engine: OcrEngine; cache: OcrCache | null } | null = null;
@@ -103,7 +113,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
 
     async process(item, ctx): Promise<ItemResult<ExtractOutput>> {
       const { store, config } = ctx;
-      const art = store.db.prepare('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
+      const art = store.stmt('SELECT xml_sha256, license_code FROM articles WHERE pmcid = ?').get(item.key) as { xml_sha256: string; license_code: string };
       const xml = store.readBlob(art.xml_sha256);
       const parsed = parseJats(xml, { maxBytes: config.extract.maxXmlBytes, maxParagraphChars: config.extract.maxParagraphChars, maxSentenceChars: config.extract.maxSentenceChars });
       if (!parsed.ok) return { kind: 'drop', reason: parsed.reason, rule: `extract.jats.${parsed.reason}`, detail: { detail: parsed.detail } };
@@ -127,7 +137,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
           f.id = `${f.id}-dup${n}`;
         }
       }
-      const media = store.db.prepare('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
+      const media = store.stmt('SELECT name, blob_sha256, placeholder FROM media WHERE pmcid = ? ORDER BY name').all(item.key) as MediaRow[];
       const images: ExtractedImage[] = [];
       const compound: Record<string, { compound: boolean; evidence: string[] }> = {};
       const quality: Record<string, Record<string, unknown>> = {};
@@ -136,6 +146,11 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       // Every stored image is read, placeholders too: their burned-in text is what a model would see.
       const ocrJobs: (() => Promise<void>)[] = [];
       const ocrOutcomes = new Map<string, OcrOutcome>();
+      // The article's images: listed in order, decoded concurrently under the stage's one bound on images in
+      // flight (shared by every article in flight), then taken in order again, so decisions and rows are
+      // the same whatever finished first.
+      type Slot = { fig: (typeof article.figures)[number]; g: { href: string }; ord: number; imageId: string; m: MediaRow | null; refused?: DecisionInput };
+      const slots: Slot[] = [];
       for (const fig of article.figures.filter((f) => f.kind === 'figure')) {
         let ord = 0;
         for (const g of fig.graphics) {
@@ -143,53 +158,63 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
           const imageId = `${item.key}-${fig.id}-${ord}`;
           const unsafe = safeMediaName(g.href);
           if (!unsafe.ok) {
-            decisions.push({ action: 'drop', reason: unsafe.reason, rule: 'extract.image.href', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: unsafe.detail } });
+            slots.push({ fig, g, ord, imageId, m: null, refused: { action: 'drop', reason: unsafe.reason, rule: 'extract.image.href', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: unsafe.detail } } });
             continue;
           }
           const m = resolveMedia(g.href, media);
           if (!m) {
-            decisions.push({ action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } });
+            slots.push({ fig, g, ord, imageId, m: null, refused: { action: 'drop', reason: 'image_missing', rule: 'extract.image.resolve', field: `figure:${fig.id}`, detail: { href: g.href, imageId } } });
             continue;
           }
-          const sourceBytes = store.readBlob(m.blob_sha256);
-          const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
-          if (!res.ok) {
-            decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
-            continue;
-          }
-          // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
-          const letters = fig.panels.map((p) => p.letter);
-          const c = m.placeholder === 1
-            ? await detectCompound({ panelLetters: letters })
-            : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
-          compound[imageId] = { compound: c.compound, evidence: c.evidence };
-          // Quality: an image no reader could use is kept in the store but excluded from questions. The
-          // sample corpus's marked placeholder cards stand in for real figures, so the rules do not apply to them.
-          let verdict: string;
-          if (m.placeholder === 1) {
-            verdict = 'placeholder_exempt';
-            exempt.push(imageId);
-            quality[imageId] = { verdict };
-          } else {
-            const q = judgeImageQuality(res.source, res.stats, o.quality);
-            verdict = q.ok ? 'ok' : q.failed[0];
-            quality[imageId] = { verdict, ...q.metrics };
-            if (!q.ok) {
-              decisions.push({ action: 'exclude', reason: q.failed[0], rule: 'extract.image.quality', field: `figure:${fig.id}`,
-                detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
-            }
-          }
-          const image: ExtractedImage = {
-            imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
-            normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
-            format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
-            ocrText: null, ocrEngine: 'none',
-          };
-          images.push(image);
-          ocrJobs.push(() => readText(config, m.blob_sha256, sourceBytes, res.normalised, Math.max(res.source.width, res.source.height), Math.max(res.width, res.height))
-            .then((r) => { ocrOutcomes.set(imageId, r); }));
+          slots.push({ fig, g, ord, imageId, m });
         }
       }
+      const decoded = await Promise.all(slots.map((sl) => (!sl.m ? null : imageLimit.run(async () => {
+        if (ctx.signal?.aborted) throw new StopRequested(); // Ctrl-C: no new decode starts
+        const sourceBytes = store.readBlob(sl.m!.blob_sha256);
+        const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
+        if (!res.ok) return { sourceBytes, res, c: null };
+        // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
+        const letters = sl.fig.panels.map((p) => p.letter);
+        const c = sl.m!.placeholder === 1
+          ? await detectCompound({ panelLetters: letters })
+          : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
+        return { sourceBytes, res, c };
+      }))));
+      slots.forEach(({ fig, g, ord, imageId, m, refused }, k) => {
+        if (refused || !m) { decisions.push(refused!); return; }
+        const { sourceBytes, res, c } = decoded[k]!;
+        if (!res.ok) {
+          decisions.push({ action: 'drop', reason: res.reason, rule: 'extract.image.decode', field: `figure:${fig.id}`, detail: { href: g.href, imageId, detail: res.detail } });
+          return;
+        }
+        compound[imageId] = { compound: c!.compound, evidence: c!.evidence };
+        // Quality: an image no reader could use is kept in the store but excluded from questions. The
+        // sample corpus's marked placeholder cards stand in for real figures, so the rules do not apply to them.
+        let verdict: string;
+        if (m.placeholder === 1) {
+          verdict = 'placeholder_exempt';
+          exempt.push(imageId);
+          quality[imageId] = { verdict };
+        } else {
+          const q = judgeImageQuality(res.source, res.stats, o.quality);
+          verdict = q.ok ? 'ok' : q.failed[0];
+          quality[imageId] = { verdict, ...q.metrics };
+          if (!q.ok) {
+            decisions.push({ action: 'exclude', reason: q.failed[0], rule: 'extract.image.quality', field: `figure:${fig.id}`,
+              detail: { imageId, href: g.href, failed: q.failed, ...q.metrics, thresholds: o.quality } });
+          }
+        }
+        const image: ExtractedImage = {
+          imageId, figureId: fig.id, ord, href: g.href, mediaName: m.name, sourceSha: m.blob_sha256,
+          normalised: res.normalised, thumbnail: res.thumbnail, width: res.width, height: res.height,
+          format: res.format, dhash: res.dhash, placeholder: m.placeholder === 1, keptAsPublished: res.keptAsPublished, quality: verdict,
+          ocrText: null, ocrEngine: 'none',
+        };
+        images.push(image);
+        ocrJobs.push(() => readText(config, m.blob_sha256, sourceBytes, res.normalised, Math.max(res.source.width, res.source.height), Math.max(res.width, res.height))
+          .then((r) => { ocrOutcomes.set(imageId, r); }));
+      });
       if (exempt.length) {
         decisions.push({ action: 'flag', reason: 'image_quality_exempt_placeholder', rule: 'extract.image.quality', detail: { images: exempt } });
       }
@@ -252,41 +277,39 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
     },
 
     clear(ctx, key) {
-      const db = ctx.store.db;
       for (const t of ['figure_refs', 'images', 'figures', 'sentences', 'cases', 'sections', 'article_text']) {
-        db.prepare(`DELETE FROM ${t} WHERE pmcid = ?`).run(key);
+        ctx.store.stmt(`DELETE FROM ${t} WHERE pmcid = ?`).run(key);
       }
     },
 
     write(ctx: StageContext, item: StageItem<{ pmcid: string }>, out: ExtractOutput): string {
       const { store } = ctx;
-      const db = store.db;
       const a = out.article;
       const pmcid = item.key;
-      db.prepare('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, JSON.stringify(a));
-      const sec = db.prepare('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      ctx.store.stmt('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, leanParsedJson(a)); // text once: db/article-text.ts
+      const sec = ctx.store.stmt('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
       a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, s.text));
-      const cas = db.prepare('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
-      const sen = db.prepare('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const cas = ctx.store.stmt('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
+      const sen = ctx.store.stmt('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       for (const c of a.cases) {
         cas.run(pmcid, c.index, c.label);
         for (const s of c.sentences) sen.run(pmcid, c.index, s.index, s.sectionId, s.start, s.end, s.text, s.kind);
       }
-      const fig = db.prepare('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      const ref = db.prepare('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const fig = ctx.store.stmt('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const ref = ctx.store.stmt('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
       a.figures.forEach((f, i) => {
         fig.run(pmcid, f.id, i, f.kind, f.label, f.caption, JSON.stringify(f.panels), f.modality.guess);
         for (const r of f.references) ref.run(pmcid, f.id, r.sectionId, r.start, r.end, r.surface, JSON.stringify(r.panels));
       });
-      const img = db.prepare(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
+      const img = ctx.store.stmt(`INSERT INTO images (image_id, pmcid, figure_id, ord, href, media_name, source_sha256, norm_sha256, thumb_sha256,
         width, height, format, dhash, placeholder, license_code, quality, ocr_text, ocr_engine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const im of out.images) {
         const norm = store.putBlob(im.normalised, `image/${im.format}`);
         const thumb = store.putBlob(im.thumbnail, 'image/jpeg');
         img.run(im.imageId, pmcid, im.figureId, im.ord, im.href, im.mediaName, im.sourceSha, norm, thumb, im.width, im.height, im.format, im.dhash, im.placeholder ? 1 : 0, out.licence, im.quality, im.ocrText, im.ocrEngine);
       }
-      db.prepare('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
+      ctx.store.stmt('UPDATE articles SET stale = 0 WHERE pmcid = ?').run(pmcid);
       return hashOf(EXTRACT_VERSION, a, out.images.map((i) => [i.imageId, i.sourceSha, i.dhash, i.placeholder, i.quality, i.ocrText, i.ocrEngine]), out.licence);
     },
   };

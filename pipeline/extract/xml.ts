@@ -83,7 +83,8 @@ const safeDecoder = {
   decode: decodeEntities,
 };
 
-const parser = new XMLParser({
+/** The options of extraction's one parse (scripts/bench/extract.ts builds its bare baseline from these). */
+export const XML_PARSER_OPTIONS = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -98,7 +99,8 @@ const parser = new XMLParser({
   // Parts extraction drops (reference lists, author/affiliation/funding metadata) are kept as one
   // unparsed string instead of a subtree: reference lists alone are ~45 % of a case report's parse time.
   stopNodes: ['..ref-list', '..contrib-group', '..aff', '..author-notes', '..funding-group', '..kwd-group', '..custom-meta-group', '..history', '..pub-history', '..processing-meta'],
-} as never);
+};
+const parser = new XMLParser(XML_PARSER_OPTIONS as never);
 
 export type PreScan =
   | { ok: true; longRuns: [number, number][] }

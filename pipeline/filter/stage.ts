@@ -74,7 +74,7 @@ export function filterField(field: 'question' | 'context', parts: VisiblePart[],
   return { text: joinParts(out), parts: out, decisions, maskedChars, droppedChars, masks, dropped, fixedLeak, hits };
 }
 
-export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null): Stage<{ draftJson: string }, FilteredQuestion> {
+export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null): Stage<{ id: string }, FilteredQuestion> {
   return {
     name: 'filter',
     version: FILTER_VERSION,
@@ -83,12 +83,18 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
     configSlice: (c) => ({ ...c.filter, orphanetRelease: lexicon.release }),
 
     items(ctx) {
-      const rows = ctx.store.db.prepare('SELECT id, pmcid, draft_json FROM questions ORDER BY id').all() as { id: string; pmcid: string; draft_json: string }[];
-      return rows.map((r) => ({ key: r.id, inputHash: hashOf(r.draft_json), input: { draftJson: r.draft_json }, pmcid: r.pmcid }));
+      // rows read one at a time and only their hash kept: the drafts are read again one by one in process,
+      // so the item list does not hold every question's text (memory flat in the number of questions)
+      const out: StageItem<{ id: string }>[] = [];
+      for (const r of ctx.store.db.prepare('SELECT id, pmcid, draft_json FROM questions ORDER BY id').iterate() as IterableIterator<{ id: string; pmcid: string; draft_json: string }>) {
+        out.push({ key: r.id, inputHash: hashOf(r.draft_json), input: { id: r.id }, pmcid: r.pmcid });
+      }
+      return out;
     },
 
-    async process(item: StageItem<{ draftJson: string }>, ctx: StageContext): Promise<ItemResult<FilteredQuestion>> {
-      const draft = JSON.parse(item.input.draftJson) as QuestionDraft;
+    async process(item: StageItem<{ id: string }>, ctx: StageContext): Promise<ItemResult<FilteredQuestion>> {
+      const row = ctx.store.stmt('SELECT draft_json FROM questions WHERE id = ?').get(item.input.id) as { draft_json: string };
+      const draft = JSON.parse(row.draft_json) as QuestionDraft;
       const cfg = ctx.config.filter;
       const token = cfg.maskToken;
       const rules = rulesFor(draft, lexicon, findCodes, { captionShingleWords: cfg.captionShingleWords, findingOverlap: cfg.findingOverlap });

@@ -2,6 +2,7 @@
 // stage reads the store and builds the case material; each track's generator (pure) builds the draft.
 // Item = "PMC123#c1:treatment", so drops are counted per track and a model-backed track retries alone.
 // Cases whose diagnosis align did not accept are not listed: align recorded that decision (one stage owns each drop).
+import { readParsedArticle } from '../../db/article-text.ts';
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -60,7 +61,7 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
     const db = ctx.store.db;
     const code = diag.orpha_code!;
     const name = diag.orpha_name ?? lexicon.byCode.get(code)?.name ?? code;
-    const article = JSON.parse((db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string }).parsed_json) as ParsedArticle;
+    const article = readParsedArticle(db, pmcid)!; // the article with its text (db/article-text.ts)
     const texts = [article.abstract, ...article.sections.map((x) => x.text)];
     const diagnosis = diagnosisInfo(lexicon, {
       code, name, articleAliases: JSON.parse(diag.aliases_json) as string[], texts,
@@ -114,8 +115,14 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
         const rows = ctx.store.db.prepare('SELECT pmcid, image_id, ocr_text FROM images WHERE ocr_text IS NOT NULL ORDER BY image_id').all() as { pmcid: string; image_id: string; ocr_text: string }[];
         for (const r of rows) ocrOf.set(r.pmcid, hashOf(ocrOf.get(r.pmcid) ?? '', r.image_id, r.ocr_text));
       }
+      // each article's duplicates, in the order found (grouped once: a filter per case was quadratic in the corpus)
+      const dupsOf = new Map<string, typeof dups>();
+      for (const d of dups) {
+        const p = d.imageId.slice(0, d.imageId.indexOf('-')); // image ids are <pmcid>-<figure>-<k>
+        (dupsOf.get(p) ?? dupsOf.set(p, []).get(p)!).push(d);
+      }
       return cases.filter((c) => align.has(c.pmcid)).flatMap((c) => {
-        const duplicates = dups.filter((d) => d.imageId.startsWith(`${c.pmcid}-`));
+        const duplicates = dupsOf.get(c.pmcid) ?? [];
         return tracks.map((track) => {
           const g = generatorFor(track, ctx.config);
           return {

@@ -7,6 +7,32 @@ import { markAbandonedRuns, runOwner } from './runs.ts';
 import { runStage, type StageCounts } from './runner.ts';
 import type { Stage, StageContext } from './stage.ts';
 import type { Logger } from './log.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * CPU time of this process and its reaped children (OCR processes), in ms: /proc/self/stat on Linux
+ * (utime + stime + cutime + cstime, every thread: libvips' too), process.cpuUsage elsewhere.
+ */
+export function cpuMs(): { self: number; children: number } {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
+    const tick = 10; // USER_HZ is 100 on Linux
+    return { self: (v[11] + v[12]) * tick, children: (v[13] + v[14]) * tick };
+  } catch {
+    const u = process.cpuUsage();
+    return { self: (u.user + u.system) / 1000, children: 0 };
+  }
+}
+
+/** Peak resident memory since the last reset, in MB (Linux: VmHWM; reset through clear_refs). */
+function peakRssMb(reset = false): number | null {
+  try {
+    if (reset) writeFileSync('/proc/self/clear_refs', '5');
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch { return null; }
+}
 
 export interface PlannedStage {
   name: string;
@@ -24,6 +50,8 @@ export interface PipelineOptions {
   orphanetRelease: string | null;
   log: Logger;
   shouldStop?: () => boolean;
+  /** Aborted on Ctrl-C: stages see it in their context, and the runner stops within a second. */
+  signal?: AbortSignal;
   /** Called once at the end whatever happened (closes a remote source). */
   onClose?: () => Promise<void> | void;
 }
@@ -38,20 +66,27 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json, orphanet_release, pid, host)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(opts.command, new Date().toISOString(), JSON.stringify(redactedConfig(config)), configHash(config),
     JSON.stringify(opts.versions), opts.orphanetRelease, owner.pid, owner.host).lastInsertRowid);
-  const ctx: StageContext = { store, config, runId, log };
+  const ctx: StageContext = { store, config, runId, log, signal: opts.signal };
+  const stopping = (): boolean => Boolean(opts.signal?.aborted || opts.shouldStop?.());
   const counts: StageCounts[] = [];
   let status: PipelineResult['status'] = 'ok';
   const putCounter = store.db.prepare('INSERT OR REPLACE INTO run_counters (run_id, stage, counter, value) VALUES (?, ?, ?, ?)');
   try {
     for (const planned of opts.stages) {
       if (!planned.stage) { log.info(`${planned.name}: skipped (${planned.skipped ?? 'not configured'})`); continue; }
+      const cpu0 = cpuMs();
+      peakRssMb(true);
       const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop });
       counts.push(c);
+      // how the stage ran (not what it made): wall and CPU time, so cores busy = cpu / wall; peak RSS
+      const cpu1 = cpuMs();
+      const perf = { wall_ms: c.ms, cpu_ms: cpu1.self - cpu0.self, children_cpu_ms: cpu1.children - cpu0.children, peak_rss_mb: peakRssMb() ?? -1 };
+      log.debug(`${planned.name}: ${c.ms} ms wall, ${perf.cpu_ms} ms CPU (+${perf.children_cpu_ms} ms in child processes), peak RSS ${perf.peak_rss_mb} MB`);
       store.tx(() => {
-        for (const [k, v] of Object.entries({ seen: c.seen, new: c.new, skipped: c.skipped, kept: c.kept, pending: c.pending, orphaned: c.orphaned })) putCounter.run(runId, planned.name, k, v);
+        for (const [k, v] of Object.entries({ seen: c.seen, new: c.new, skipped: c.skipped, kept: c.kept, pending: c.pending, orphaned: c.orphaned, ...perf })) putCounter.run(runId, planned.name, k, v);
         for (const [reason, v] of Object.entries(c.dropped)) putCounter.run(runId, planned.name, `dropped:${reason}`, v);
       });
-      if (opts.shouldStop?.()) { status = 'interrupted'; break; }
+      if (stopping()) { status = 'interrupted'; break; }
     }
   } catch (e) {
     status = 'failed';

@@ -28,12 +28,57 @@ export interface RunStageOptions {
   shouldStop?: () => boolean;
 }
 
+/**
+ * Ctrl-C: how long the items already in flight get to finish and commit. An item still running after
+ * that is abandoned: nothing of it is written (its transaction never starts), and the next run does it.
+ */
+export const STOP_GRACE_MS = 400;
+
+/** Thrown by `pause` once the run is stopping; the runner leaves the item for the next run. */
+export class StopRequested extends Error {
+  constructor() { super('stop requested (Ctrl-C)'); this.name = 'StopRequested'; }
+}
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Yields to the event loop, so a Ctrl-C (a signal is a macrotask) is seen inside a long item; throws
+ * StopRequested once the run is stopping. Stages with long synchronous steps await it between them.
+ */
+export async function pause(ctx: { signal?: AbortSignal }): Promise<void> {
+  await nextTurn();
+  if (ctx.signal?.aborted) throw new StopRequested();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) { resolve(); return; }
+    const t = setTimeout(done, ms);
+    function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Test-only hook (docs/architecture.md): MMRARE_TEST_SLOW_STAGE=<stage>:<ms> (or *:<ms>) makes each item
+ * of that stage wait <ms> before it is processed (an abortable timer), so a test can signal the process
+ * while the stage is part-way through. Never set it outside tests.
+ */
+function testDelayMs(stage: string): number {
+  const v = process.env.MMRARE_TEST_SLOW_STAGE;
+  if (!v) return 0;
+  for (const part of v.split(',')) {
+    const [name, ms] = part.split(':');
+    if (name === stage || name === '*') return Number(ms) || 0;
+  }
+  return 0;
+}
+
 export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts: RunStageOptions = {}): Promise<StageCounts> {
   const t0 = Date.now();
-  const db = ctx.store.db;
   const cfgHash = stageConfigHash(stage as Stage<unknown, unknown>, ctx);
   const counts: StageCounts = { stage: stage.name, seen: 0, new: 0, skipped: 0, kept: 0, pending: 0, dropped: {}, orphaned: 0, ms: 0 };
-  const getProgress = db.prepare('SELECT input_hash, config_hash, status, attempts, reason FROM stage_progress WHERE stage = ? AND item_key = ?');
+  const getProgress = ctx.store.stmt('SELECT input_hash, config_hash, status, attempts, reason FROM stage_progress WHERE stage = ? AND item_key = ?');
   const listed = new Set<string>();
   const concurrency = Math.max(1, stage.concurrency ?? 1);
   const inFlight = new Set<Promise<void>>();
@@ -46,11 +91,20 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     else if (status === 'dropped') counts.dropped[reason ?? 'unknown'] = (counts.dropped[reason ?? 'unknown'] ?? 0) + 1;
   };
 
+  const stopping = (): boolean => Boolean(ctx.signal?.aborted || opts.shouldStop?.());
+  // resolves on Ctrl-C, so waiting for an item slot never outlasts the stop
+  const stopped = new Promise<void>((r) => { if (ctx.signal?.aborted) r(); else ctx.signal?.addEventListener('abort', () => r(), { once: true }); });
+  const delay = testDelayMs(stage.name);
+  let abandoned = false;
+
   const handle = async (item: StageItem<I>, attempts: number): Promise<void> => {
+    if (delay) await sleep(delay, ctx.signal);
+    if (abandoned || ctx.signal?.aborted) return; // stopping before it started: the next run does it
     let result: ItemResult<O>;
     try {
       result = await stage.process(item, ctx);
     } catch (err) {
+      if (err instanceof StopRequested) return; // stopped part-way (pause): nothing written, the next run does it
       // A bug in a stage must not stop the run or lose other items: it becomes a recorded drop.
       ctx.log.debug(`${stage.name} ${item.key}: ${(err as Error).stack ?? err}`);
       result = { kind: 'drop', reason: 'internal_error', rule: `${stage.name}.process`, detail: { error: String((err as Error)?.message ?? err) } };
@@ -62,6 +116,8 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
           detail: { issues: check.error.issues.slice(0, 8).map((i) => `${i.path.join('.')}: ${i.message}`) } };
       }
     }
+    // the stop's grace ran out while this item was running: it is left, unwritten, for the next run
+    if (abandoned) return;
     let status: string;
     try {
       status = commit(stage, ctx, cfgHash, item, result, attempts);
@@ -76,8 +132,12 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     progress.tick(`${item.key}`);
   };
 
+  // Between items the loop yields to the event loop at least every few ms: an item list and stages that
+  // never wait on I/O would otherwise run only on microtasks, and a Ctrl-C would be seen after the stage.
+  let lastTurn = performance.now();
   for await (const item of rawItems) {
-    if (opts.shouldStop?.()) break; // Ctrl-C: stop listing too (a remote source pages and lists lazily)
+    if (performance.now() - lastTurn > 8) { await nextTurn(); lastTurn = performance.now(); }
+    if (stopping()) break; // Ctrl-C: stop listing too (a remote source pages and lists lazily)
     if (listed.has(item.key)) continue; // a source listing the same key twice must not double-process it
     listed.add(item.key);
     counts.seen++;
@@ -91,20 +151,27 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
     counts.new++;
     const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
     inFlight.add(p);
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (inFlight.size >= concurrency) await Promise.race([...inFlight, stopped]);
+    await nextTurn();
+    lastTurn = performance.now();
   }
-  await Promise.all(inFlight);
+  if (stopping()) {
+    // Ctrl-C: the items in flight get STOP_GRACE_MS to finish and commit; the rest are abandoned
+    await Promise.race([Promise.all(inFlight), sleep(STOP_GRACE_MS)]);
+    abandoned = true;
+  } else {
+    await Promise.all(inFlight);
+  }
   progress.done();
 
-  if (stage.reconcile && !opts.shouldStop?.()) counts.orphaned = reconcile(stage, ctx, listed);
+  if (stage.reconcile && !stopping()) counts.orphaned = reconcile(stage, ctx, listed);
   counts.ms = Date.now() - t0;
   return counts;
 }
 
 function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, item: StageItem<I>, result: ItemResult<O>, attempts: number): string {
-  const db = ctx.store.db;
   const now = new Date().toISOString();
-  const upsert = db.prepare(`INSERT INTO stage_progress
+  const upsert = ctx.store.stmt(`INSERT INTO stage_progress
       (stage, item_key, input_hash, config_hash, stage_version, status, output_hash, reason, error, attempts, run_id, updated_at)
       VALUES (@stage, @key, @input, @cfg, @version, @status, @out, @reason, @error, @attempts, @run, @now)
     ON CONFLICT (stage, item_key) DO UPDATE SET input_hash = excluded.input_hash, config_hash = excluded.config_hash,
@@ -116,7 +183,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
   if (result.kind === 'transient') {
     // Keep whatever is stored: a transient failure never removes earlier good work.
     ctx.store.tx(() => {
-      const prev = db.prepare('SELECT input_hash, output_hash FROM stage_progress WHERE stage = ? AND item_key = ?')
+      const prev = ctx.store.stmt('SELECT input_hash, output_hash FROM stage_progress WHERE stage = ? AND item_key = ?')
         .get(stage.name, item.key) as { input_hash: string; output_hash: string | null } | undefined;
       upsert.run({ ...base, input: prev?.input_hash ?? item.inputHash, cfg: cfgHash, status: 'pending', out: prev?.output_hash ?? null, reason: null, error: result.error.slice(0, 2000) });
     });
@@ -134,7 +201,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
       decisions.unshift({ action: 'drop', reason: result.reason, rule: result.rule, pmcid: item.pmcid ?? null, detail: result.detail ?? {} });
     }
     insertDecisions(ctx, stage, cfgHash, item, decisions, now);
-    const putAttr = db.prepare('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
+    const putAttr = ctx.store.stmt('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
     for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => byCodeUnit(a, b))) {
       putAttr.run(stage.name, item.key, name, JSON.stringify(value));
     }
@@ -144,7 +211,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
 }
 
 function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: string, item: StageItem<I>, decisions: DecisionInput[], now: string): void {
-  const ins = ctx.store.db.prepare(`INSERT INTO decisions
+  const ins = ctx.store.stmt(`INSERT INTO decisions
     (run_id, stage, stage_version, config_hash, item_key, pmcid, question_id, action, reason_code, rule, field, span_start, span_end, matched_text, detail_json, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   for (const d of decisions) {
@@ -157,18 +224,17 @@ function insertDecisions<I, O>(ctx: StageContext, stage: Stage<I, O>, cfgHash: s
 /** Removes the stage's rows, decisions and attributes for one item (inside the caller's transaction). */
 function clearItem<I, O>(stage: Stage<I, O>, ctx: StageContext, key: string): void {
   stage.clear(ctx, key);
-  ctx.store.db.prepare('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
-  ctx.store.db.prepare('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
+  ctx.store.stmt('DELETE FROM decisions WHERE stage = ? AND item_key = ?').run(stage.name, key);
+  ctx.store.stmt('DELETE FROM attributes WHERE stage = ? AND item_key = ?').run(stage.name, key);
 }
 
 function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<string>): number {
-  const db = ctx.store.db;
-  const keys = (db.prepare('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
+  const keys = (ctx.store.stmt('SELECT item_key FROM stage_progress WHERE stage = ?').all(stage.name) as { item_key: string }[])
     .map((r) => r.item_key).filter((k) => !listed.has(k));
   for (const key of keys) {
     ctx.store.tx(() => {
       clearItem(stage, ctx, key);
-      db.prepare('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
+      ctx.store.stmt('DELETE FROM stage_progress WHERE stage = ? AND item_key = ?').run(stage.name, key);
     });
   }
   return keys.length;
@@ -180,7 +246,7 @@ function reconcile<I, O>(stage: Stage<I, O>, ctx: StageContext, listed: Set<stri
  * blip upstream must not clear finished downstream work.
  */
 export function upstreamOutputs(ctx: StageContext, stage: string): Map<string, string> {
-  const rows = ctx.store.db.prepare(`SELECT item_key, output_hash FROM stage_progress
+  const rows = ctx.store.stmt(`SELECT item_key, output_hash FROM stage_progress
       WHERE stage = ? AND (status = 'done' OR (status = 'pending' AND output_hash IS NOT NULL)) ORDER BY item_key`)
     .all(stage) as { item_key: string; output_hash: string }[];
   return new Map(rows.map((r) => [r.item_key, r.output_hash]));

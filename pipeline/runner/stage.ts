@@ -38,6 +38,12 @@ export interface StageContext {
   config: Config;
   runId: number;
   log: Logger;
+  /**
+   * Aborted on Ctrl-C. A stage with long items checks it between steps (`signal.aborted`) or awaits
+   * `pause(ctx)` (pipeline/runner/runner.ts), which yields to the event loop and throws `StopRequested`
+   * once stopping: the runner then leaves the item for the next run (nothing of it is written).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Stage<I, O> {

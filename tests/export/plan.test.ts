@@ -2,7 +2,9 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRow, buildExportPlan, applyExportPlan, previousManifestImages, noticeFile } from '../../pipeline/export/plan.ts';
+import { buildRow, buildRowLean, buildExportPlan, applyExportPlan, applyStreamedPlan, ExportStream, previousManifestImages, noticeFile } from '../../pipeline/export/plan.ts';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import type { FilteredQuestion } from '../../schemas/question.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -36,6 +38,30 @@ const article = { pmid: null, doi: '10.1155/2016/1', license: 'CC BY', sourceUrl
 const build = (f: FilteredQuestion) => buildRow({ filtered: f, article, decisions: [{ reason: 'cut_sentence_names_answer', action: 'cut' }], imageBytes: () => png }, prov);
 
 describe('export plan', () => {
+  it('the streaming export writes the same files as the in-memory plan, rejecting the same rows', () => {
+    const blob = png;
+    const blobSha = createHash('sha256').update(blob).digest('hex');
+    const f = (id: string) => filtered(id, { images: [{ ...filtered(id).draft.images[0], normSha: blobSha }] } as never);
+    const ids = ['dx-PMC4738710-c1-aaaaaaaa', 'dx-PMC4738710-c2-bbbbbbbb', 'dx-PMC4738710-c3-cccccccc'];
+    const src = (id: string) => ({ filtered: f(id), article, decisions: [{ reason: 'cut_sentence_names_answer', action: 'cut' }] });
+    const bad = (row: Record<string, unknown>) => { if (row.id === ids[1]) row.orpha_code = 'ORPHA:805'; return row; };
+    const notice = noticeFile({ release: '2025-12-09', licence: 'CC BY 4.0' }, []);
+    const memDir = join(work.dir, 'mem');
+    const plan = buildExportPlan('diagnosis', ids.map((id) => { const b = buildRow({ ...src(id), imageBytes: () => blob }, prov); bad(b.row as never); return b; }), [], [notice]);
+    applyExportPlan(memDir, plan, []);
+    const streamDir = join(work.dir, 'stream');
+    const s = new ExportStream(streamDir, 'diagnosis');
+    for (const id of ids) { const b = buildRowLean(src(id), prov); bad(b.row as never); s.add(b); }
+    expect(() => s.add(buildRowLean(src(ids[0]), prov))).toThrow(/order/);
+    const streamed = s.finish([notice]);
+    expect(streamed.rows).toBe(plan.rows.length);
+    expect(streamed.rejected.map((r) => r.questionId)).toEqual(plan.rejected.map((r) => r.questionId));
+    applyStreamedPlan(streamDir, streamed, [], new Set(), (h) => { expect(h).toBe(blobSha); return blob; });
+    const files = (d: string) => readdirSync(d, { recursive: true }).map(String).sort();
+    expect(files(streamDir)).toEqual(files(memDir));
+    for (const name of files(memDir).filter((n) => n.includes('.'))) expect(readFileSync(join(streamDir, name)).equals(readFileSync(join(memDir, name))), name).toBe(true);
+  });
+
   it('sorts rows by id, lists every file in the manifest, and is byte-identical for the same input', () => {
     const a = buildExportPlan('diagnosis', [build(filtered('dx-PMC4738710-c2-bbbbbbbb')), build(filtered('dx-PMC4738710-c1-aaaaaaaa'))], []);
     const b = buildExportPlan('diagnosis', [build(filtered('dx-PMC4738710-c1-aaaaaaaa')), build(filtered('dx-PMC4738710-c2-bbbbbbbb'))], []);

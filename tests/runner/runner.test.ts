@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Store } from '../../db/store.ts';
 import { parseConfig } from '../../schemas/config.ts';
-import { runStage } from '../../pipeline/runner/runner.ts';
+import { pause, runStage, STOP_GRACE_MS } from '../../pipeline/runner/runner.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
 import type { Stage, StageContext, ItemResult } from '../../pipeline/runner/stage.ts';
 import { hashOf } from '../../pipeline/core/hash.ts';
@@ -155,5 +155,51 @@ describe('runner', () => {
     expect(c).toMatchObject({ new: 2, seen: 2, orphaned: 0 });
     const again = await runStage(stage, ctx);
     expect(again).toMatchObject({ new: 4, skipped: 2, kept: 6 });
+  });
+
+  it('on abort, nothing more is scheduled, an item done within the grace is committed and one outlasting it is left unwritten', async () => {
+    const base = ctxFor();
+    const ctl = new AbortController();
+    const ctx = { ...base, signal: ctl.signal };
+    const started: string[] = [];
+    const stage: Stage<string, string> = {
+      ...wordStage(() => [], () => ({ kind: 'output', output: '' })),
+      concurrency: 2,
+      items: () => ['slow', 'fast', 'steps', 'later'].map((w) => ({ key: w, inputHash: hashOf(w), input: w })),
+      async process(item) {
+        started.push(item.key);
+        if (item.key === 'fast') { ctl.abort(); return { kind: 'output', output: 'fast' }; }
+        await new Promise((r) => setTimeout(r, STOP_GRACE_MS + 300));
+        return { kind: 'output', output: item.key };
+      },
+    };
+    const t0 = performance.now();
+    await runStage(stage, ctx);
+    expect(performance.now() - t0).toBeLessThan(STOP_GRACE_MS + 250);
+    expect(started).toEqual(['slow', 'fast']); // nothing is scheduled after the abort
+    // 'fast' finished within the grace and was committed; 'slow' outlasted it and left nothing
+    expect(base.store.db.prepare(`SELECT item_key, status FROM stage_progress ORDER BY item_key`).all()).toEqual([{ item_key: 'fast', status: 'done' }]);
+    await new Promise((r) => setTimeout(r, 400)); // 'slow' resolves later: still nothing written
+    expect(outputs(base)).toEqual([{ item_key: 'fast', value_json: '"fast"' }]);
+    expect(base.store.db.prepare(`SELECT COUNT(*) FROM stage_progress`).pluck().get()).toBe(1);
+  });
+
+  it('pause throws once stopping, so a long item stops part-way without writing', async () => {
+    const base = ctxFor();
+    const ctl = new AbortController();
+    const ctx = { ...base, signal: ctl.signal };
+    let steps = 0;
+    const stage: Stage<string, string> = {
+      ...wordStage(() => [], () => ({ kind: 'output', output: '' })),
+      concurrency: 1,
+      items: () => [{ key: 'long', inputHash: 'h', input: 'long' }],
+      async process() {
+        for (let i = 0; i < 1000; i++) { steps++; if (i === 3) ctl.abort(); await pause(ctx); }
+        return { kind: 'output', output: 'long' };
+      },
+    };
+    await runStage(stage, ctx);
+    expect(steps).toBe(4);
+    expect(base.store.db.prepare(`SELECT COUNT(*) FROM stage_progress`).pluck().get()).toBe(0);
   });
 });

@@ -94,7 +94,7 @@ export async function runStages(stages: readonly StageName[], command: string, v
         `(e.g. mmrare ${command === 'run' ? 'run' : 'fetch'} --workdir ${values.workdir ?? './mmrare-data'} --sample)`);
     }
     const { runBuild } = await import('../../compose.ts');
-    const res = await runBuild({ store, config, command, stages, source, lexicon, vocab, log, shouldStop: io.shouldStop });
+    const res = await runBuild({ store, config, command, stages, source, lexicon, vocab, log, shouldStop: io.shouldStop, signal: io.signal });
     const summary = (source as { summary?: () => Record<string, unknown> } | null)?.summary?.();
     if (summary && !values.json) {
       io.err(`fetch summary: ${summary.listed} listed, ${summary.packaged} fetched, ${summary.dropped} excluded, ${summary.transient} left for the next run; ` +
@@ -128,8 +128,13 @@ export async function runStages(stages: readonly StageName[], command: string, v
   }
 }
 
+const JOBS_OPTION: OptionTable = {
+  jobs: { type: 'string', value: 'N', description: 'how much runs at once: images decoded at once, libvips threads, 2×N articles extracted at once (default: the cores; config "jobs"; never changes what is built)' },
+};
+
 const RUN_OPTIONS: OptionTable = {
   ...SOURCE_OPTIONS,
+  ...JOBS_OPTION,
   ...JSON_OPTION,
   'per-article': { type: 'boolean', default: false, description: 'also print one line per article: sections, cases, sentences, figures, images, status' },
   'strict-pending': { type: 'boolean', default: false, description: 'exit 75 when items failed transiently (network) and wait for the next run; default exit 0' },
@@ -165,6 +170,7 @@ export const stageCommands: Command[] = (Object.keys(STAGE_HELP) as Exclude<Stag
   examples: [`mmrare ${name} --workdir W`, `mmrare ${name} --workdir W --json`],
   options: {
     ...JSON_OPTION,
+    ...JOBS_OPTION,
     // extract prints a line per article by default (sections, cases, sentences, figures, images)
     'per-article': { type: 'boolean', default: name === 'extract', description: `one line per article: sections, cases, sentences, figures, images, status (default ${name === 'extract' ? 'on' : 'off'})` },
   },

@@ -1,4 +1,5 @@
 // `mmrare show PMCID`: an article's case timeline and figures, so a person can check extraction by eye.
+import { readParsedArticle } from '../../../db/article-text.ts';
 import type { ParsedArticle } from '../../../schemas/article.ts';
 import type { Store } from '../../../db/store.ts';
 import { InputError } from '../../core/errors.ts';
@@ -47,12 +48,12 @@ export const showCommand: Command = {
     const store = openStore(values, { readonly: true });
     try {
       const pmcid = resolveArticle(store, pos[0]);
-      const row = store.db.prepare('SELECT parsed_json FROM article_text WHERE pmcid = ?').get(pmcid) as { parsed_json: string } | undefined;
-      if (!row) {
+      const parsed = readParsedArticle(store.db, pmcid);
+      if (!parsed) {
         const why = store.db.prepare(`SELECT stage, reason FROM stage_progress WHERE item_key = ? AND status = 'dropped'`).get(pmcid) as { stage: string; reason: string } | undefined;
         throw new InputError(why ? `${pmcid} was dropped at ${why.stage}: ${why.reason} (see: mmrare audit --rule ${why.reason})` : `${pmcid} is not extracted in this store (run: mmrare extract)`);
       }
-      const a = JSON.parse(row.parsed_json) as ParsedArticle;
+      const a = parsed;
       // the JATS may lack the PMID that the source's metadata gave (fetch stores it on the article)
       a.pmid ??= (store.db.prepare('SELECT pmid FROM articles WHERE pmcid = ?').pluck().get(pmcid) as string | null | undefined) ?? null;
       if (values.json) {
