@@ -11,9 +11,10 @@ import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
 import { leanParsedJson } from '../../db/article-text.ts';
 import { parseJats } from './jats.ts';
-import { processImage, safeMediaName } from './images.ts';
+import { safeMediaName } from './images.ts';
+import { decodeImage, reviveDecoded, type DecodedImage, type DecodeImageOptions } from './decode-image.ts';
+import { createWorkerPool } from '../core/worker-pool.ts';
 import { findNearDuplicates } from '../core/near-duplicates.ts';
-import { detectCompound } from './compound.ts';
 import { judgeImageQuality } from './quality.ts';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,8 @@ export interface ExtractStageOptions {
   ocrCache?: OcrCache | null;
   /** Images decoded at once (one bound for all articles in flight) and libvips threads; default: the cores. */
   jobs?: number;
+  /** false: decode images on the main thread even with several jobs (a comparison in tests and benches). */
+  imageWorkers?: boolean;
 }
 
 type OcrOutcome =
@@ -64,8 +67,15 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
   // One bound on images decoded at once, across all the articles in flight; libvips' threads sized to the
   // same (sharp's default on glibc is one thread).
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
-  const imageLimit = createLimiter(jobs);
+  // With more than one core, images are decoded in `jobs` worker threads (their pixel loops and sharp's
+  // callbacks are JavaScript: on the main thread they kept one core waiting on the other), two at a time
+  // each, so a worker's JavaScript overlaps its other image's libvips work.
+  const pool = jobs > 1 && opts.imageWorkers !== false
+    ? createWorkerPool({ size: jobs, perWorker: 2, youngGenerationMb: 2, module: new URL('./decode-image.ts', import.meta.url) }) : null;
+  const imageLimit = createLimiter(pool ? 2 * jobs : jobs);
   sharp.concurrency(jobs);
+  // each image is decoded once: libvips' operation cache would only hold memory
+  sharp.cache(false);
   // The engine follows the config (probed once per setting): its id is part of the stage's slice, so
   // installing or upgrading tesseract re-extracts, and a machine without it records OCR as unavailable.
   let ocrState: { key: string; engine: OcrEngine; cache: OcrCache | null } | null = null;
@@ -172,14 +182,15 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       const decoded = await Promise.all(slots.map((sl) => (!sl.m ? null : imageLimit.run(async () => {
         if (ctx.signal?.aborted) throw new StopRequested(); // Ctrl-C: no new decode starts
         const sourceBytes = store.readBlob(sl.m!.blob_sha256);
-        const res = await processImage(sourceBytes, { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels });
-        if (!res.ok) return { sourceBytes, res, c: null };
         // Multi-panel figures: caption letters and, for real images, whitespace gutters (recorded, not split).
-        const letters = sl.fig.panels.map((p) => p.letter);
-        const c = sl.m!.placeholder === 1
-          ? await detectCompound({ panelLetters: letters })
-          : await detectCompound({ panelLetters: letters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
-        return { sourceBytes, res, c };
+        const dopts: DecodeImageOptions = { maxSide: o.maxSide, thumbSide: o.thumbSide, limitInputPixels: o.limitInputPixels,
+          panelLetters: sl.fig.panels.map((p) => p.letter), placeholder: sl.m!.placeholder === 1 };
+        // a worker that fails (out of memory on a hostile file, say) fails this image only, as a decode failure
+        const d: DecodedImage = pool
+          ? await pool.run<DecodedImage>('decodeImage', [sourceBytes, dopts]).then(reviveDecoded,
+            (e: Error) => ({ res: { ok: false, reason: 'image_decode_failed', detail: `image worker: ${e.message}` }, c: null }))
+          : await decodeImage(sourceBytes, dopts);
+        return { sourceBytes, res: d.res, c: d.c };
       }))));
       slots.forEach(({ fig, g, ord, imageId, m, refused }, k) => {
         if (refused || !m) { decisions.push(refused!); return; }
