@@ -5,6 +5,7 @@ import type { Store } from '../../db/store.ts';
 import { configHash, redactedConfig, type Config } from '../../schemas/config.ts';
 import { markAbandonedRuns, runOwner } from './runs.ts';
 import { runStage, type StageCounts } from './runner.ts';
+import { HeapGuard, reclaim } from './memory.ts';
 import type { Stage, StageContext } from './stage.ts';
 import type { Logger } from './log.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -70,13 +71,16 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const stopping = (): boolean => Boolean(opts.signal?.aborted || opts.shouldStop?.());
   const counts: StageCounts[] = [];
   let status: PipelineResult['status'] = 'ok';
+  const heap = new HeapGuard();
   const putCounter = store.db.prepare('INSERT OR REPLACE INTO run_counters (run_id, stage, counter, value) VALUES (?, ?, ?, ?)');
   try {
     for (const planned of opts.stages) {
       if (!planned.stage) { log.info(`${planned.name}: skipped (${planned.skipped ?? 'not configured'})`); continue; }
+      // what the stage before left is garbage now: collected before this stage's peak is measured
+      heap.reset(reclaim());
       const cpu0 = cpuMs();
       peakRssMb(true);
-      const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop });
+      const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop, heap });
       counts.push(c);
       // how the stage ran (not what it made): wall and CPU time, so cores busy = cpu / wall; peak RSS
       const cpu1 = cpuMs();

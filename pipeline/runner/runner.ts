@@ -4,6 +4,7 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
 import { hashOf, byCodeUnit } from '../core/hash.ts';
 import { ProgressLine } from './progress.ts';
+import type { HeapGuard } from './memory.ts';
 
 export interface StageCounts {
   stage: string;
@@ -26,6 +27,8 @@ export function stageConfigHash(stage: Stage<unknown, unknown>, ctx: StageContex
 export interface RunStageOptions {
   /** Checked before each new item is started: Ctrl-C stops scheduling, in-flight items finish. */
   shouldStop?: () => boolean;
+  /** Keeps the heap near what is live between items (pipeline/runner/memory.ts). */
+  heap?: HeapGuard;
 }
 
 /**
@@ -149,6 +152,7 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
       continue;
     }
     counts.new++;
+    opts.heap?.check();
     const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= concurrency) await Promise.race([...inFlight, stopped]);

@@ -1,0 +1,75 @@
+// Keeps the JavaScript heap near what is live, so a long build's memory does not depend on how many items it
+// has done. V8 lets garbage pile up to a multiple of the live heap before a full collection (the multiple grows
+// on a machine with memory to spare), and the pages it took stay resident: measured on a 10k-article build,
+// generate and filter peaked at 530 MB in a full run against 340–400 MB with a collection between stages.
+// The runner asks for a full collection between stages (`reclaim`) and, between items, whenever the heap in use
+// has grown past a bound over what was live after the last one (`HeapGuard`).
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let gcFn: (() => void) | null = null;
+
+/** V8's full collection. Node exposes it only behind --expose-gc; the flag set at run time exposes it in a new context. */
+function gc(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
+/** A full collection now; returns the heap in use after it, in bytes. */
+export function reclaim(): number {
+  gc();
+  return v8.getHeapStatistics().used_heap_size;
+}
+
+export interface HeapGuardOptions {
+  /** Collect when the heap in use exceeds live × factor … (default 1.6) */
+  factor?: number;
+  /** … and live + slack bytes (default 64 MB): small heaps are left to V8. */
+  slackBytes?: number;
+  /** At most one check per this many ms (default 250): the check reads V8's statistics. */
+  everyMs?: number;
+  /** Tests: the heap in use, and the collection. */
+  used?: () => number;
+  collect?: () => number;
+  now?: () => number;
+}
+
+export class HeapGuard {
+  private live: number;
+  private lastCheck = -Infinity;
+  collections = 0;
+  private readonly factor: number;
+  private readonly slack: number;
+  private readonly every: number;
+  private readonly used: () => number;
+  private readonly collect: () => number;
+  private readonly now: () => number;
+
+  constructor(o: HeapGuardOptions = {}) {
+    this.factor = o.factor ?? 1.6;
+    this.slack = o.slackBytes ?? 64 * 1024 * 1024;
+    this.every = o.everyMs ?? 250;
+    this.used = o.used ?? (() => v8.getHeapStatistics().used_heap_size);
+    this.collect = o.collect ?? reclaim;
+    this.now = o.now ?? (() => performance.now());
+    this.live = this.used();
+  }
+
+  /** Called between items: cheap unless a check is due; a collection when the heap has outgrown the bound. */
+  check(): void {
+    const t = this.now();
+    if (t - this.lastCheck < this.every) return;
+    this.lastCheck = t;
+    const u = this.used();
+    if (u > Math.max(this.live * this.factor, this.live + this.slack)) {
+      this.live = this.collect();
+      this.collections++;
+    }
+  }
+
+  /** After a collection made elsewhere (between stages): what is live now. */
+  reset(live: number): void { this.live = live; }
+}
