@@ -6,7 +6,8 @@
 // earlier stage's reason code; it is counted once, at the earlier stage, and shown at the later one as
 // "left at <stage>". The rule is generic — same case (or article), same reason code, an earlier stage's
 // drop or review decision — so it holds for every track and stage without naming one.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { fileLines } from '../core/lines.ts';
 import { join } from 'node:path';
 import type { StageCounts } from '../runner/runner.ts';
 import type { Store } from '../../db/store.ts';
@@ -44,62 +45,88 @@ export interface StageDrops {
 interface ProgressRow { stage: string; item_key: string; status: string; reason: string | null }
 interface DecisionLite { stage: string; item_key: string; pmcid: string | null; question_id: string | null; action: string; reason_code: string; field: string | null; detail_json: string; rule: string }
 
-function unitOf(stage: string, keys: string[]): string {
-  if (stage === 'export') return 'tracks';
-  if (keys.length === 0) return 'items';
-  if (keys.every((k) => /^PMC\d+$/.test(k))) return 'articles';
-  // generate's items are one per case and track ("PMC1#c1:treatment")
-  if (keys.every((k) => /^PMC\d+#c\d+:[a-z-]+$/.test(k))) return 'case × track items';
-  if (keys.every((k) => /^PMC\d+#c\d+/.test(k))) return 'cases';
-  if (keys.every((k) => /^[a-z]+-PMC\d+-c\d+-/.test(k))) return 'questions';
-  return 'items';
+/** Tells a stage's unit from its item keys, seen one at a time (`every` over all keys, in constant memory). */
+class UnitOf {
+  private n = 0;
+  private all = { articles: true, tracks: true, cases: true, questions: true };
+  constructor(private readonly stage: string) {}
+  see(k: string): void {
+    this.n++;
+    if (this.all.articles && !/^PMC\d+$/.test(k)) this.all.articles = false;
+    // generate's items are one per case and track ("PMC1#c1:treatment")
+    if (this.all.tracks && !/^PMC\d+#c\d+:[a-z-]+$/.test(k)) this.all.tracks = false;
+    if (this.all.cases && !/^PMC\d+#c\d+/.test(k)) this.all.cases = false;
+    if (this.all.questions && !/^[a-z]+-PMC\d+-c\d+-/.test(k)) this.all.questions = false;
+  }
+  get unit(): string {
+    if (this.stage === 'export') return 'tracks';
+    if (this.n === 0) return 'items';
+    if (this.all.articles) return 'articles';
+    if (this.all.tracks) return 'case × track items';
+    if (this.all.cases) return 'cases';
+    if (this.all.questions) return 'questions';
+    return 'items';
+  }
 }
 
-/** Who owns each drop in the store, per stage (pure over the rows, so tests can feed it rows). */
-export function dropOwnership(progress: ProgressRow[], decisions: DecisionLite[]): StageDrops[] {
+/**
+ * Who owns each drop in the store, per stage (pure over the rows, so tests can feed it rows). Each source is
+ * read as a stream (twice for decisions): memory grows with the distinct (case, reason) pairs, not the rows.
+ */
+export function dropOwnership(progress: () => Iterable<ProgressRow>, decisions: () => Iterable<DecisionLite>): StageDrops[] {
   // the earliest stage that dropped or held each (case or article, reason)
   const decided = new Map<string, string>();
-  const decide = (key: string | null, reason: string, stage: string): void => {
-    if (!key) return;
-    const k = `${key}\u0000${reason}`;
+  for (const d of decisions()) {
+    if (d.action !== 'drop' && d.action !== 'review') continue;
+    const key = caseKeyOf(d);
+    if (!key) continue;
+    const k = `${key}\u0000${d.reason_code}`;
     const prev = decided.get(k);
-    if (!prev || stageRank(stage) < stageRank(prev)) decided.set(k, stage);
+    if (!prev || stageRank(d.stage) < stageRank(prev)) decided.set(k, d.stage);
+  }
+  interface Acc { units: UnitOf; own: Record<string, number>; earlier: Map<string, { reason: string; at: string; items: number }>; parts: Map<string, { unit: string; action: 'drop' | 'review'; reason: string; n: number }> }
+  const acc = new Map<string, Acc>();
+  const accOf = (stage: string): Acc => {
+    let a = acc.get(stage);
+    if (!a) { a = { units: new UnitOf(stage), own: {}, earlier: new Map(), parts: new Map() }; acc.set(stage, a); }
+    return a;
   };
-  for (const d of decisions) if (d.action === 'drop' || d.action === 'review') decide(caseKeyOf(d), d.reason_code, d.stage);
-  const itemDrops = new Set(progress.filter((p) => p.status === 'dropped').map((p) => `${p.stage}\u0000${p.item_key}\u0000${p.reason}`));
-
-  const stages = [...new Set(progress.map((p) => p.stage))].sort((a, b) => stageRank(a) - stageRank(b));
-  return stages.map((stage): StageDrops => {
-    const mine = progress.filter((p) => p.stage === stage);
-    const own: Record<string, number> = {};
-    const earlier = new Map<string, { reason: string; at: string; items: number }>();
-    for (const p of mine.filter((x) => x.status === 'dropped')) {
-      const reason = p.reason ?? 'unknown';
-      const key = caseKeyOf({ item_key: p.item_key });
-      const article = key?.split('#')[0] ?? null;
-      const at = [key, article].map((k) => (k ? decided.get(`${k}\u0000${reason}`) : undefined)).find((s) => s && stageRank(s) < stageRank(stage));
-      if (at) {
-        const e = earlier.get(`${at}:${reason}`) ?? { reason, at, items: 0 };
-        e.items++;
-        earlier.set(`${at}:${reason}`, e);
-      } else own[reason] = (own[reason] ?? 0) + 1;
-    }
-    // decisions about parts of an item (a case of an article, an image) that are not the item's own drop
-    const parts = new Map<string, { unit: string; action: 'drop' | 'review'; reason: string; n: number }>();
-    for (const d of decisions.filter((x) => x.stage === stage && (x.action === 'drop' || x.action === 'review'))) {
-      if (d.action === 'drop' && itemDrops.has(`${stage}\u0000${d.item_key}\u0000${d.reason_code}`)) continue; // the item's own drop
-      const key = caseKeyOf(d);
-      const unit = d.field?.startsWith('image:') ? 'images' : key?.includes('#c') && !d.item_key.includes('#c') ? 'cases' : 'items';
-      const k = `${unit}:${d.action}:${d.reason_code}`;
-      const e = parts.get(k) ?? { unit, action: d.action as 'drop' | 'review', reason: d.reason_code, n: 0 };
-      e.n++;
-      parts.set(k, e);
-    }
+  const itemDrops = new Set<string>();
+  for (const p of progress()) {
+    const a = accOf(p.stage);
+    a.units.see(p.item_key);
+    if (p.status !== 'dropped') continue;
+    itemDrops.add(`${p.stage}\u0000${p.item_key}\u0000${p.reason}`);
+    const reason = p.reason ?? 'unknown';
+    const key = caseKeyOf({ item_key: p.item_key });
+    const article = key?.split('#')[0] ?? null;
+    const at = [key, article].map((k) => (k ? decided.get(`${k}\u0000${reason}`) : undefined)).find((s) => s && stageRank(s) < stageRank(p.stage));
+    if (at) {
+      const e = a.earlier.get(`${at}:${reason}`) ?? { reason, at, items: 0 };
+      e.items++;
+      a.earlier.set(`${at}:${reason}`, e);
+    } else a.own[reason] = (a.own[reason] ?? 0) + 1;
+  }
+  // decisions about parts of an item (a case of an article, an image) that are not the item's own drop
+  for (const d of decisions()) {
+    if (d.action !== 'drop' && d.action !== 'review') continue;
+    const a = acc.get(d.stage);
+    if (!a) continue; // a stage with no progress rows is not listed
+    if (d.action === 'drop' && itemDrops.has(`${d.stage}\u0000${d.item_key}\u0000${d.reason_code}`)) continue; // the item's own drop
+    const key = caseKeyOf(d);
+    const unit = d.field?.startsWith('image:') ? 'images' : key?.includes('#c') && !d.item_key.includes('#c') ? 'cases' : 'items';
+    const k = `${unit}:${d.action}:${d.reason_code}`;
+    const e = a.parts.get(k) ?? { unit, action: d.action as 'drop' | 'review', reason: d.reason_code, n: 0 };
+    e.n++;
+    a.parts.set(k, e);
+  }
+  return [...acc.keys()].sort((x, y) => stageRank(x) - stageRank(y)).map((stage): StageDrops => {
+    const a = acc.get(stage)!;
     return {
-      stage, unit: unitOf(stage, mine.map((m) => m.item_key)),
-      own: Object.fromEntries(Object.entries(own).sort(([a], [b]) => a.localeCompare(b))),
-      earlier: [...earlier.values()].sort((a, b) => a.reason.localeCompare(b.reason)),
-      parts: [...parts.values()].sort((a, b) => a.unit.localeCompare(b.unit) || a.action.localeCompare(b.action) || a.reason.localeCompare(b.reason)),
+      stage, unit: a.units.unit,
+      own: Object.fromEntries(Object.entries(a.own).sort(([x], [y]) => x.localeCompare(y))),
+      earlier: [...a.earlier.values()].sort((x, y) => x.reason.localeCompare(y.reason)),
+      parts: [...a.parts.values()].sort((x, y) => x.unit.localeCompare(y.unit) || x.action.localeCompare(y.action) || x.reason.localeCompare(y.reason)),
     };
   });
 }
@@ -133,10 +160,10 @@ export function storeFollowedDecisions(store: Store): Map<number, string> {
 }
 
 export function storeDropOwnership(store: Store): StageDrops[] {
-  const progress = store.db.prepare('SELECT stage, item_key, status, reason FROM stage_progress').all() as ProgressRow[];
+  const progress = store.db.prepare('SELECT stage, item_key, status, reason FROM stage_progress');
   const decisions = store.db.prepare(`SELECT stage, item_key, pmcid, question_id, action, reason_code, field, detail_json, rule FROM decisions
-    WHERE action IN ('drop', 'review')`).all() as DecisionLite[];
-  return dropOwnership(progress, decisions);
+    WHERE action IN ('drop', 'review')`);
+  return dropOwnership(() => progress.iterate() as Iterable<ProgressRow>, () => decisions.iterate() as Iterable<DecisionLite>);
 }
 
 export interface ExportSummary {
@@ -158,7 +185,7 @@ export function exportSummary(store: Store): ExportSummary {
     out.files[t.track] = file;
     if (!existsSync(file)) continue;
     const seen = new Set<string>();
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
+    for (const line of fileLines(file)) {
       if (!line.trim()) continue;
       try {
         for (const im of (JSON.parse(line) as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images ?? []) {

@@ -1,5 +1,6 @@
 // Canonical JSON (sorted keys) and hashes over it: the basis of config hashes, input hashes and ids.
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -27,3 +28,14 @@ export function hashOf(...parts: unknown[]): string {
 
 /** Code-unit order: unlike localeCompare, the same on every machine whatever its locale. */
 export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** sha256 (hex) of a file, read 1 MB at a time: an export file of any size is hashed in constant memory. */
+export function fileSha256(path: string): string {
+  const h = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
+  } finally { closeSync(fd); }
+  return h.digest('hex');
+}

@@ -5,7 +5,8 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join } from 'node:path';
 import { EXPORT_SCHEMAS, type ExportRow, type Track } from '../../schemas/export.ts';
 import type { EvidenceSource, FilteredQuestion, QuestionDraft, SentenceSpan } from '../../schemas/question.ts';
-import { byCodeUnit } from '../core/hash.ts';
+import { byCodeUnit, fileSha256 } from '../core/hash.ts';
+import { fileLines } from '../core/lines.ts';
 
 export interface RowSource {
   filtered: FilteredQuestion;
@@ -226,7 +227,7 @@ export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: s
   const isManifest = (f: PlannedFile) => f.path === `MANIFEST.${plan.track}.sha256`;
   const put = (f: PlannedFile) => {
     const p = join(dir, f.path);
-    if (existsSync(p) && sha(readFileSync(p)) === f.sha256) { unchanged++; return; }
+    if (existsSync(p) && fileSha256(p) === f.sha256) { unchanged++; return; }
     mkdirSync(dirname(p), { recursive: true });
     const tmp = `${p}.tmp-${process.pid}`;
     writeFileSync(tmp, f.bytes);
@@ -249,7 +250,7 @@ export function applyExportPlan(dir: string, plan: ExportPlan, previousImages: s
 export function previousManifestImages(dir: string, track: Track): string[] {
   const p = join(dir, `MANIFEST.${track}.sha256`);
   if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8').split('\n').map((l) => l.slice(66)).filter((f) => f.startsWith('images/'));
+  return [...fileLines(p)].map((l) => l.slice(66)).filter((f) => f.startsWith('images/'));
 }
 
 // ---------------------------------------------------------------- streaming (the export stage)
@@ -348,7 +349,7 @@ export function applyStreamedPlan(dir: string, plan: StreamedPlan, previousImage
   const isManifest = (f: StreamedFile) => f.path === `MANIFEST.${plan.track}.sha256`;
   const put = (f: StreamedFile) => {
     const p = join(dir, f.path);
-    if (existsSync(p) && sha(readFileSync(p)) === f.sha256) {
+    if (existsSync(p) && fileSha256(p) === f.sha256) {
       unchanged++;
       if (f.tmp && existsSync(f.tmp)) unlinkSync(f.tmp);
       return;
