@@ -67,11 +67,11 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const runId = Number(store.db.prepare(`INSERT INTO runs (command, started_at, config_json, config_hash, versions_json, orphanet_release, pid, host)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(opts.command, new Date().toISOString(), JSON.stringify(redactedConfig(config)), configHash(config),
     JSON.stringify(opts.versions), opts.orphanetRelease, owner.pid, owner.host).lastInsertRowid);
-  const ctx: StageContext = { store, config, runId, log, signal: opts.signal };
+  const heap = new HeapGuard();
+  const ctx: StageContext = { store, config, runId, log, signal: opts.signal, heap };
   const stopping = (): boolean => Boolean(opts.signal?.aborted || opts.shouldStop?.());
   const counts: StageCounts[] = [];
   let status: PipelineResult['status'] = 'ok';
-  const heap = new HeapGuard();
   const putCounter = store.db.prepare('INSERT OR REPLACE INTO run_counters (run_id, stage, counter, value) VALUES (?, ?, ?, ?)');
   try {
     for (const planned of opts.stages) {
@@ -80,7 +80,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
       heap.reset(reclaim());
       const cpu0 = cpuMs();
       peakRssMb(true);
-      const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop, heap });
+      const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop });
       counts.push(c);
       // how the stage ran (not what it made): wall and CPU time, so cores busy = cpu / wall; peak RSS
       const cpu1 = cpuMs();

@@ -4,7 +4,6 @@
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
 import { hashOf, byCodeUnit } from '../core/hash.ts';
 import { ProgressLine } from './progress.ts';
-import type { HeapGuard } from './memory.ts';
 
 export interface StageCounts {
   stage: string;
@@ -27,8 +26,6 @@ export function stageConfigHash(stage: Stage<unknown, unknown>, ctx: StageContex
 export interface RunStageOptions {
   /** Checked before each new item is started: Ctrl-C stops scheduling, in-flight items finish. */
   shouldStop?: () => boolean;
-  /** Keeps the heap near what is live between items (pipeline/runner/memory.ts). */
-  heap?: HeapGuard;
 }
 
 /**
@@ -48,7 +45,8 @@ const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * Yields to the event loop, so a Ctrl-C (a signal is a macrotask) is seen inside a long item; throws
  * StopRequested once the run is stopping. Stages with long synchronous steps await it between them.
  */
-export async function pause(ctx: { signal?: AbortSignal }): Promise<void> {
+export async function pause(ctx: Pick<StageContext, 'signal' | 'heap'>): Promise<void> {
+  ctx.heap?.check(); // a long item (a whole export track) keeps the heap bounded too
   await nextTurn();
   if (ctx.signal?.aborted) throw new StopRequested();
 }
@@ -152,7 +150,7 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
       continue;
     }
     counts.new++;
-    opts.heap?.check();
+    ctx.heap?.check();
     const p = handle(item, (prev?.attempts ?? 0) + 1).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= concurrency) await Promise.race([...inFlight, stopped]);

@@ -5,6 +5,7 @@ import type { Store } from '../../db/store.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { Logger } from './log.ts';
 import type { ZodType } from 'zod';
+import type { HeapGuard } from './memory.ts';
 
 export type DecisionAction = 'drop' | 'mask' | 'flag' | 'review' | 'exclude' | 'cut';
 
@@ -44,6 +45,8 @@ export interface StageContext {
    * once stopping: the runner then leaves the item for the next run (nothing of it is written).
    */
   signal?: AbortSignal;
+  /** Bounds the heap between items and at `pause` (pipeline/runner/memory.ts); absent in tests that build a context. */
+  heap?: HeapGuard;
 }
 
 export interface Stage<I, O> {
