@@ -7,7 +7,7 @@ import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
-import { buildTrie, EDGE, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
 import { PROCEDURE_NEXT, type VariantKind } from './variants.ts';
 
 export type Field = Mention['field'];
@@ -57,51 +57,62 @@ interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; 
 const CACHE_LIMIT = 500_000;
 
 // Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a
-// substring nor hashes a string for words it has seen before (nearly all of them). An
-// open-addressing table over typed arrays: one probe and one short compare per word, no Map.
-class WordTable {
+// substring nor hashes a string for words it has seen before. An open-addressing table over typed
+// arrays, the words' chars kept in one char pool: one probe and one short compare of typed-array
+// chars per word, no Map and no string compare. Only a new word is sliced and normalised (add).
+export class WordTable {
   private slots = new Int32Array(1 << 16).fill(-1);
-  private hashes: number[] = [];
-  private raws: string[] = [];
+  private hashes = new Int32Array(1 << 12);
+  private lens = new Int32Array(1 << 12);
+  private offs = new Int32Array(1 << 12);
+  private pool = new Uint16Array(1 << 16);
+  private used = 0; // chars of the pool in use
   private words: Word[] = [];
   private romanCache = new Map<string, Word>();
   constructor(private trie: TokenTrie) {}
 
   lookup(text: string, s: number, e: number, h: number): Word {
-    const len = e - s;
-    const mask = this.slots.length - 1;
+    const slots = this.slots, mask = slots.length - 1, len = e - s;
     let i = h & mask;
-    for (let k = this.slots[i]; k !== -1; k = this.slots[i]) {
-      if (this.hashes[k] === h) {
-        const raw = this.raws[k];
-        if (raw.length === len) {
-          let j = 0;
-          while (j < len && raw.charCodeAt(j) === text.charCodeAt(s + j)) j++;
-          if (j === len) return this.words[k];
-        }
+    for (let k = slots[i]; k !== -1; k = slots[i]) {
+      if (this.hashes[k] === h && this.lens[k] === len) {
+        const pool = this.pool;
+        let o = this.offs[k], j = s;
+        while (j < e && pool[o] === text.charCodeAt(j)) { o++; j++; }
+        if (j === e) return this.words[k];
       }
       i = (i + 1) & mask;
     }
-    if (this.raws.length >= CACHE_LIMIT) return this.reset(text, s, e, h);
-    const raw = text.slice(s, e);
-    const word = this.fromNorm(canonWord(raw));
-    const k = this.raws.length;
-    this.hashes.push(h); this.raws.push(raw); this.words.push(word);
+    return this.add(text, s, e, h, i);
+  }
+
+  /** A word not in the table: normalised once, stored at the free slot `i` its probe ended on. */
+  private add(text: string, s: number, e: number, h: number, i: number): Word {
+    const k = this.words.length;
+    if (k >= CACHE_LIMIT) { this.clear(); return this.lookup(text, s, e, h); }
+    const word = this.fromNorm(canonWord(text.slice(s, e)));
+    if (k === this.hashes.length) { this.hashes = grow(this.hashes); this.lens = grow(this.lens); this.offs = grow(this.offs); }
+    const len = e - s;
+    while (this.used + len > this.pool.length) this.pool = grow(this.pool);
+    for (let j = 0; j < len; j++) this.pool[this.used + j] = text.charCodeAt(s + j);
+    this.hashes[k] = h; this.lens[k] = len; this.offs[k] = this.used;
+    this.used += len;
+    this.words.push(word);
     this.slots[i] = k;
-    if (this.raws.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    if ((k + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return word;
   }
 
-  private reset(text: string, s: number, e: number, h: number): Word {
-    this.hashes = []; this.raws = []; this.words = [];
+  private clear(): void {
+    this.words = [];
+    this.used = 0;
     this.slots = new Int32Array(1 << 16).fill(-1);
-    return this.lookup(text, s, e, h);
   }
 
   private rehash(size: number): void {
     const slots = new Int32Array(size).fill(-1);
     const mask = size - 1;
-    for (let k = 0; k < this.hashes.length; k++) {
+    for (let k = 0; k < this.words.length; k++) {
       let i = this.hashes[k] & mask;
       while (slots[i] !== -1) i = (i + 1) & mask;
       slots[i] = k;
@@ -128,7 +139,7 @@ class WordTable {
 
 const isJoiner = (c: number) => c === 45 || c === 47 || (c >= 0x2010 && c <= 0x2013);
 
-function grow<T extends Int32Array | Uint8Array>(a: T): T {
+function grow<T extends Int32Array | Uint8Array | Uint16Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;
@@ -145,7 +156,7 @@ function isBreakGap(text: string, from: number, to: number): boolean {
   return false;
 }
 
-function scan(text: string, table: WordTable): Scan {
+export function scan(text: string, table: WordTable): Scan {
   let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
   let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const words: Word[] = [];
@@ -198,7 +209,7 @@ export function createMatcher(lex: Lexicon, opts: { trie?: TokenTrie } = {}): Ma
 const alnum = (s: string) => s.replace(/['’ʼ]s$/i, '').replace(/[^\p{L}\p{N}]/gu, '');
 
 /** Leftmost-longest exact matches in one scanned text. */
-function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
+export function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   const hits: Hit[] = [];
   let i = 0;
   while (i < sc.n) {
@@ -290,7 +301,7 @@ export function affixStatus(text: string, start: number, end: number): { status:
 // name's first letter and follow the name's letters in order (Schwartz & Hearst), between two words.
 const BRIDGE_BEFORE = 8, BRIDGE_AFTER = 6;
 
-function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
+export function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
   let out: Hit[] | null = null;
   for (const k of sc.bracketed) {
     // token k alone in brackets (the scan noted it), a word right before "(" and right after ")", and the two
@@ -323,7 +334,7 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
 }
 
 function bridgeable(trie: TokenTrie, a: Word, b: Word): boolean {
-  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.pairs.has(x * EDGE + y)) return true;
+  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.hasPair(x, y)) return true;
   return false;
 }
 

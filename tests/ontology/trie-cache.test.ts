@@ -22,8 +22,8 @@ describe('trie cache', () => {
     const back = deserializeTrie(serializeTrie(built));
     expect(back.nodes).toBe(built.nodes);
     expect([...back.vocab]).toEqual([...built.vocab]);
-    expect([...back.edges]).toEqual([...built.edges]);
-    expect([...back.pairs]).toEqual([...built.pairs]);
+    expect([...back.edges.entries()]).toEqual([...built.edges.entries()]);
+    expect([...back.pairs.entries()]).toEqual([...built.pairs.entries()]);
     expect([...back.terms]).toEqual([...built.terms]);
     const a = createMatcher(lex, { trie: built });
     const b = createMatcher(lex, { trie: back });
@@ -39,7 +39,7 @@ describe('trie cache', () => {
     const files = readdirSync(t.dir).filter((f) => f.endsWith('.bin'));
     expect(files).toHaveLength(1);
     const again = trieFor(lex, { dir: t.dir });
-    expect([...again.edges]).toEqual([...first.edges]);
+    expect([...again.edges.entries()]).toEqual([...first.edges.entries()]);
     writeFileSync(join(t.dir, files[0]), 'not a trie');
     const rebuilt = trieFor(lex, { dir: t.dir });
     expect(rebuilt.nodes).toBe(first.nodes);

@@ -1,0 +1,79 @@
+// The matcher's fast paths give what the code they replaced gave: the regex-free word normalisers and the
+// char-loop abbreviation finder against the earlier versions (tests/ontology/oracle/), on every word and every
+// text of the shared case reports and the lexicon; and the typed-array pair table behind the trie.
+import { describe, expect, it } from 'vitest';
+import { americanize, canonWord, singular } from '../../ontology/match/normalize.ts';
+import { findAbbreviations, looksLikeShortForm } from '../../ontology/match/abbrev.ts';
+import { PairTable } from '../../ontology/match/trie.ts';
+import { articleParts } from '../../ontology/diagnose/index.ts';
+import * as oracle from './oracle/abbrev-regex.ts';
+import { americanizeRegex, canonWordRegex, singularRegex } from './oracle/normalize-regex.ts';
+import { article, lexicon } from './helpers.ts';
+import { sharedFiles } from '../shared-data.ts';
+
+const texts = (): string[] => sharedFiles('pmc/articles', /^PMC\d+\.nxml$/).flatMap((f) => articleParts(article(f.replace('.nxml', ''))).map((p) => p.text));
+
+// words as the matcher cuts them, plus whitespace-separated pieces (punctuation, apostrophes, line breaks)
+function words(): string[] {
+  const out = new Set<string>();
+  const lex = lexicon();
+  const all = [...lex.entries.flatMap((e) => [e.name, ...e.synonyms]), ...texts()];
+  for (const s of all) {
+    for (const m of s.matchAll(/[\p{L}\p{N}\p{M}]+(?:['’ʼ][sS])?/gu)) { out.add(m[0]); out.add(m[0].toLowerCase()); }
+    for (const w of s.split(/[ \t]+/)) out.add(w);
+  }
+  return [...out];
+}
+
+const EDGE_CASES = ['analyse', 'paralysed', 'dialyses', 'catalysing', 'organisations', 'organisation', 'ise', 'rise', 'wise', 'noise', 'arise',
+  'a\nbise', 'ab\nise', 'abc\nise', 'x\nabcise', 'x\u2028yzise', 'ab\ryse', 'a\nyse', 'ys', 'yse', 'lyse', 'analysis', 'isis', 'crisis', 'tumours', 'colour',
+  "Wilson's", 'WILSON’S', 'Wilsonʼs', "s's", "'s", 'S', 'boxes', 'churches', 'buzzes', 'rashes', 'fezes', 'es', 'haemorrhagic', 'centre', 'catalogue'];
+
+describe('matcher fast paths agree with the code they replaced', () => {
+  it('word normalisers: every lexicon and case-report word, and edge cases', () => {
+    const ws = [...words(), ...EDGE_CASES];
+    expect(ws.length).toBeGreaterThan(20_000);
+    const bad = ws.filter((w) => americanize(w) !== americanizeRegex(w) || canonWord(w) !== canonWordRegex(w) || singular(w) !== singularRegex(w));
+    expect(bad).toEqual([]);
+    // the edge cases exercise both branches of each rule
+    expect(americanize('organisations')).toBe('organizations');
+    expect(americanize('ab\nise')).toBe('ab\nise');
+    expect(americanize('x\nabcise')).toBe('x\nabcize');
+    expect(canonWord('WILSON’S')).toBe('wilson');
+  }, 60_000);
+
+  it('abbreviation definitions and short forms: every case-report text', () => {
+    const ts = texts();
+    expect(ts.length).toBeGreaterThan(100);
+    let defs = 0;
+    for (const t of ts) {
+      const got = findAbbreviations(t);
+      expect(got).toEqual(oracle.findAbbreviations(t));
+      defs += got.length;
+    }
+    expect(defs).toBeGreaterThan(50);
+    for (const s of ['LVNC', 'KT', 'a b c', 'A  B', ' AB', 'AB ', 'ab', 'Ab\u00a0c d', 'ÉCG', 'éc', '1A', '12']) expect(looksLikeShortForm(s)).toBe(oracle.looksLikeShortForm(s));
+    // brackets at the limits: 80 chars inside, 81, empty, nested, a line break
+    const long = (n: number) => `Left ventricular noncompaction (${'L'.repeat(1)}${'x'.repeat(n - 1)}) and`;
+    for (const t of [long(80), long(81), 'a () b', 'ab (c (LVNC) d)', 'Left ventricular noncompaction (LV\nNC)', 'Xy Zw (XZ']) expect(findAbbreviations(t)).toEqual(oracle.findAbbreviations(t));
+  }, 60_000);
+});
+
+describe('PairTable', () => {
+  it('maps int pairs to ints through growth, with -1 for absent pairs', () => {
+    const t = new PairTable(4);
+    const ref = new Map<string, number>();
+    for (let k = 0; k < 5000; k++) {
+      const a = (k * 7919) % 1201, b = (k * 104729) % 2_000_000, v = k;
+      t.set(a, b, v);
+      ref.set(`${a},${b}`, v);
+    }
+    expect(t.size).toBe(ref.size);
+    for (const [key, v] of ref) { const [a, b] = key.split(',').map(Number); expect(t.get(a, b)).toBe(v); }
+    expect(t.get(1, 3)).toBe(ref.get('1,3') ?? -1);
+    expect(t.get(99_999, 0)).toBe(-1);
+    expect([...t.entries()].length).toBe(ref.size);
+    t.set(0, 0, 5); t.set(0, 0, 6);
+    expect(t.get(0, 0)).toBe(6);
+  });
+});
