@@ -9,7 +9,8 @@ export interface AbbrevDef {
   long: string;
 }
 
-const isAlnum = (c: string | undefined) => !!c && /[\p{L}\p{N}]/u.test(c);
+// an ASCII char by its code (the regex is slow where it runs per char, as in bestLongFormStart)
+const isAlnum = (c: string | undefined) => !!c && (c.length === 1 && c.charCodeAt(0) < 128 ? isAlnumAscii(c.charCodeAt(0)) : /[\p{L}\p{N}]/u.test(c));
 
 /** A plausible short form: 2-10 chars, at most 2 words, starts alphanumeric, has a capital letter. */
 export function looksLikeShortForm(s: string): boolean {

@@ -61,10 +61,9 @@ const CACHE_LIMIT = 500_000;
 // arrays, the words' chars kept in one char pool: one probe and one short compare of typed-array
 // chars per word, no Map and no string compare. Only a new word is sliced and normalised (add).
 export class WordTable {
-  private slots = new Int32Array(1 << 16).fill(-1);
-  private hashes = new Int32Array(1 << 12);
-  private lens = new Int32Array(1 << 12);
-  private offs = new Int32Array(1 << 12);
+  // slot i: [2i] entry index or -1, [2i + 1] its hash (a mismatch is rejected without touching the entry)
+  private slots = new Int32Array(2 << 16).fill(-1);
+  private meta = new Int32Array(2 << 12); // entry k: [2k] length, [2k + 1] offset in the pool
   private pool = new Uint16Array(1 << 16);
   private used = 0; // chars of the pool in use
   private words: Word[] = [];
@@ -72,12 +71,12 @@ export class WordTable {
   constructor(private trie: TokenTrie) {}
 
   lookup(text: string, s: number, e: number, h: number): Word {
-    const slots = this.slots, mask = slots.length - 1, len = e - s;
+    const slots = this.slots, mask = (slots.length >> 1) - 1, len = e - s;
     let i = h & mask;
-    for (let k = slots[i]; k !== -1; k = slots[i]) {
-      if (this.hashes[k] === h && this.lens[k] === len) {
+    for (let k = slots[i << 1]; k !== -1; k = slots[i << 1]) {
+      if (slots[(i << 1) + 1] === h && this.meta[k << 1] === len) {
         const pool = this.pool;
-        let o = this.offs[k], j = s;
+        let o = this.meta[(k << 1) + 1], j = s;
         while (j < e && pool[o] === text.charCodeAt(j)) { o++; j++; }
         if (j === e) return this.words[k];
       }
@@ -91,31 +90,33 @@ export class WordTable {
     const k = this.words.length;
     if (k >= CACHE_LIMIT) { this.clear(); return this.lookup(text, s, e, h); }
     const word = this.fromNorm(canonWord(text.slice(s, e)));
-    if (k === this.hashes.length) { this.hashes = grow(this.hashes); this.lens = grow(this.lens); this.offs = grow(this.offs); }
+    if (2 * k + 2 > this.meta.length) this.meta = grow(this.meta);
     const len = e - s;
     while (this.used + len > this.pool.length) this.pool = grow(this.pool);
     for (let j = 0; j < len; j++) this.pool[this.used + j] = text.charCodeAt(s + j);
-    this.hashes[k] = h; this.lens[k] = len; this.offs[k] = this.used;
+    this.meta[2 * k] = len; this.meta[2 * k + 1] = this.used;
     this.used += len;
     this.words.push(word);
-    this.slots[i] = k;
-    if ((k + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.slots[2 * i] = k; this.slots[2 * i + 1] = h;
+    if ((k + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
     return word;
   }
 
   private clear(): void {
     this.words = [];
     this.used = 0;
-    this.slots = new Int32Array(1 << 16).fill(-1);
+    this.slots = new Int32Array(2 << 16).fill(-1);
   }
 
   private rehash(size: number): void {
+    const old = this.slots;
     const slots = new Int32Array(size).fill(-1);
-    const mask = size - 1;
-    for (let k = 0; k < this.words.length; k++) {
-      let i = this.hashes[k] & mask;
-      while (slots[i] !== -1) i = (i + 1) & mask;
-      slots[i] = k;
+    const mask = (size >> 1) - 1;
+    for (let x = 0; x < old.length; x += 2) {
+      if (old[x] === -1) continue;
+      let i = old[x + 1] & mask;
+      while (slots[i << 1] !== -1) i = (i + 1) & mask;
+      slots[i << 1] = old[x]; slots[(i << 1) + 1] = old[x + 1];
     }
     this.slots = slots;
   }
@@ -164,10 +165,11 @@ export function scan(text: string, table: WordTable): Scan {
   let n = 0, i = 0, prevEnd = -2;
   let prev: Word | null = null;
   const len = text.length;
+  const WC = WORD_CLASS; // a local: an imported binding is loaded again on every access
   while (i < len) {
     let c = text.charCodeAt(i);
     // WORD_CLASS: 1 word char, 2 not, 0 not yet classified (non-ASCII; isWordChar fills it in)
-    if (WORD_CLASS[c] === 2 || (WORD_CLASS[c] === 0 && !isWordChar(c))) { i++; continue; }
+    if (WC[c] === 2 || (WC[c] === 0 && !isWordChar(c))) { i++; continue; }
     const s = i;
     let h = 0x811c9dc5 | 0;
     do {
@@ -175,7 +177,7 @@ export function scan(text: string, table: WordTable): Scan {
       i++;
       if (i >= len) break;
       c = text.charCodeAt(i);
-    } while (WORD_CLASS[c] === 1 || (WORD_CLASS[c] === 0 && isWordChar(c)));
+    } while (WC[c] === 1 || (WC[c] === 0 && isWordChar(c)));
     if (i + 1 < len && isApostrophe(c) && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= len || !isWordChar(text.charCodeAt(i + 2)))) {
       h = Math.imul(Math.imul(h ^ c, 16777619) ^ text.charCodeAt(i + 1), 16777619);
       i += 2;
@@ -187,7 +189,7 @@ export function scan(text: string, table: WordTable): Scan {
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
     brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
     // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
-    if (brk[n] === 1 && s > 0 && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
+    if (brk[n] === 1 && s > 0 && i < len && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
     n++; prevEnd = i; prev = w;
   }
   return { n, start, end, ids, words, hyph, brk, bracketed };

@@ -1,7 +1,14 @@
 // The matcher's fast paths give what the code they replaced gave: the regex-free word normalisers and the
 // char-loop abbreviation finder against the earlier versions (tests/ontology/oracle/), on every word and every
-// text of the shared case reports and the lexicon; and the typed-array pair table behind the trie.
+// text of the shared case reports and the lexicon; the typed-array pair table behind the trie; and the
+// remembered source hashes that key the lexicon cache.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileCached, fileHashes, orphanetSources, sourceHashesFile, sourceKey } from '../../ontology/lexicon-cache.ts';
+import { resolveDataLocations } from '../../pipeline/core/data-locations.ts';
 import { americanize, canonWord, singular } from '../../ontology/match/normalize.ts';
 import { findAbbreviations, looksLikeShortForm } from '../../ontology/match/abbrev.ts';
 import { PairTable } from '../../ontology/match/trie.ts';
@@ -75,5 +82,38 @@ describe('PairTable', () => {
     expect([...t.entries()].length).toBe(ref.size);
     t.set(0, 0, 5); t.set(0, 0, 6);
     expect(t.get(0, 0)).toBe(6);
+  });
+});
+
+describe('source hashes for the lexicon cache key', () => {
+  it('are the files\' sha256, remembered by path, size, inode and times, and taken again for a changed file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmrare-srchash-'));
+    const f = join(dir, 'ORPHApackets_json_test.tar.gz');
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    writeFileSync(f, 'first release');
+    expect(fileHashes([f], dir)).toEqual([sha('first release')]);
+    const memo = JSON.parse(readFileSync(sourceHashesFile(dir), 'utf8')) as Record<string, string>;
+    expect(Object.values(memo)).toEqual([sha('first release')]);
+    // an unchanged file is not read again: the remembered hash is what comes back
+    const fake = 'f'.repeat(64);
+    writeFileSync(sourceHashesFile(dir), JSON.stringify({ [Object.keys(memo)[0]]: fake }));
+    expect(fileHashes([f], dir)).toEqual([fake]);
+    // changed content (another size; then the same size a moment later): hashed again, the old entry dropped
+    writeFileSync(f, 'second release!');
+    expect(fileHashes([f], dir)).toEqual([sha('second release!')]);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+    writeFileSync(f, 'third  release!');
+    expect(fileHashes([f], dir)).toEqual([sha('third  release!')]);
+    expect(Object.values(JSON.parse(readFileSync(sourceHashesFile(dir), 'utf8')))).toEqual([sha('third  release!')]);
+    // a damaged memo is only a miss
+    writeFileSync(sourceHashesFile(dir), 'not json');
+    expect(fileHashes([f], dir)).toEqual([sha('third  release!')]);
+    // the key of the real release does not depend on whether the hashes were remembered
+    const sources = orphanetSources(resolveDataLocations({ env: {} }));
+    const fresh = mkdtempSync(join(tmpdir(), 'mmrare-srchash-'));
+    const key = sourceKey(sources, fresh);
+    expect(existsSync(sourceHashesFile(fresh))).toBe(true);
+    expect(sourceKey(sources, fresh)).toBe(key);
+    expect(compileCached(sources).file).toContain(`-${key}.json.gz`);
   });
 });
