@@ -14,6 +14,9 @@ import { findAbbreviations, looksLikeShortForm } from '../../ontology/match/abbr
 import { PairTable } from '../../ontology/match/trie.ts';
 import { articleParts } from '../../ontology/diagnose/index.ts';
 import * as oracle from './oracle/abbrev-regex.ts';
+import * as negOracle from './oracle/negation-regex.ts';
+import { contextScopes, TRIGGER_SEARCH } from '../../ontology/match/negation.ts';
+import { splitSentences } from '../../ontology/match/sentences.ts';
 import { americanizeRegex, canonWordRegex, singularRegex } from './oracle/normalize-regex.ts';
 import { article, lexicon } from './helpers.ts';
 import { sharedFiles } from '../shared-data.ts';
@@ -63,6 +66,24 @@ describe('matcher fast paths agree with the code they replaced', () => {
     // brackets at the limits: 80 chars inside, 81, empty, nested, a line break
     const long = (n: number) => `Left ventricular noncompaction (${'L'.repeat(1)}${'x'.repeat(n - 1)}) and`;
     for (const t of [long(80), long(81), 'a () b', 'ab (c (LVNC) d)', 'Left ventricular noncompaction (LV\nNC)', 'Xy Zw (XZ']) expect(findAbbreviations(t)).toEqual(oracle.findAbbreviations(t));
+  }, 60_000);
+});
+
+describe('context triggers without the regex', () => {
+  it('find the same scopes as the trigger regex in every case-report sentence and in edge cases', () => {
+    expect(TRIGGER_SEARCH).toBe('words');
+    const sentences = texts().flatMap((t) => splitSentences(t).map(([a, b]) => t.slice(a, b)));
+    expect(sentences.length).toBeGreaterThan(3000);
+    let scoped = 0;
+    for (const s of sentences) {
+      const got = contextScopes(s);
+      expect(got).toEqual(negOracle.contextScopes(s));
+      scoped += got.length;
+    }
+    expect(scoped).toBeGreaterThan(500);
+    const edge = ['NO  evidence of disease', 'No\u00a0evidence\tof X', 'R/O sepsis', 'work-up for fever', 'Work-Up  For', 'no2 change', '_no change', 'éno sign',
+      'not ruled out', 'was ruled out', 'x was  ruled\nout', 'nor', 'no', 'differential diagnosis included ALS', 'unlikely.', 'ifno', 'history of ', 'ſuspected', 'K\u212anown'];
+    for (const s of edge) expect(contextScopes(s)).toEqual(negOracle.contextScopes(s));
   }, 60_000);
 });
 
