@@ -249,7 +249,7 @@ interface Best { j: number; terms: Term[] }
 
 // Hot path: plain functions with explicit parameters (no per-call closures).
 function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
-  const terms = trie.terms.get(node);
+  const terms = trie.termsAt(node);
   if (!terms) return best;
   const ok = acceptable(terms, text, sc, i, j);
   return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;

@@ -97,7 +97,10 @@ export class TokenTrie {
   readonly vocab = new Map<string, number>();
   /** (node, token id) -> child node. */
   edges = new PairTable(1 << 16);
+  /** The terms ending at each node. A trie read from the cache fills it on demand (termsAt), see trie-cache.ts. */
   readonly terms = new Map<number, Term[]>();
+  /** For a cached trie: decodes the term list of a node not yet in `terms` (null: none ends there). */
+  lazyTerms: ((node: number) => Term[] | null) | null = null;
   /** Adjacent word pairs (a, b) of every form: a bracket between two words can only be bridged inside a form. */
   pairs = new PairTable(1 << 15);
   nodes = 1; // 0 = root
@@ -116,6 +119,21 @@ export class TokenTrie {
       return tok < r.length ? r[tok] : -1;
     }
     return this.edges.get(node, tok);
+  }
+
+  termsAt(node: number): Term[] | undefined {
+    const t = this.terms.get(node);
+    if (t !== undefined || this.lazyTerms === null) return t;
+    const list = this.lazyTerms(node);
+    if (list === null) return undefined;
+    this.terms.set(node, list);
+    return list;
+  }
+
+  /** Every node's terms, decoding the cached ones not yet read. */
+  allTerms(): Map<number, Term[]> {
+    if (this.lazyTerms !== null) for (let node = 0; node < this.nodes; node++) this.termsAt(node);
+    return this.terms;
   }
 
   hasPair(a: number, b: number): boolean {
