@@ -17,8 +17,33 @@ export function looksLikeShortForm(s: string): boolean {
   if (s.length < 2 || s.length > 10) return false;
   if (spaceRuns(s) > 1) return false; // s.split(/\s+/) has more than 2 pieces
   if (!isAlnum(s[0]) || !hasUpper(s)) return false;
-  return /\p{L}/u.test(s);
+  return isAsciiText(s) ? hasLetterAscii(s) : /\p{L}/u.test(s);
 }
+
+// ASCII versions of the Unicode-property regexes on the definition path: each such regex costs milliseconds to
+// compile in a fresh process, and nearly all text is ASCII.
+function hasLetterAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i) | 32; if (c >= 97 && c <= 122) return true; }
+  return false;
+}
+
+function countAlnumAscii(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (isAlnumAscii(s.charCodeAt(i))) n++;
+  return n;
+}
+
+/** /([\p{L}\p{N}][\p{L}\p{N}\-]{1,9})\s*$/u.exec(w) for an ASCII w, as [match, group 1] (the leftmost match). */
+function shortFormBeforeAscii(w: string): [string, string] | null {
+  let e = w.length;
+  while (e > 0 && isSpaceAscii(w.charCodeAt(e - 1))) e--;
+  let run = e; // the run of letters, digits and hyphens that ends at e
+  while (run > 0 && (isAlnumAscii(w.charCodeAt(run - 1)) || w.charCodeAt(run - 1) === 45)) run--;
+  for (let p = Math.max(run, e - 10); p <= e - 2; p++) if (isAlnumAscii(w.charCodeAt(p))) return [w.slice(p), w.slice(p, e)];
+  return null;
+}
+
+const isSpaceAscii = (c: number) => (c >= 9 && c <= 13) || c === 32;
 
 // Char loops for what runs on every bracket of a text (most are "(Figure 1)", "(n = 12)", "(2015)").
 // JavaScript's \s: these code units.
@@ -97,7 +122,7 @@ function wordCount(s: string): number {
 
 function validLong(sf: string, long: string): boolean {
   const n = wordCount(long);
-  const alnum = sf.replace(/[^\p{L}\p{N}]/gu, '').length;
+  const alnum = isAsciiText(sf) ? countAlnumAscii(sf) : sf.replace(/[^\p{L}\p{N}]/gu, '').length;
   return n > 0 && n <= Math.min(alnum + 5, alnum * 2) && long.length > sf.length && !long.includes('(');
 }
 
@@ -156,11 +181,11 @@ function forward(text: string, parenAt: number, sf: string, sfStart: number): Ab
 function reverse(text: string, parenAt: number, inner: string, innerStart: number): AbbrevDef | null {
   const window = text.slice(Math.max(0, parenAt - 12), parenAt);
   if (!hasUpper(window)) return null; // the short form starts with a capital (checked below): most brackets stop here
-  const before = /([\p{L}\p{N}][\p{L}\p{N}\-]{1,9})\s*$/u.exec(window);
+  const before = isAsciiText(window) ? shortFormBeforeAscii(window) : /([\p{L}\p{N}][\p{L}\p{N}\-]{1,9})\s*$/u.exec(window);
   if (!before) return null;
   const sf = before[1];
   if (!looksLikeShortForm(sf) || sf === sf.toLowerCase()) return null;
-  if (!/^\p{Lu}/u.test(sf) || wordCount(inner) < 2) return null;
+  if (!(isAsciiText(sf) ? sf.charCodeAt(0) >= 65 && sf.charCodeAt(0) <= 90 : /^\p{Lu}/u.test(sf)) || wordCount(inner) < 2) return null;
   const rel = bestLongFormStart(sf, inner);
   if (rel !== 0) return null; // the whole parenthesis must be the long form
   if (!validLong(sf, inner)) return null;

@@ -186,7 +186,27 @@ export function contextScopes(sentence: string): Span[] {
   return spans;
 }
 
+// The scope limits count words (runs of letters and digits); for an ASCII sentence by char codes, since a
+// Unicode-property regex costs milliseconds to compile in a fresh process.
+const isAlnumCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
 function limitForward(s: string, from: number, stop: number): number {
+  if (isAsciiText(s)) {
+    let n = 0, end = from, i = from;
+    for (;;) {
+      while (i < s.length && !isAlnumCode(s.charCodeAt(i))) i++;
+      if (i >= s.length || i >= stop) break;
+      while (i < s.length && isAlnumCode(s.charCodeAt(i))) i++;
+      end = i;
+      if (++n >= SCOPE_WORDS) break;
+    }
+    return Math.min(Math.max(end, from), stop);
+  }
   const re = /[\p{L}\p{N}]+/gu;
   re.lastIndex = from;
   let n = 0, end = from;
@@ -198,6 +218,11 @@ function limitForward(s: string, from: number, stop: number): number {
 }
 
 function limitBackward(s: string, from: number, to: number): number {
+  if (isAsciiText(s)) {
+    const starts: number[] = []; // where the words of s[from, to) start
+    for (let k = from; k < to; k++) if (isAlnumCode(s.charCodeAt(k)) && (k === from || !isAlnumCode(s.charCodeAt(k - 1)))) starts.push(k);
+    return starts.length <= SCOPE_WORDS ? from : starts[starts.length - SCOPE_WORDS];
+  }
   const words = [...s.slice(from, to).matchAll(/[\p{L}\p{N}]+/gu)];
   if (words.length <= SCOPE_WORDS) return from;
   return from + words[words.length - SCOPE_WORDS].index!;
