@@ -402,10 +402,17 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
   for (const d of defs) if (d.code && !byShort.has(d.short)) byShort.set(d.short, d);
   const hits: Hit[] = [];
   if (!byShort.size) return hits;
+  // a cheap test before any substring: a token can only be a short form (or its possessive or plural) when it
+  // starts with a short form's first char and is at most 3 chars longer than one ("'s" + "s")
+  const firsts = new Set<number>();
+  let minLen = Infinity, maxLen = 0;
+  for (const sf of byShort.keys()) { firsts.add(sf.charCodeAt(0)); minLen = Math.min(minLen, sf.length); maxLen = Math.max(maxLen, sf.length); }
   for (let k = 0; k < sc.n; k++) {
-    if (taken.has(k)) continue;
     const c0 = text.charCodeAt(sc.start[k]);
     if (c0 >= 97 && c0 <= 122) continue; // short forms start with a capital or a digit
+    const len = sc.end[k] - sc.start[k];
+    if (len < minLen || len > maxLen + 3 || !firsts.has(c0)) continue;
+    if (taken.has(k)) continue;
     const raw = text.slice(sc.start[k], sc.end[k]).replace(/['’ʼ]s$/i, '');
     const d = byShort.get(raw) ?? (raw.endsWith('s') ? byShort.get(raw.slice(0, -1)) : undefined);
     if (!d || !d.code) continue;
