@@ -60,7 +60,7 @@ const CACHE_LIMIT = 500_000;
 // substring nor hashes a string for words it has seen before. An open-addressing table over typed
 // arrays, the words' chars kept in one char pool: one probe and one short compare of typed-array
 // chars per word, no Map and no string compare. Only a new word is sliced and normalised (add).
-export class WordTable {
+class WordTable {
   // slot i: [2i] entry index or -1, [2i + 1] its hash (a mismatch is rejected without touching the entry)
   private slots = new Int32Array(2 << 16).fill(-1);
   private meta = new Int32Array(2 << 12); // entry k: [2k] length, [2k + 1] offset in the pool
@@ -157,7 +157,7 @@ function isBreakGap(text: string, from: number, to: number): boolean {
   return false;
 }
 
-export function scan(text: string, table: WordTable): Scan {
+function scan(text: string, table: WordTable): Scan {
   let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
   let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const words: Word[] = [];
@@ -211,7 +211,7 @@ export function createMatcher(lex: Lexicon, opts: { trie?: TokenTrie } = {}): Ma
 const alnum = (s: string) => s.replace(/['’ʼ]s$/i, '').replace(/[^\p{L}\p{N}]/gu, '');
 
 /** Leftmost-longest exact matches in one scanned text. */
-export function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
+function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   const hits: Hit[] = [];
   let i = 0;
   while (i < sc.n) {
@@ -303,7 +303,7 @@ export function affixStatus(text: string, start: number, end: number): { status:
 // name's first letter and follow the name's letters in order (Schwartz & Hearst), between two words.
 const BRIDGE_BEFORE = 8, BRIDGE_AFTER = 6;
 
-export function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
+function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): Hit[] {
   let out: Hit[] | null = null;
   for (const k of sc.bracketed) {
     // token k alone in brackets (the scan noted it), a word right before "(" and right after ")", and the two

@@ -1,17 +1,18 @@
 // The matcher's fast paths give what the code they replaced gave: the regex-free word normalisers and the
 // char-loop abbreviation finder against the earlier versions (tests/ontology/oracle/), on every word and every
 // text of the shared case reports and the lexicon; the typed-array pair table behind the trie; and the
-// remembered source hashes that key the lexicon cache.
+// remembered source hashes that key the lexicon cache; the word table past its size limit.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileCached, fileHashes, orphanetSources, sourceHashesFile, sourceKey } from '../../ontology/lexicon-cache.ts';
+import { compileCached, fileHashes, orphanetSources, sourceHashesFile, sourceKey, trieFor } from '../../ontology/lexicon-cache.ts';
 import { resolveDataLocations } from '../../pipeline/core/data-locations.ts';
 import { americanize, canonWord, singular } from '../../ontology/match/normalize.ts';
 import { findAbbreviations, looksLikeShortForm } from '../../ontology/match/abbrev.ts';
 import { PairTable } from '../../ontology/match/trie.ts';
+import { createMatcher } from '../../ontology/match/index.ts';
 import { articleParts } from '../../ontology/diagnose/index.ts';
 import * as oracle from './oracle/abbrev-regex.ts';
 import * as negOracle from './oracle/negation-regex.ts';
@@ -88,6 +89,21 @@ describe('context triggers without the regex', () => {
       'not ruled out', 'was ruled out', 'one two three four five six seven eight nine ten eleven was ruled out',
       'no sign of one two three four five six seven eight nine ten but then', 'a-b c/d (e) f was excluded', 'Wilson’s disease was excluded', 'x was  ruled\nout', 'nor', 'no', 'differential diagnosis included ALS', 'unlikely.', 'ifno', 'history of ', 'ſuspected', 'K\u212anown'];
     for (const s of edge) expect(contextScopes(s)).toEqual(negOracle.contextScopes(s));
+  }, 60_000);
+});
+
+describe('word table', () => {
+  it('matches alike after it fills up (500,000 distinct words) and starts again', () => {
+    const lex = lexicon();
+    const fresh = () => createMatcher(lex, { trie: trieFor(lex) });
+    const sentence = 'Klippel-Trenaunay syndrome was suspected; Wilson disease was excluded.';
+    const m = fresh();
+    const before = m.match(sentence);
+    expect(before.length).toBeGreaterThan(0);
+    const filler = Array.from({ length: 500_100 }, (_, i) => `qz${i.toString(36)}`).join(' ');
+    expect(m.match(`${filler} ${sentence}`).map((x) => ({ ...x, start: x.start - filler.length - 1, end: x.end - filler.length - 1 }))).toEqual(before);
+    expect(m.match(sentence)).toEqual(before);
+    expect(fresh().match(sentence)).toEqual(before);
   }, 60_000);
 });
 
