@@ -3,7 +3,7 @@
 // content of the source files and the compiler version, so each release is compiled once.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { cacheDir, locationFiles, missingData, resolveDataLocations, type DataLocations } from '../pipeline/core/data-locations.ts';
 import { DataError } from '../pipeline/core/errors.ts';
 import { importOrphanet, serializeLexicon } from './import/index.ts';
@@ -39,12 +39,44 @@ export function orphanetSources(loc: DataLocations): string[] {
   return [packets[packets.length - 1], ...locationFiles(loc.paths.mondo, SSSOM_RE)];
 }
 
-function sourceKey(files: string[]): string {
+/** The cache key of a set of source files: their names and content hashes (fileHashes) and the compiler version. */
+export function sourceKey(files: string[], dir: string = lexiconCacheDir()): string {
+  const sorted = [...files].sort((a, b) => (basename(a) < basename(b) ? -1 : 1));
+  const hashes = fileHashes(sorted, dir);
   const h = createHash('sha256').update(`mmrare-lexicon-compiler-${LEXICON_COMPILER_VERSION}\n`);
-  for (const f of [...files].sort((a, b) => (basename(a) < basename(b) ? -1 : 1))) {
-    h.update(basename(f)).update('\0').update(createHash('sha256').update(readFileSync(f)).digest('hex')).update('\n');
-  }
+  sorted.forEach((f, i) => h.update(basename(f)).update('\0').update(hashes[i]).update('\n'));
   return h.digest('hex').slice(0, 16);
+}
+
+export const sourceHashesFile = (dir: string): string => join(dir, 'source-hashes.json');
+
+/**
+ * The sha256 of each file's content. Hashing the Orphanet release (megabytes) on every process start costs
+ * tens of ms before the first match, so each hash is remembered in the cache dir under the file's path, size,
+ * inode and nanosecond mtime and ctime (ctime changes on every write, whatever the mtime says); a file with
+ * any of these changed is hashed again. A memo that cannot be read or written only costs the hashing.
+ */
+export function fileHashes(files: string[], dir: string): string[] {
+  const memoFile = sourceHashesFile(dir);
+  let memo: Record<string, string> = {};
+  try { memo = JSON.parse(readFileSync(memoFile, 'utf8')) as Record<string, string>; } catch { /* none yet, or damaged */ }
+  let changed = false;
+  const out = files.map((f) => {
+    const st = statSync(f, { bigint: true });
+    const id = `${resolve(f)}|${st.size}|${st.ino}|${st.mtimeNs}|${st.ctimeNs}`;
+    let hash = memo[id];
+    if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) {
+      hash = createHash('sha256').update(readFileSync(f)).digest('hex');
+      for (const k of Object.keys(memo)) if (k.startsWith(`${resolve(f)}|`)) delete memo[k]; // this file's older versions
+      memo[id] = hash;
+      changed = true;
+    }
+    return hash;
+  });
+  if (changed) {
+    try { mkdirSync(dir, { recursive: true }); writeAtomic(memoFile, Buffer.from(JSON.stringify(memo, null, 1) + '\n')); } catch { /* not remembered */ }
+  }
+  return out;
 }
 
 function findCached(dir: string, key: string): string | null {
@@ -66,7 +98,7 @@ function writeAtomic(path: string, bytes: Buffer): void {
  */
 export function compileCached(sources: string[], opts: { dir?: string; warn?: (s: string) => void } = {}): { lexicon: Lexicon; file: string | null; built: boolean } {
   const dir = opts.dir ?? lexiconCacheDir();
-  const key = sourceKey(sources);
+  const key = sourceKey(sources, dir);
   const cached = findCached(dir, key);
   if (cached) {
     try { return { lexicon: parseLexicon(readFileSync(cached)), file: cached, built: false }; } catch { /* a damaged cache file is rebuilt */ }

@@ -1,8 +1,7 @@
 // Loading a compiled lexicon and the rules that turn any matched code into an answer code.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { hydrateEntry } from './import/index.ts';
-import type { LexEntry, Lexicon } from './types.ts';
+import { hydrateEntry, type LexEntry, type Lexicon } from './types.ts';
 
 export function parseLexicon(buf: Buffer): Lexicon {
   const raw = JSON.parse((buf[0] === 0x1f ? gunzipSync(buf) : buf).toString('utf8')) as Record<string, any>;

@@ -73,3 +73,9 @@ export function emptyEntry(code: string, name: string, type: string): LexEntry {
     genes: [], prevalence: [], onset: [], inheritance: [], typeSentences: [], nonRare: false,
   };
 }
+
+/** An entry of a compiled lexicon file (compact: empty fields left out) as a full LexEntry. */
+export function hydrateEntry(raw: Record<string, unknown>): LexEntry {
+  const e = emptyEntry(String(raw.code), String(raw.name), String(raw.type ?? ''));
+  return Object.assign(e, raw) as LexEntry;
+}

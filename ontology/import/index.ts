@@ -189,7 +189,5 @@ export function serializeLexicon(lex: Lexicon): Buffer {
   return gzipSync(Buffer.from(JSON.stringify(body) + '\n', 'utf8'), { level: 9 });
 }
 
-export function hydrateEntry(raw: Record<string, unknown>): LexEntry {
-  const e = emptyEntry(String(raw.code), String(raw.name), String(raw.type ?? ''));
-  return Object.assign(e, raw) as LexEntry;
-}
+// hydrateEntry lives beside emptyEntry (types.ts), so that opening a compiled lexicon does not import the importer.
+export { hydrateEntry } from '../types.ts';

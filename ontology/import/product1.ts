@@ -1,7 +1,8 @@
 // Orphadata product1 (en_product1.xml, the nomenclature) -> lexicon entries, including the
 // inactive codes (obsolete / deprecated / non-rare) and their "Moved to"/"Referred to" targets,
 // which the ORPHApackets do not carry.
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser as XMLParserClass } from 'fast-xml-parser';
 import { emptyEntry, type EntryStatus, type LexEntry, type Level } from '../types.ts';
 import { asList, str } from './json.ts';
 
@@ -54,7 +55,14 @@ function levelOfGroup(group: string): Level | null {
   return null;
 }
 
+// fast-xml-parser is loaded on the first product1 parse, not with this module: importing it costs ~0.1 s, and every
+// process that opens the compiled lexicon imports this module (lexicon-cache.ts -> import/index.ts).
+let XMLParserLazy: typeof XMLParserClass | null = null;
+const xmlParser = (): typeof XMLParserClass =>
+  (XMLParserLazy ??= (createRequire(import.meta.url)('fast-xml-parser') as { XMLParser: typeof XMLParserClass }).XMLParser);
+
 export function parseProduct1(xml: string | Buffer): Product1 {
+  const XMLParser = xmlParser();
   const parser = new XMLParser({
     ignoreAttributes: false, attributeNamePrefix: '@_', processEntities: false, htmlEntities: false,
     isArray: (name) => LIST_TAGS.has(name), parseTagValue: false, trimValues: true,

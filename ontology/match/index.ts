@@ -7,7 +7,7 @@ import { FuzzyIndex, type FuzzyHit } from './fuzzy.ts';
 import { contextScopes, statusOf } from './negation.ts';
 import { canonWord, isApostrophe, isWordChar, NUMBER_CONTEXT, WORD_CLASS, romanToArabic, singular } from './normalize.ts';
 import { sentenceAt, splitSentences } from './sentences.ts';
-import { buildTrie, EDGE, sameAcronym, type Term, type TokenTrie } from './trie.ts';
+import { buildTrie, sameAcronym, type Term, type TokenTrie } from './trie.ts';
 import { PROCEDURE_NEXT, type VariantKind } from './variants.ts';
 
 export type Field = Mention['field'];
@@ -57,54 +57,66 @@ interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; 
 const CACHE_LIMIT = 500_000;
 
 // Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a
-// substring nor hashes a string for words it has seen before (nearly all of them). An
-// open-addressing table over typed arrays: one probe and one short compare per word, no Map.
+// substring nor hashes a string for words it has seen before. An open-addressing table over typed
+// arrays, the words' chars kept in one char pool: one probe and one short compare of typed-array
+// chars per word, no Map and no string compare. Only a new word is sliced and normalised (add).
 class WordTable {
-  private slots = new Int32Array(1 << 16).fill(-1);
-  private hashes: number[] = [];
-  private raws: string[] = [];
+  // slot i: [2i] entry index or -1, [2i + 1] its hash (a mismatch is rejected without touching the entry)
+  private slots = new Int32Array(2 << 16).fill(-1);
+  private meta = new Int32Array(2 << 12); // entry k: [2k] length, [2k + 1] offset in the pool
+  private pool = new Uint16Array(1 << 16);
+  private used = 0; // chars of the pool in use
   private words: Word[] = [];
   private romanCache = new Map<string, Word>();
   constructor(private trie: TokenTrie) {}
 
   lookup(text: string, s: number, e: number, h: number): Word {
-    const len = e - s;
-    const mask = this.slots.length - 1;
+    const slots = this.slots, mask = (slots.length >> 1) - 1, len = e - s;
     let i = h & mask;
-    for (let k = this.slots[i]; k !== -1; k = this.slots[i]) {
-      if (this.hashes[k] === h) {
-        const raw = this.raws[k];
-        if (raw.length === len) {
-          let j = 0;
-          while (j < len && raw.charCodeAt(j) === text.charCodeAt(s + j)) j++;
-          if (j === len) return this.words[k];
-        }
+    for (let k = slots[i << 1]; k !== -1; k = slots[i << 1]) {
+      if (slots[(i << 1) + 1] === h && this.meta[k << 1] === len) {
+        const pool = this.pool;
+        let o = this.meta[(k << 1) + 1], j = s;
+        while (j < e && pool[o] === text.charCodeAt(j)) { o++; j++; }
+        if (j === e) return this.words[k];
       }
       i = (i + 1) & mask;
     }
-    if (this.raws.length >= CACHE_LIMIT) return this.reset(text, s, e, h);
-    const raw = text.slice(s, e);
-    const word = this.fromNorm(canonWord(raw));
-    const k = this.raws.length;
-    this.hashes.push(h); this.raws.push(raw); this.words.push(word);
-    this.slots[i] = k;
-    if (this.raws.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return this.add(text, s, e, h, i);
+  }
+
+  /** A word not in the table: normalised once, stored at the free slot `i` its probe ended on. */
+  private add(text: string, s: number, e: number, h: number, i: number): Word {
+    const k = this.words.length;
+    if (k >= CACHE_LIMIT) { this.clear(); return this.lookup(text, s, e, h); }
+    const word = this.fromNorm(canonWord(text.slice(s, e)));
+    if (2 * k + 2 > this.meta.length) this.meta = grow(this.meta);
+    const len = e - s;
+    while (this.used + len > this.pool.length) this.pool = grow(this.pool);
+    for (let j = 0; j < len; j++) this.pool[this.used + j] = text.charCodeAt(s + j);
+    this.meta[2 * k] = len; this.meta[2 * k + 1] = this.used;
+    this.used += len;
+    this.words.push(word);
+    this.slots[2 * i] = k; this.slots[2 * i + 1] = h;
+    if ((k + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
     return word;
   }
 
-  private reset(text: string, s: number, e: number, h: number): Word {
-    this.hashes = []; this.raws = []; this.words = [];
-    this.slots = new Int32Array(1 << 16).fill(-1);
-    return this.lookup(text, s, e, h);
+  private clear(): void {
+    this.words = [];
+    this.used = 0;
+    this.slots = new Int32Array(2 << 16).fill(-1);
   }
 
   private rehash(size: number): void {
+    const old = this.slots;
     const slots = new Int32Array(size).fill(-1);
-    const mask = size - 1;
-    for (let k = 0; k < this.hashes.length; k++) {
-      let i = this.hashes[k] & mask;
-      while (slots[i] !== -1) i = (i + 1) & mask;
-      slots[i] = k;
+    const mask = (size >> 1) - 1;
+    for (let x = 0; x < old.length; x += 2) {
+      if (old[x] === -1) continue;
+      let i = old[x + 1] & mask;
+      while (slots[i << 1] !== -1) i = (i + 1) & mask;
+      slots[i << 1] = old[x]; slots[(i << 1) + 1] = old[x + 1];
     }
     this.slots = slots;
   }
@@ -128,7 +140,7 @@ class WordTable {
 
 const isJoiner = (c: number) => c === 45 || c === 47 || (c >= 0x2010 && c <= 0x2013);
 
-function grow<T extends Int32Array | Uint8Array>(a: T): T {
+function grow<T extends Int32Array | Uint8Array | Uint16Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;
@@ -153,10 +165,11 @@ function scan(text: string, table: WordTable): Scan {
   let n = 0, i = 0, prevEnd = -2;
   let prev: Word | null = null;
   const len = text.length;
+  const WC = WORD_CLASS; // a local: an imported binding is loaded again on every access
   while (i < len) {
     let c = text.charCodeAt(i);
     // WORD_CLASS: 1 word char, 2 not, 0 not yet classified (non-ASCII; isWordChar fills it in)
-    if (WORD_CLASS[c] === 2 || (WORD_CLASS[c] === 0 && !isWordChar(c))) { i++; continue; }
+    if (WC[c] === 2 || (WC[c] === 0 && !isWordChar(c))) { i++; continue; }
     const s = i;
     let h = 0x811c9dc5 | 0;
     do {
@@ -164,7 +177,7 @@ function scan(text: string, table: WordTable): Scan {
       i++;
       if (i >= len) break;
       c = text.charCodeAt(i);
-    } while (WORD_CLASS[c] === 1 || (WORD_CLASS[c] === 0 && isWordChar(c)));
+    } while (WC[c] === 1 || (WC[c] === 0 && isWordChar(c)));
     if (i + 1 < len && isApostrophe(c) && (text.charCodeAt(i + 1) | 32) === 115 && (i + 2 >= len || !isWordChar(text.charCodeAt(i + 2)))) {
       h = Math.imul(Math.imul(h ^ c, 16777619) ^ text.charCodeAt(i + 1), 16777619);
       i += 2;
@@ -176,7 +189,7 @@ function scan(text: string, table: WordTable): Scan {
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
     brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
     // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
-    if (brk[n] === 1 && s > 0 && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
+    if (brk[n] === 1 && s > 0 && i < len && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
     n++; prevEnd = i; prev = w;
   }
   return { n, start, end, ids, words, hyph, brk, bracketed };
@@ -236,7 +249,7 @@ interface Best { j: number; terms: Term[] }
 
 // Hot path: plain functions with explicit parameters (no per-call closures).
 function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
-  const terms = trie.terms.get(node);
+  const terms = trie.termsAt(node);
   if (!terms) return best;
   const ok = acceptable(terms, text, sc, i, j);
   return ok.length && (!best || j > best.j) ? { j, terms: ok } : best;
@@ -323,7 +336,7 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
 }
 
 function bridgeable(trie: TokenTrie, a: Word, b: Word): boolean {
-  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.pairs.has(x * EDGE + y)) return true;
+  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.hasPair(x, y)) return true;
   return false;
 }
 
@@ -389,10 +402,17 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
   for (const d of defs) if (d.code && !byShort.has(d.short)) byShort.set(d.short, d);
   const hits: Hit[] = [];
   if (!byShort.size) return hits;
+  // a cheap test before any substring: a token can only be a short form (or its possessive or plural) when it
+  // starts with a short form's first char and is at most 3 chars longer than one ("'s" + "s")
+  const firsts = new Set<number>();
+  let minLen = Infinity, maxLen = 0;
+  for (const sf of byShort.keys()) { firsts.add(sf.charCodeAt(0)); minLen = Math.min(minLen, sf.length); maxLen = Math.max(maxLen, sf.length); }
   for (let k = 0; k < sc.n; k++) {
-    if (taken.has(k)) continue;
     const c0 = text.charCodeAt(sc.start[k]);
     if (c0 >= 97 && c0 <= 122) continue; // short forms start with a capital or a digit
+    const len = sc.end[k] - sc.start[k];
+    if (len < minLen || len > maxLen + 3 || !firsts.has(c0)) continue;
+    if (taken.has(k)) continue;
     const raw = text.slice(sc.start[k], sc.end[k]).replace(/['’ʼ]s$/i, '');
     const d = byShort.get(raw) ?? (raw.endsWith('s') ? byShort.get(raw.slice(0, -1)) : undefined);
     if (!d || !d.code) continue;

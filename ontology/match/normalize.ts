@@ -18,12 +18,16 @@ const GREEK_RE = /[α-ω]/g;
 
 /** NFKC, Greek letters spelled out, diacritics removed, lower case. */
 export function foldChars(s: string): string {
-  // ASCII fast path: nearly all case-report text.
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  // ASCII fast path: nearly all case-report text (a char loop: this runs for every new word of a text)
+  if (isAscii(s)) return s.toLowerCase();
   let t = s.normalize('NFKC').toLowerCase().replace(GREEK_RE, (c) => GREEK[c] ?? c);
   t = t.normalize('NFD').replace(/\p{M}+/gu, '');
   return t.replace(/ß/g, 'ss').replace(/æ/g, 'ae').replace(/œ/g, 'oe').replace(/ø/g, 'o');
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
 }
 
 /**
@@ -37,19 +41,45 @@ export function americanize(w: string): string {
   if (t.includes('oe')) t = t.replace(/oe/g, 'e');
   if (t.length > 4 && t.endsWith('our')) t = t.slice(0, -3) + 'or';
   else if (t.length > 5 && t.endsWith('ours')) t = t.slice(0, -4) + 'ors';
-  t = t.replace(/(.{3,})is(e|ed|es|ing|ation|ations)$/, '$1iz$2').replace(/(.{2,})ys(e|ed|es|ing)$/, '$1yz$2');
+  // -ise -> -ize after 3+ chars, -yse -> -yze after 2+ (no regex: this runs for every new word of a text)
+  if (t.includes('is')) t = izeEnding(t, 'iz', IS_ENDINGS, 3);
+  if (t.includes('ys')) t = izeEnding(t, 'yz', YS_ENDINGS, 2);
   if (t.length >= 5 && t.endsWith('tre')) t = t.slice(0, -3) + 'ter';
   if (t.endsWith('ogue')) t = t.slice(0, -2);
   return t;
 }
 
-const POSSESSIVE_RE = /['’ʼ]s$/i;
+// "is"/"ys" + one of these at the very end. No two of an inflection list can end the same word, so the
+// first that ends it is the one the pattern /(.{n,})is(e|ed|…)$/ would take.
+const IS_ENDINGS = ['ise', 'ised', 'ises', 'ising', 'isation', 'isations'];
+const YS_ENDINGS = ['yse', 'ysed', 'yses', 'ysing'];
+
+/** t with its ending "is…"/"ys…" spelled with z, when at least `minStem` chars (no line break) precede it. */
+function izeEnding(t: string, z: string, endings: string[], minStem: number): string {
+  for (let k = 0; k < endings.length; k++) {
+    const e = endings[k];
+    if (!t.endsWith(e)) continue;
+    const p = t.length - e.length;
+    if (p < minStem) return t;
+    for (let i = p - minStem; i < p; i++) if (isLineTerminator(t.charCodeAt(i))) return t; // "." in the pattern
+    return t.slice(0, p) + z + e.slice(2);
+  }
+  return t;
+}
+
+const isLineTerminator = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 
 /** Canonical form of one word (without context). */
 export function canonWord(raw: string): string {
   let w = raw;
-  if (POSSESSIVE_RE.test(w)) w = w.slice(0, -2);
+  if (endsPossessive(w)) w = w.slice(0, -2);
   return americanize(foldChars(w));
+}
+
+/** Ends in "'s" (any apostrophe, either case). */
+function endsPossessive(w: string): boolean {
+  const n = w.length;
+  return n >= 2 && (w.charCodeAt(n - 1) | 32) === 115 && isApostrophe(w.charCodeAt(n - 2));
 }
 
 // Roman numerals are rewritten only after words that introduce a number, so the pronoun "I" and
@@ -73,7 +103,7 @@ export function romanToArabic(w: string): string | null {
 export function singular(w: string): string | null {
   if (w.length < 4 || !w.endsWith('s') || w.endsWith('ss') || w.endsWith('us') || w.endsWith('is')) return null;
   if (w.endsWith('ies')) return w.slice(0, -3) + 'y';
-  if (/(?:ch|sh|x|z)es$/.test(w)) return w.slice(0, -2);
+  if (w.endsWith('ches') || w.endsWith('shes') || w.endsWith('xes') || w.endsWith('zes')) return w.slice(0, -2);
   return w.slice(0, -1);
 }
 

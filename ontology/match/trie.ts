@@ -1,5 +1,5 @@
 // A token trie over the canonical tokens of every lexicon name and synonym. Tokens are interned
-// to integers; all edges live in one Map keyed by (node, token), which is compact and fast in V8.
+// to integers; all edges live in one typed-array hash table keyed by (node, token) (PairTable).
 import type { Lexicon } from '../types.ts';
 import { canonWord, tokenize, type Token } from './normalize.ts';
 import { formVariants as nameVariants, type VariantKind } from './variants.ts';
@@ -13,8 +13,6 @@ export interface Term {
   nCodes: number;        // how many codes share this normalised form (ambiguity)
   variant: VariantKind | null; // a generated name variant (variants.ts) of `form`, or null for the form itself
 }
-
-export const EDGE = 2 ** 21; // token ids < 2M
 
 // Single-word lexicon forms that are ordinary English or anatomy words in case reports.
 export const COMMON_WORDS = new Set(['malleus', 'plague', 'dysphasia', 'noma', 'kuru', 'lubag', 'asidan', 'glanders', 'sodoku', 'equinia', 'pouchitis']);
@@ -33,12 +31,78 @@ export function needsDefinition(form: string): boolean {
   return COMMON_WORDS.has(form.toLowerCase());
 }
 
+/**
+ * A map from a pair of non-negative int32s to an int32 (-1: absent): open addressing over typed arrays.
+ * Replaces a Map keyed by a * 2^21 + b: those keys are heap numbers (slow to hash and to fill), and the
+ * arrays are written to and read from the trie cache as they are, so opening a cached trie fills nothing.
+ */
+export class PairTable {
+  a: Int32Array;
+  b: Int32Array;
+  v: Int32Array;
+  size = 0;
+
+  constructor(capacity = 1024, arrays?: { a: Int32Array; b: Int32Array; v: Int32Array; size: number }) {
+    if (arrays) { this.a = arrays.a; this.b = arrays.b; this.v = arrays.v; this.size = arrays.size; return; }
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.a = new Int32Array(cap).fill(-1);
+    this.b = new Int32Array(cap);
+    this.v = new Int32Array(cap);
+  }
+
+  get(a: number, b: number): number {
+    const mask = this.a.length - 1;
+    for (let i = pairHash(a, b) & mask; ; i = (i + 1) & mask) {
+      const x = this.a[i];
+      if (x === -1) return -1;
+      if (x === a && this.b[i] === b) return this.v[i];
+    }
+  }
+
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.a.length) this.grow();
+    const mask = this.a.length - 1;
+    let i = pairHash(a, b) & mask;
+    for (; this.a[i] !== -1; i = (i + 1) & mask) if (this.a[i] === a && this.b[i] === b) { this.v[i] = v; return; }
+    this.a[i] = a; this.b[i] = b; this.v[i] = v; this.size++;
+  }
+
+  /** [a, b, v] of every entry, in slot order. */
+  *entries(): IterableIterator<[number, number, number]> {
+    for (let i = 0; i < this.a.length; i++) if (this.a[i] !== -1) yield [this.a[i], this.b[i], this.v[i]];
+  }
+
+  private grow(): void {
+    const { a, b, v } = this;
+    const cap = a.length * 2, mask = cap - 1;
+    this.a = new Int32Array(cap).fill(-1); this.b = new Int32Array(cap); this.v = new Int32Array(cap);
+    for (let k = 0; k < a.length; k++) {
+      if (a[k] === -1) continue;
+      let i = pairHash(a[k], b[k]) & mask;
+      while (this.a[i] !== -1) i = (i + 1) & mask;
+      this.a[i] = a[k]; this.b[i] = b[k]; this.v[i] = v[k];
+    }
+  }
+}
+
+function pairHash(a: number, b: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
 export class TokenTrie {
   readonly vocab = new Map<string, number>();
-  readonly edges = new Map<number, number>();
+  /** (node, token id) -> child node. */
+  edges = new PairTable(1 << 16);
+  /** The terms ending at each node. A trie read from the cache fills it on demand (termsAt), see trie-cache.ts. */
   readonly terms = new Map<number, Term[]>();
-  /** Adjacent word pairs (a * EDGE + b) of every form: a bracket between two words can only be bridged inside a form. */
-  readonly pairs = new Set<number>();
+  /** For a cached trie: decodes the term list of a node not yet in `terms` (null: none ends there). */
+  lazyTerms: ((node: number) => Term[] | null) | null = null;
+  /** Adjacent word pairs (a, b) of every form: a bracket between two words can only be bridged inside a form. */
+  pairs = new PairTable(1 << 15);
   nodes = 1; // 0 = root
 
   tokenId(norm: string): number {
@@ -54,12 +118,31 @@ export class TokenTrie {
       const r = this.root ?? this.freezeRoot();
       return tok < r.length ? r[tok] : -1;
     }
-    return this.edges.get(node * EDGE + tok) ?? -1;
+    return this.edges.get(node, tok);
+  }
+
+  termsAt(node: number): Term[] | undefined {
+    const t = this.terms.get(node);
+    if (t !== undefined || this.lazyTerms === null) return t;
+    const list = this.lazyTerms(node);
+    if (list === null) return undefined;
+    this.terms.set(node, list);
+    return list;
+  }
+
+  /** Every node's terms, decoding the cached ones not yet read. */
+  allTerms(): Map<number, Term[]> {
+    if (this.lazyTerms !== null) for (let node = 0; node < this.nodes; node++) this.termsAt(node);
+    return this.terms;
+  }
+
+  hasPair(a: number, b: number): boolean {
+    return this.pairs.get(a, b) !== -1;
   }
 
   private freezeRoot(): Int32Array {
     const r = new Int32Array(this.vocab.size + 1).fill(-1);
-    for (let t = 1; t <= this.vocab.size; t++) { const c = this.edges.get(t); if (c !== undefined) r[t] = c; }
+    for (let t = 1; t <= this.vocab.size; t++) r[t] = this.edges.get(0, t);
     this.root = r;
     return r;
   }
@@ -69,11 +152,10 @@ export class TokenTrie {
     let node = 0, prev = -1;
     for (const t of tokens) {
       const id = this.tokenId(t);
-      if (prev >= 0) this.pairs.add(prev * EDGE + id);
+      if (prev >= 0) this.pairs.set(prev, id, 1);
       prev = id;
-      const key = node * EDGE + id;
-      let next = this.edges.get(key);
-      if (next === undefined) { next = this.nodes++; this.edges.set(key, next); }
+      let next = this.edges.get(node, id);
+      if (next === -1) { next = this.nodes++; this.edges.set(node, id, next); }
       node = next;
     }
     const list = this.terms.get(node) ?? [];

@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTrie } from '../../ontology/match/trie.ts';
-import { deserializeTrie, serializeTrie } from '../../ontology/match/trie-cache.ts';
+import { deserializeTrie, serializeTrie, trieCodeHash } from '../../ontology/match/trie-cache.ts';
 import { createMatcher } from '../../ontology/match/index.ts';
 import { trieFor } from '../../ontology/lexicon-cache.ts';
 import { lexicon, article } from './helpers.ts';
@@ -20,11 +20,18 @@ describe('trie cache', () => {
     const lex = lexicon();
     const built = buildTrie(lex);
     const back = deserializeTrie(serializeTrie(built));
+    // term lists are decoded when a match reaches their node, once
+    expect(back.terms.size).toBe(0);
+    const node = [...built.terms.keys()][0];
+    expect(back.termsAt(node)).toEqual(built.terms.get(node));
+    expect(back.termsAt(node)).toBe(back.termsAt(node));
+    expect(back.terms.size).toBe(1);
+    expect(back.termsAt(0)).toBe(built.terms.get(0));
     expect(back.nodes).toBe(built.nodes);
     expect([...back.vocab]).toEqual([...built.vocab]);
-    expect([...back.edges]).toEqual([...built.edges]);
-    expect([...back.pairs]).toEqual([...built.pairs]);
-    expect([...back.terms]).toEqual([...built.terms]);
+    expect([...back.edges.entries()]).toEqual([...built.edges.entries()]);
+    expect([...back.pairs.entries()]).toEqual([...built.pairs.entries()]);
+    expect([...back.allTerms()].sort((x, y) => x[0] - y[0])).toEqual([...built.terms].sort((x, y) => x[0] - y[0]));
     const a = createMatcher(lex, { trie: built });
     const b = createMatcher(lex, { trie: back });
     for (const f of sharedFiles('pmc/articles', /^PMC\d+\.nxml$/).slice(0, 12)) {
@@ -38,8 +45,9 @@ describe('trie cache', () => {
     const first = trieFor(lex, { dir: t.dir });
     const files = readdirSync(t.dir).filter((f) => f.endsWith('.bin'));
     expect(files).toHaveLength(1);
+    expect(files[0]).toContain(`-trie-${trieCodeHash()}.bin`); // a change to the trie code is a new file, never a stale hit
     const again = trieFor(lex, { dir: t.dir });
-    expect([...again.edges]).toEqual([...first.edges]);
+    expect([...again.edges.entries()]).toEqual([...first.edges.entries()]);
     writeFileSync(join(t.dir, files[0]), 'not a trie');
     const rebuilt = trieFor(lex, { dir: t.dir });
     expect(rebuilt.nodes).toBe(first.nodes);
