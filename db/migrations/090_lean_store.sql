@@ -1,0 +1,70 @@
+-- The lean store (docs/performance.md "Lean store"). The schema part is here; db/lean-store.ts then packs
+-- the existing rows in the same transaction (zlib, db/packed-json.ts), which SQL cannot do.
+--
+-- filter's row keeps its draft once: final_json may hold `null` where its draft was (draft_at: where), the
+-- draft being the question's current questions.draft_json. Before that row goes or changes, the triggers
+-- copy the draft into filtered_questions.draft_json, so no filtered row ever loses its draft.
+ALTER TABLE filtered_questions ADD COLUMN draft_at INTEGER;   -- NULL: final_json is whole
+ALTER TABLE filtered_questions ADD COLUMN draft_json BLOB;    -- the draft, once the question's row no longer holds it
+CREATE TRIGGER questions_delete_keeps_filtered_draft BEFORE DELETE ON questions BEGIN
+  UPDATE filtered_questions SET draft_json = OLD.draft_json WHERE id = OLD.id AND draft_at IS NOT NULL AND draft_json IS NULL;
+END;
+CREATE TRIGGER questions_update_keeps_filtered_draft BEFORE UPDATE OF draft_json, id ON questions
+  WHEN OLD.draft_json IS NOT NEW.draft_json OR OLD.id IS NOT NEW.id BEGIN
+  UPDATE filtered_questions SET draft_json = OLD.draft_json WHERE id = OLD.id AND draft_at IS NOT NULL AND draft_json IS NULL;
+END;
+
+-- One row per question: the evidence list, in order, as packed JSON ([{kind, ref}, ...]).
+ALTER TABLE question_evidence RENAME TO question_evidence_089;
+CREATE TABLE question_evidence (
+  question_id TEXT PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+  refs_json   BLOB NOT NULL
+);
+
+-- A sentence's text is the slice of its section's text at its offsets: NULL says so (db/article-text.ts).
+-- Keyed tables without the rowid: the primary key is the table (no second b-tree for it).
+CREATE TABLE sentences_090 (
+  pmcid        TEXT NOT NULL,
+  case_no      INTEGER NOT NULL,
+  idx          INTEGER NOT NULL,
+  section_id   TEXT NOT NULL,
+  start_offset INTEGER NOT NULL,           -- into sections.text (UTF-16 code units)
+  end_offset   INTEGER NOT NULL,
+  text         TEXT,                       -- NULL: the section text between the offsets
+  kind         TEXT NOT NULL,
+  PRIMARY KEY (pmcid, case_no, idx),
+  FOREIGN KEY (pmcid, case_no) REFERENCES cases(pmcid, case_no) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO sentences_090 SELECT pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind FROM sentences;
+DROP TABLE sentences;
+ALTER TABLE sentences_090 RENAME TO sentences;
+
+CREATE TABLE stage_progress_090 (
+  stage         TEXT NOT NULL,
+  item_key      TEXT NOT NULL,
+  input_hash    TEXT NOT NULL,
+  config_hash   TEXT NOT NULL,
+  stage_version TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('done', 'dropped', 'pending')),
+  output_hash   TEXT,
+  reason        TEXT,
+  error         TEXT,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  run_id        INTEGER REFERENCES runs(id),
+  updated_at    TEXT NOT NULL,
+  PRIMARY KEY (stage, item_key)
+) WITHOUT ROWID;
+INSERT INTO stage_progress_090 SELECT stage, item_key, input_hash, config_hash, stage_version, status, output_hash, reason, error, attempts, run_id, updated_at FROM stage_progress;
+DROP TABLE stage_progress;
+ALTER TABLE stage_progress_090 RENAME TO stage_progress;
+
+CREATE TABLE attributes_090 (
+  stage      TEXT NOT NULL,
+  item_key   TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  PRIMARY KEY (stage, item_key, name)
+) WITHOUT ROWID;
+INSERT INTO attributes_090 SELECT stage, item_key, name, value_json FROM attributes;
+DROP TABLE attributes;
+ALTER TABLE attributes_090 RENAME TO attributes;
