@@ -2,7 +2,11 @@
 // older mmrare wrote, in place. Every value is packed from the exact text it held, so each unpacks to the
 // same bytes and every hash over them (filter's input hash, a review's base_sha256) still matches.
 import type Database from 'better-sqlite3';
-import { packEvidence, packFinal, packText, unpackText, type EvidenceRef } from './packed-json.ts';
+import { packFinal, packText, unpackText } from './packed-json.ts';
+import { draftEvidence, evidenceText, type EvidenceRef } from './question-evidence.ts';
+import type { QuestionDraft } from '../schemas/question.ts';
+import type { ParsedArticle, Sentence } from '../schemas/article.ts';
+import { fullSentence, leanSentence, type SentenceRow } from './article-text.ts';
 
 type Stored = string | Uint8Array;
 
@@ -28,31 +32,54 @@ export function packStoreRows(db: Database.Database): void {
     setFinal.run(p.final_json, p.draft_at, f.id);
   });
 
+  // evidence: a row only where the stored list is not what the question's draft gives (db/question-evidence.ts)
   const putEvidence = db.prepare('INSERT INTO question_evidence (question_id, refs_json) VALUES (?, ?)');
   const items = db.prepare('SELECT kind, ref_json FROM question_evidence_089 WHERE question_id = ? ORDER BY ord');
   for (const q of db.prepare('SELECT DISTINCT question_id FROM question_evidence_089').pluck().all() as string[]) {
-    const refs: EvidenceRef[] = (items.all(q) as { kind: string; ref_json: string }[]).map((e) => ({ kind: e.kind, ref: JSON.parse(e.ref_json) as unknown }));
-    putEvidence.run(q, packEvidence(refs));
+    const stored = items.all(q) as { kind: string; ref_json: string }[];
+    const d = draftOf.get(q) as Stored | undefined;
+    const given = d === undefined ? null : evidenceText(draftEvidence(JSON.parse(unpackText(d)) as QuestionDraft));
+    if (given === JSON.stringify(stored.map((e) => [e.kind, e.ref_json]))) continue;
+    const refs: EvidenceRef[] = stored.map((e) => ({ kind: e.kind, ref: JSON.parse(e.ref_json) as unknown }));
+    putEvidence.run(q, packText(JSON.stringify(refs)));
   }
   db.exec('DROP TABLE question_evidence_089');
 
-  // per article: sentence text NULL where it is its section's text at its offsets, then sections packed
+  // per article: section texts and the abstract into the packed parsed_json (sections.text NULL, abstract
+  // ''), sentence text NULL where it is its section's text at its offsets, and each sentence in parsed_json
+  // only its index and figure references where the sentences row gives back the rest
+  const article = db.prepare('SELECT parsed_json, abstract FROM article_text WHERE pmcid = ?');
+  const setParsed = db.prepare(`UPDATE article_text SET parsed_json = ?, abstract = '' WHERE pmcid = ?`);
+  const sentenceRows = db.prepare('SELECT case_no, idx, section_id, start_offset, end_offset, text, kind FROM sentences WHERE pmcid = ?');
   const sections = db.prepare('SELECT section_id, text FROM sections WHERE pmcid = ?');
+  const clearSection = db.prepare('UPDATE sections SET text = NULL WHERE pmcid = ? AND section_id = ?');
   const sentences = db.prepare('SELECT case_no, idx, section_id, start_offset, end_offset, text FROM sentences WHERE pmcid = ? AND text IS NOT NULL');
   const elide = db.prepare('UPDATE sentences SET text = NULL WHERE pmcid = ? AND case_no = ? AND idx = ?');
-  const setSection = db.prepare('UPDATE sections SET text = ? WHERE pmcid = ? AND section_id = ?');
-  for (const pmcid of db.prepare('SELECT DISTINCT pmcid FROM sections').pluck().all() as string[]) {
-    const rows = sections.all(pmcid) as { section_id: string; text: Stored }[];
-    const text = new Map(rows.map((r) => [r.section_id, unpackText(r.text)]));
+  for (const pmcid of db.prepare('SELECT pmcid FROM article_text').pluck().all() as string[]) {
+    const art = article.get(pmcid) as { parsed_json: Stored; abstract: string };
+    const a = JSON.parse(unpackText(art.parsed_json)) as ParsedArticle;
+    if (a.abstract === null) a.abstract = art.abstract;
+    const rows = new Map((sections.all(pmcid) as { section_id: string; text: Stored | null }[]).map((r) => [r.section_id, r.text === null ? null : unpackText(r.text)]));
+    const moved: string[] = [];
+    for (const s of a.sections) {
+      const t = rows.get(s.id);
+      if (s.text === null && typeof t === 'string') { s.text = t; moved.push(s.id); }
+    }
+    const text = new Map(a.sections.map((s) => [s.id, s.text ?? rows.get(s.id) ?? undefined]));
     for (const s of sentences.all(pmcid) as { case_no: number; idx: number; section_id: string; start_offset: number; end_offset: number; text: string }[]) {
       const sec = text.get(s.section_id);
-      if (sec !== undefined && sec.slice(s.start_offset, s.end_offset) === s.text) elide.run(pmcid, s.case_no, s.idx);
+      if (typeof sec === 'string' && sec.slice(s.start_offset, s.end_offset) === s.text) elide.run(pmcid, s.case_no, s.idx);
     }
-    for (const r of rows) if (typeof r.text === 'string') setSection.run(packText(r.text), pmcid, r.section_id);
+    const rowOf = new Map((sentenceRows.all(pmcid) as SentenceRow[]).map((r) => [`${r.case_no}:${r.idx}`, r]));
+    for (const c of a.cases) {
+      c.sentences = c.sentences.map((s) => {
+        const sec = text.get(s.sectionId) ?? '';
+        const whole: Sentence = { ...s, text: s.text ?? sec.slice(s.start, s.end) };
+        const r = rowOf.get(`${c.index}:${s.index}`);
+        return r && JSON.stringify(fullSentence(r, s.figureRefs, sec)) === JSON.stringify(whole) ? (leanSentence(s) as Sentence) : s;
+      });
+    }
+    setParsed.run(packText(JSON.stringify(a)), pmcid);
+    for (const sid of moved) clearSection.run(pmcid, sid);
   }
-
-  const setParsed = db.prepare('UPDATE article_text SET parsed_json = ? WHERE pmcid = ?');
-  eachRow<{ pmcid: string; parsed_json: Stored }>(db, 'SELECT pmcid FROM article_text', 'SELECT pmcid, parsed_json FROM article_text WHERE pmcid = ?', (a) => {
-    if (typeof a.parsed_json === 'string') setParsed.run(packText(a.parsed_json), a.pmcid);
-  });
 }

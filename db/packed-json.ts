@@ -100,21 +100,3 @@ export function writeFilteredRow(db: Database.Database, row: { id: string; track
   const { final_json, draft_at } = packFinal(finalText, readDraftJson(db, row.id) ?? null);
   db.prepare('INSERT INTO filtered_questions (id, track, pmcid, final_json, draft_at) VALUES (?, ?, ?, ?, ?)').run(row.id, row.track, row.pmcid, final_json, draft_at);
 }
-
-// ---- question_evidence: one packed row per question -----------------------------------------------
-
-export interface EvidenceRef { kind: string; ref: unknown }
-
-/** question_evidence.refs_json of a question: its evidence list, in order, as packed JSON. */
-export const packEvidence = (refs: readonly EvidenceRef[]): Buffer => packText(JSON.stringify(refs));
-
-/** The evidence list of question `id`, in order (empty: none stored). Reads the older one-row-per-item layout too. */
-export function readEvidence(db: Database.Database, id: string): EvidenceRef[] {
-  const cols = (db.prepare('PRAGMA table_info(question_evidence)').all() as { name: string }[]).map((c) => c.name);
-  if (cols.includes('ref_json')) {
-    return (db.prepare('SELECT kind, ref_json FROM question_evidence WHERE question_id = ? ORDER BY ord').all(id) as { kind: string; ref_json: string }[])
-      .map((e) => ({ kind: e.kind, ref: JSON.parse(e.ref_json) as unknown }));
-  }
-  const v = db.prepare('SELECT refs_json FROM question_evidence WHERE question_id = ?').pluck().get(id) as string | Uint8Array | undefined;
-  return v === undefined ? [] : (JSON.parse(unpackText(v)) as EvidenceRef[]);
-}

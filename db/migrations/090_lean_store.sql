@@ -14,15 +14,31 @@ CREATE TRIGGER questions_update_keeps_filtered_draft BEFORE UPDATE OF draft_json
   UPDATE filtered_questions SET draft_json = OLD.draft_json WHERE id = OLD.id AND draft_at IS NOT NULL AND draft_json IS NULL;
 END;
 
--- One row per question: the evidence list, in order, as packed JSON ([{kind, ref}, ...]).
+-- The evidence list is a function of the draft (db/question-evidence.ts): a row (the list, in order, as
+-- packed JSON [{kind, ref}, ...]) stays only for a question whose stored list is not what its draft gives.
 ALTER TABLE question_evidence RENAME TO question_evidence_089;
 CREATE TABLE question_evidence (
   question_id TEXT PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
   refs_json   BLOB NOT NULL
 );
 
--- A sentence's text is the slice of its section's text at its offsets: NULL says so (db/article-text.ts).
--- Keyed tables without the rowid: the primary key is the table (no second b-tree for it).
+-- A section's text moves into the article's packed parsed_json (one compressed unit per article): NULL
+-- here says so. A sentence's text is the slice of its section's text at its offsets: NULL says so
+-- (db/article-text.ts). Keyed tables without the rowid: the primary key is the table (no second b-tree).
+CREATE TABLE sections_090 (
+  pmcid      TEXT NOT NULL REFERENCES articles(pmcid) ON DELETE CASCADE,
+  section_id TEXT NOT NULL,
+  ord        INTEGER NOT NULL,
+  title      TEXT NOT NULL,
+  depth      INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  text       TEXT,                         -- NULL: in article_text.parsed_json
+  PRIMARY KEY (pmcid, section_id)
+) WITHOUT ROWID;
+INSERT INTO sections_090 SELECT pmcid, section_id, ord, title, depth, kind, text FROM sections;
+DROP TABLE sections;
+ALTER TABLE sections_090 RENAME TO sections;
+
 CREATE TABLE sentences_090 (
   pmcid        TEXT NOT NULL,
   case_no      INTEGER NOT NULL,

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../db/store.ts';
-import { readEvidence, readFinalJson, unpackText } from '../../db/packed-json.ts';
+import { readFinalJson, unpackText } from '../../db/packed-json.ts';
+import { readEvidence } from '../../db/question-evidence.ts';
 import { InputError } from '../core/errors.ts';
 import { PROJECT_ROOT } from '../core/data-locations.ts';
 import { splitSentences } from '../core/sentences.ts';

@@ -288,9 +288,9 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       const a = out.article;
       const pmcid = item.key;
       ctx.store.stmt('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, packText(leanParsedJson(a))); // text once, packed: db/article-text.ts
+        .run(pmcid, a.title, '', a.articleType, a.journal, a.pubYear, packText(leanParsedJson(a))); // text once (the abstract in parsed_json), packed: db/article-text.ts
       const sec = ctx.store.stmt('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, packText(s.text)));
+      a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, null)); // the text is in parsed_json
       const secText = new Map(a.sections.map((s) => [s.id, s.text]));
       const cas = ctx.store.stmt('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
       const sen = ctx.store.stmt('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');

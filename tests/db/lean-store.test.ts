@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store } from '../../db/store.ts';
 import { loadMigrations, migrate } from '../../db/migrate.ts';
-import { packFinal, packText, readDraftJson, readEvidence, readFinalJson, unpackFinal, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
+import { packFinal, packText, readDraftJson, readFinalJson, unpackFinal, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
+import { readEvidence } from '../../db/question-evidence.ts';
 import { readParsedArticle, readSectionText } from '../../db/article-text.ts';
 import { reviewStatuses, reviewedQuestions, latestEdits } from '../../db/review-state.ts';
 import { hashOf } from '../../pipeline/core/hash.ts';
@@ -91,7 +92,7 @@ function preLeanCopy(lean: Database.Database, path: string): Database.Database {
       if (table === 'question_evidence' || table === 'sentences') continue;
       const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
       const ins = db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      for (const r of lean.prepare(`SELECT ${cols.join(', ')} FROM ${table}`).raw().all() as unknown[][]) ins.run(...r);
+      for (const r of lean.prepare(`SELECT ${cols.join(', ')} FROM ${table}`.replace(/\btext\b/, table === 'sections' ? "COALESCE(text, '')" : 'text')).raw().all() as unknown[][]) ins.run(...r);
     }
     for (const id of lean.prepare('SELECT id FROM questions').pluck().all() as string[]) {
       db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?').run(readDraftJson(lean, id), id);
@@ -100,8 +101,17 @@ function preLeanCopy(lean: Database.Database, path: string): Database.Database {
     for (const id of lean.prepare('SELECT id FROM filtered_questions').pluck().all() as string[]) {
       db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(readFinalJson(lean, id), id);
     }
-    for (const r of all(lean, 'SELECT pmcid, section_id, text FROM sections')) db.prepare('UPDATE sections SET text = ? WHERE pmcid = ? AND section_id = ?').run(unpackText(r.text as Buffer), r.pmcid, r.section_id);
-    for (const r of all(lean, 'SELECT pmcid, parsed_json FROM article_text')) db.prepare('UPDATE article_text SET parsed_json = ? WHERE pmcid = ?').run(unpackText(r.parsed_json as Buffer), r.pmcid);
+    // section text in sections.text, the parsed JSON without it (migration 080's layout)
+    for (const r of all(lean, 'SELECT pmcid, section_id FROM sections')) db.prepare('UPDATE sections SET text = ? WHERE pmcid = ? AND section_id = ?').run(readSectionText(lean, r.pmcid as string, r.section_id as string), r.pmcid, r.section_id);
+    for (const pmcid of lean.prepare('SELECT pmcid FROM article_text').pluck().all() as string[]) {
+      const a = readParsedArticle(lean, pmcid)!;
+      const json080 = JSON.stringify({
+        ...a, title: null, abstract: null, sections: a.sections.map((s) => ({ ...s, text: null })),
+        cases: a.cases.map((c) => ({ ...c, sentences: c.sentences.map((s) => ({ ...s, text: null })) })),
+        figures: a.figures.map((f) => ({ ...f, caption: null })),
+      });
+      db.prepare('UPDATE article_text SET parsed_json = ?, abstract = ? WHERE pmcid = ?').run(json080, a.abstract, pmcid);
+    }
     for (const s of all(lean, 'SELECT * FROM sentences')) {
       const text = s.text ?? readSectionText(lean, s.pmcid as string, s.section_id as string)!.slice(s.start_offset as number, s.end_offset as number);
       db.prepare('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
@@ -147,6 +157,8 @@ describe('migration 090', () => {
     const review = old.prepare(`INSERT INTO reviews (question_id, item_key, reviewer, verdict, stale, created_at, revision, base_sha256, after_json) VALUES (?, ?, 'ann', ?, 0, '2026-01-01', 1, ?, ?)`);
     review.run(a.id, a.id, 'accept', sha(a.final_json), null);
     review.run(b.id, b.id, 'edit', sha(b.final_json), JSON.stringify({ ...JSON.parse(b.final_json), question: 'Edited?' }));
+    // one question whose stored evidence is not what its draft gives (as from an older generator)
+    old.prepare('DELETE FROM question_evidence WHERE question_id = ? AND ord = 0').run(a.id);
     const before = readAll(old);
     old.close();
 
@@ -160,9 +172,12 @@ describe('migration 090', () => {
       // packed, the draft left out of every filtered row, sentence text elided, evidence one row per question
       expect(db.prepare(`SELECT COUNT(*) FROM questions WHERE typeof(draft_json) != 'blob'`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM filtered_questions WHERE draft_at IS NULL').pluck().get()).toBe(0);
-      expect(db.prepare(`SELECT COUNT(*) FROM sections WHERE typeof(text) != 'blob'`).pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT COUNT(*) FROM article_text WHERE typeof(parsed_json) != 'blob'`).pluck().get()).toBe(0);
+      expect(db.prepare('SELECT COUNT(*) FROM sections WHERE text IS NOT NULL').pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM sentences WHERE text IS NOT NULL').pluck().get()).toBe(0);
-      expect(db.prepare('SELECT COUNT(*) FROM question_evidence').pluck().get()).toBe(db.prepare('SELECT COUNT(*) FROM questions').pluck().get());
+      // the evidence of every other question is what its draft gives: not stored again
+      expect(db.prepare('SELECT question_id FROM question_evidence').pluck().all()).toEqual([a.id]);
+      expect((after.evidence as [string, unknown[]][]).every(([, e]) => e.length > 0)).toBe(true);
       // filter's input hash is over the draft text: every filtered question is still fresh for export
       for (const p of db.prepare(`SELECT item_key, input_hash FROM stage_progress WHERE stage = 'filter' AND status = 'done'`).all() as { item_key: string; input_hash: string }[]) {
         expect(hashOf(readDraftJson(db, p.item_key)!)).toBe(p.input_hash);
