@@ -8,7 +8,7 @@
 // and leaves sections.text NULL, and sentences.text NULL where it is the section's text at its offsets.
 import type Database from 'better-sqlite3';
 import type { ParsedArticle, Sentence } from '../schemas/article.ts';
-import { unpackText } from './packed-json.ts';
+import { unpackText } from './zlib-text.ts';
 
 /** sentences.text for a sentence: NULL when it is its section's text at its offsets (read it from there). */
 export const sentenceTextColumn = (s: Pick<Sentence, 'start' | 'end' | 'text'>, sectionText: string | undefined): string | null =>
@@ -89,4 +89,46 @@ export function readParsedArticle(db: Database.Database, pmcid: string): ParsedA
   const captions = new Map((st.captions.all(pmcid) as { figure_id: string; caption: string }[]).map((r) => [r.figure_id, r.caption]));
   for (const f of a.figures) if (f.caption === null) f.caption = captions.get(f.id) ?? '';
   return a;
+}
+
+// ---- the article's text as the preset dictionary of its drafts (db/packed-json.ts packDraft) --------
+
+/** zlib reads at most the last 32 KB of a dictionary: the first 32 KB of the article's text are used. */
+const DICTIONARY_BYTES = 32 * 1024;
+
+interface TextRow { title: string; abstract: string; parsed_json: string | Uint8Array }
+
+function dictionaryOf(db: Database.Database, pmcid: string, row: TextRow): Buffer {
+  const a = JSON.parse(unpackText(row.parsed_json)) as { title: string | null; abstract: string | null; sections: { id: string; text: string | null }[] };
+  const stored = a.sections.some((s) => s.text === null)
+    ? new Map((statements(db).sections.all(pmcid) as { section_id: string; text: string | Uint8Array | null }[]).map((r) => [r.section_id, r.text === null ? '' : unpackText(r.text)]))
+    : new Map<string, string>();
+  const text = [a.title ?? row.title, a.abstract ?? row.abstract, ...a.sections.map((s) => s.text ?? stored.get(s.id) ?? '')].join('\n');
+  return Buffer.from(text, 'utf8').subarray(0, DICTIONARY_BYTES);
+}
+
+// the last article's dictionary, reused while its stored row is byte for byte the same (readers go in id order)
+const lastDictionary = new WeakMap<Database.Database, { pmcid: string; row: TextRow; dict: Buffer }>();
+const sameRow = (a: TextRow, b: TextRow): boolean => a.title === b.title && a.abstract === b.abstract &&
+  (typeof a.parsed_json === 'string' || typeof b.parsed_json === 'string' ? a.parsed_json === b.parsed_json : Buffer.from(a.parsed_json).equals(Buffer.from(b.parsed_json)));
+
+/**
+ * The dictionaries a draft of `pmcid` may have been packed against: the article's text as stored now, then
+ * (withArchive) each older version migration 090's trigger kept in article_text_archive.
+ */
+export function* articleDictionaries(db: Database.Database, pmcid: string, withArchive = false): Generator<Buffer> {
+  const row = statements(db).art.get(pmcid) as TextRow | undefined;
+  if (row) {
+    const last = lastDictionary.get(db);
+    if (last && last.pmcid === pmcid && sameRow(last.row, row)) yield last.dict;
+    else {
+      const dict = dictionaryOf(db, pmcid, row);
+      lastDictionary.set(db, { pmcid, row, dict });
+      yield dict;
+    }
+  }
+  if (!withArchive) return;
+  for (const old of db.prepare('SELECT title, abstract, parsed_json FROM article_text_archive WHERE pmcid = ? ORDER BY rowid DESC').all(pmcid) as TextRow[]) {
+    yield dictionaryOf(db, pmcid, old);
+  }
 }

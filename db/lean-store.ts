@@ -2,7 +2,7 @@
 // older mmrare wrote, in place. Every value is packed from the exact text it held, so each unpacks to the
 // same bytes and every hash over them (filter's input hash, a review's base_sha256) still matches.
 import type Database from 'better-sqlite3';
-import { packFinal, packText, unpackText } from './packed-json.ts';
+import { packAttribute, packDraft, packFinal, packText, readDraftJson, unpackText, ATTRIBUTE_PACK_OVER } from './packed-json.ts';
 import { draftEvidence, evidenceText, type EvidenceRef } from './question-evidence.ts';
 import type { QuestionDraft } from '../schemas/question.ts';
 import type { ParsedArticle, Sentence } from '../schemas/article.ts';
@@ -18,17 +18,22 @@ function eachRow<T>(db: Database.Database, keys: string, row: string, fn: (r: T)
 
 /** Packs questions.draft_json, filter's rows (draft left out), evidence, article JSON, sections; elides sentence text. */
 export function packStoreRows(db: Database.Database): void {
+  const setAttr = db.prepare('UPDATE attributes SET value_json = ? WHERE stage = ? AND item_key = ? AND name = ?');
+  for (const r of db.prepare(`SELECT stage, item_key, name, value_json FROM attributes WHERE typeof(value_json) = 'text' AND length(value_json) > ?`).all(ATTRIBUTE_PACK_OVER) as
+    { stage: string; item_key: string; name: string; value_json: string }[]) {
+    setAttr.run(packAttribute(r.value_json), r.stage, r.item_key, r.name);
+  }
+
   const setDraft = db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?');
-  eachRow<{ id: string; draft_json: Stored }>(db, 'SELECT id FROM questions', 'SELECT id, draft_json FROM questions WHERE id = ?', (q) => {
-    if (typeof q.draft_json === 'string') setDraft.run(packText(q.draft_json), q.id);
+  // each draft packed against its article's text (db/packed-json.ts packDraft), read before the articles change
+  eachRow<{ id: string; pmcid: string; draft_json: Stored }>(db, 'SELECT id FROM questions', 'SELECT id, pmcid, draft_json FROM questions WHERE id = ?', (q) => {
+    if (typeof q.draft_json === 'string') setDraft.run(packDraft(db, q.pmcid, q.draft_json), q.id);
   });
 
   const setFinal = db.prepare('UPDATE filtered_questions SET final_json = ?, draft_at = ? WHERE id = ?');
-  const draftOf = db.prepare('SELECT draft_json FROM questions WHERE id = ?').pluck();
   eachRow<{ id: string; final_json: Stored }>(db, 'SELECT id FROM filtered_questions WHERE draft_at IS NULL', 'SELECT id, final_json FROM filtered_questions WHERE id = ?', (f) => {
     if (typeof f.final_json !== 'string') return;
-    const d = draftOf.get(f.id) as Stored | undefined;
-    const p = packFinal(f.final_json, d === undefined ? null : unpackText(d));
+    const p = packFinal(f.final_json, readDraftJson(db, f.id) ?? null);
     setFinal.run(p.final_json, p.draft_at, f.id);
   });
 
@@ -37,8 +42,8 @@ export function packStoreRows(db: Database.Database): void {
   const items = db.prepare('SELECT kind, ref_json FROM question_evidence_089 WHERE question_id = ? ORDER BY ord');
   for (const q of db.prepare('SELECT DISTINCT question_id FROM question_evidence_089').pluck().all() as string[]) {
     const stored = items.all(q) as { kind: string; ref_json: string }[];
-    const d = draftOf.get(q) as Stored | undefined;
-    const given = d === undefined ? null : evidenceText(draftEvidence(JSON.parse(unpackText(d)) as QuestionDraft));
+    const d = readDraftJson(db, q);
+    const given = d === undefined ? null : evidenceText(draftEvidence(JSON.parse(d) as QuestionDraft));
     if (given === JSON.stringify(stored.map((e) => [e.kind, e.ref_json]))) continue;
     const refs: EvidenceRef[] = stored.map((e) => ({ kind: e.kind, ref: JSON.parse(e.ref_json) as unknown }));
     putEvidence.run(q, packText(JSON.stringify(refs)));

@@ -70,7 +70,7 @@ export function* reviewedQuestions(db: Database.Database, opts: LoadOptions = {}
   const reviews = countingReviews(db);
   const stmt = db.prepare(`SELECT f.id, f.track, f.pmcid, ${finalColumns(db)} FROM filtered_questions f ORDER BY f.id`);
   for (const row of stmt.iterate() as Iterable<{ id: string; track: Track; pmcid: string } & FinalColumns>) {
-    const r = { ...row, final_json: finalJsonOf(row) };
+    const r = { ...row, final_json: finalJsonOf(db, row) };
     if (opts.tracks && !opts.tracks.includes(r.track)) continue;
     const rv = reviews.get(r.id);
     const status = rv ? statusOf(rv.verdict) : 'pending';

@@ -14,6 +14,38 @@ CREATE TRIGGER questions_update_keeps_filtered_draft BEFORE UPDATE OF draft_json
   UPDATE filtered_questions SET draft_json = OLD.draft_json WHERE id = OLD.id AND draft_at IS NOT NULL AND draft_json IS NULL;
 END;
 
+-- A draft is packed against its article's text as zlib's preset dictionary (db/packed-json.ts packDraft).
+-- Before an article's text row goes or changes while drafts of it are stored, its old row is kept here (once
+-- per distinct row), so those drafts still read back; kept until the article has no question or draft left.
+CREATE TABLE article_text_archive (
+  pmcid       TEXT NOT NULL,
+  title       TEXT NOT NULL,
+  abstract    TEXT NOT NULL,
+  parsed_json BLOB NOT NULL,
+  archived_at TEXT NOT NULL
+);
+CREATE INDEX article_text_archive_by_pmcid ON article_text_archive (pmcid);
+CREATE TRIGGER article_text_delete_keeps_draft_text BEFORE DELETE ON article_text
+  WHEN EXISTS (SELECT 1 FROM questions WHERE pmcid = OLD.pmcid) OR EXISTS (SELECT 1 FROM filtered_questions WHERE pmcid = OLD.pmcid AND draft_json IS NOT NULL) BEGIN
+  INSERT INTO article_text_archive (pmcid, title, abstract, parsed_json, archived_at)
+    SELECT OLD.pmcid, OLD.title, OLD.abstract, OLD.parsed_json, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE NOT EXISTS (SELECT 1 FROM article_text_archive a WHERE a.pmcid = OLD.pmcid AND a.parsed_json = OLD.parsed_json AND a.title = OLD.title AND a.abstract = OLD.abstract);
+END;
+CREATE TRIGGER article_text_update_keeps_draft_text BEFORE UPDATE OF title, abstract, parsed_json ON article_text
+  WHEN EXISTS (SELECT 1 FROM questions WHERE pmcid = OLD.pmcid) OR EXISTS (SELECT 1 FROM filtered_questions WHERE pmcid = OLD.pmcid AND draft_json IS NOT NULL) BEGIN
+  INSERT INTO article_text_archive (pmcid, title, abstract, parsed_json, archived_at)
+    SELECT OLD.pmcid, OLD.title, OLD.abstract, OLD.parsed_json, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE NOT EXISTS (SELECT 1 FROM article_text_archive a WHERE a.pmcid = OLD.pmcid AND a.parsed_json = OLD.parsed_json AND a.title = OLD.title AND a.abstract = OLD.abstract);
+END;
+CREATE TRIGGER questions_delete_drops_unused_archive AFTER DELETE ON questions
+  WHEN NOT EXISTS (SELECT 1 FROM questions WHERE pmcid = OLD.pmcid) AND NOT EXISTS (SELECT 1 FROM filtered_questions WHERE pmcid = OLD.pmcid AND draft_json IS NOT NULL) BEGIN
+  DELETE FROM article_text_archive WHERE pmcid = OLD.pmcid;
+END;
+CREATE TRIGGER filtered_delete_drops_unused_archive AFTER DELETE ON filtered_questions
+  WHEN NOT EXISTS (SELECT 1 FROM questions WHERE pmcid = OLD.pmcid) AND NOT EXISTS (SELECT 1 FROM filtered_questions WHERE pmcid = OLD.pmcid AND draft_json IS NOT NULL) BEGIN
+  DELETE FROM article_text_archive WHERE pmcid = OLD.pmcid;
+END;
+
 -- The evidence list is a function of the draft (db/question-evidence.ts): a row (the list, in order, as
 -- packed JSON [{kind, ref}, ...]) stays only for a question whose stored list is not what its draft gives.
 ALTER TABLE question_evidence RENAME TO question_evidence_089;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../db/store.ts';
-import { readFinalJson, unpackText } from '../../db/packed-json.ts';
+import { readFinalJson, unpackDraft, unpackText } from '../../db/packed-json.ts';
 import { readEvidence } from '../../db/question-evidence.ts';
 import { InputError } from '../core/errors.ts';
 import { PROJECT_ROOT } from '../core/data-locations.ts';
@@ -130,7 +130,7 @@ export function auditQuestion(store: Store, id: string): QuestionAudit {
     return { question: null, diagnosis: null, decisions: any.sort(byPipeline), in_sentence: {}, draft: null, final: null, evidence: [], images: [] };
   }
   // packed columns (db/packed-json.ts), shown unpacked
-  const draft = parse<Record<string, unknown>>(unpackText(q.draft_json)) ?? {};
+  const draft = parse<Record<string, unknown>>(unpackDraft(db, q.pmcid, q.draft_json)) ?? {};
   const final = parse<Record<string, unknown>>(readFinalJson(db, id));
   const diag = db.prepare('SELECT orpha_code, orpha_name, confidence, status, evidence_json, runners_up_json, rules_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
     .get(q.pmcid, q.case_no) as { orpha_code: string | null; orpha_name: string | null; confidence: number; status: string; evidence_json: string; runners_up_json: string; rules_json: string } | undefined;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { createHash } from 'node:crypto';
 import { canonicalJson, hashOf } from '../core/hash.ts';
-import { FINAL_COLUMNS, finalJsonOf, unpackText, type FinalColumns } from '../../db/packed-json.ts';
+import { FINAL_COLUMNS, finalJsonOf, unpackDraft, type FinalColumns } from '../../db/packed-json.ts';
 import { pause } from '../runner/runner.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { TRACKS, type Track } from '../../schemas/export.ts';
@@ -44,7 +44,7 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
         WHERE f.track = ? ORDER BY f.id`);
     // packed columns (db/packed-json.ts): hashes are over the unpacked text
     for (const r of st.iterate(track) as IterableIterator<{ id: string; pmcid: string; draft_json: string | Buffer; input_hash: string } & FinalColumns>) {
-      if (r.input_hash === hashOf(unpackText(r.draft_json))) yield { id: r.id, pmcid: r.pmcid, final_json: finalJsonOf(r) };
+      if (r.input_hash === hashOf(unpackDraft(ctx.store.db, r.pmcid, r.draft_json))) yield { id: r.id, pmcid: r.pmcid, final_json: finalJsonOf(ctx.store.db, r) };
     }
   }
   const statements = (ctx: StageContext) => {

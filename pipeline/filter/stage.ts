@@ -4,7 +4,7 @@
 // share, overlaps) are attributes; the thresholds that turn them into decisions are in `filter.*`.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
-import { readDraftJson, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
+import { readDraftJson, unpackDraft, writeFilteredRow } from '../../db/packed-json.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { FilteredQuestion, joinParts, type QuestionDraft, type VisiblePart } from '../../schemas/question.ts';
 import type { CodeFinder } from '../leakage/code-finder.ts';
@@ -88,7 +88,7 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
       // so the item list does not hold every question's text (memory flat in the number of questions)
       const out: StageItem<{ id: string }>[] = [];
       for (const r of ctx.store.db.prepare('SELECT id, pmcid, draft_json FROM questions ORDER BY id').iterate() as IterableIterator<{ id: string; pmcid: string; draft_json: string | Buffer }>) {
-        out.push({ key: r.id, inputHash: hashOf(unpackText(r.draft_json)), input: { id: r.id }, pmcid: r.pmcid });
+        out.push({ key: r.id, inputHash: hashOf(unpackDraft(ctx.store.db, r.pmcid, r.draft_json)), input: { id: r.id }, pmcid: r.pmcid });
       }
       return out;
     },

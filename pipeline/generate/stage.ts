@@ -3,7 +3,7 @@
 // Item = "PMC123#c1:treatment", so drops are counted per track and a model-backed track retries alone.
 // Cases whose diagnosis align did not accept are not listed: align recorded that decision (one stage owns each drop).
 import { readParsedArticle } from '../../db/article-text.ts';
-import { packText } from '../../db/packed-json.ts';
+import { packDraft } from '../../db/packed-json.ts';
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -191,7 +191,7 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
     write(ctx, _item, q: QuestionDraft): string {
       const db = ctx.store.db;
       // the draft packed (db/packed-json.ts); its evidence list is what the draft gives (db/question-evidence.ts), not stored again
-      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, packText(JSON.stringify(q)));
+      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, packDraft(db, q.pmcid, JSON.stringify(q)));
       return hashOf(GENERATE_VERSION, q);
     },
   };

@@ -28,7 +28,7 @@ export function questionList(db: Database.Database): { questions: ListItem[]; co
   const by: Record<string, Record<string, number>> = {};
   // the two fields come from each row's draft (packed: db/packed-json.ts), read one row at a time
   for (const row of db.prepare(`SELECT f.id, f.track, f.pmcid, ${FINAL_COLUMNS} FROM filtered_questions f ORDER BY f.id`).iterate() as Iterable<{ id: string; track: Track; pmcid: string } & FinalColumns>) {
-    const d = draftOfFinal(row);
+    const d = draftOfFinal(db, row);
     const r = { id: row.id, track: row.track, pmcid: row.pmcid, code: d.orphaCode, name: d.orphaName };
     const status = o.status.get(r.id) ?? 'pending';
     questions.push({ id: r.id, track: r.track, pmcid: r.pmcid, status, rereview: o.rereview.has(r.id), edited: o.edited.has(r.id), orpha_code: String(r.code ?? ''), orpha_name: String(r.name ?? ''), rules: rules.get(r.id) ?? [] });

@@ -17,7 +17,7 @@ export function revisionOf(db: Database.Database, id: string): number {
 export function questionState(db: Database.Database, id: string): QuestionState | null {
   const f = db.prepare(`SELECT f.id, f.track, f.pmcid, ${FINAL_COLUMNS} FROM filtered_questions f WHERE f.id = ?`).get(id) as { id: string; track: Track; pmcid: string } & FinalColumns | undefined;
   if (!f) return null;
-  const r = { ...f, final_json: finalJsonOf(f) }; // the canonical text: what base_sha256 hashes
+  const r = { ...f, final_json: finalJsonOf(db, f) }; // the canonical text: what base_sha256 hashes
   const edit = reviewOf(db, id).edit;
   return { id: r.id, track: r.track, pmcid: r.pmcid, revision: revisionOf(db, id), row: JSON.parse(edit ?? r.final_json) as FilteredQuestion, baseSha: sha(r.final_json) };
 }
@@ -102,7 +102,7 @@ export function reviewCounts(db: Database.Database): ReviewCounts {
 export function markChangedReviewsStale(db: Database.Database): number {
   const rows = (db.prepare(`SELECT r.id, r.base_sha256, f.id AS fid, ${FINAL_COLUMNS} FROM reviews r LEFT JOIN filtered_questions f ON f.id = r.question_id
       WHERE r.stale = 0 AND r.base_sha256 IS NOT NULL`).all() as ({ id: number; base_sha256: string; fid: string | null } & FinalColumns)[])
-    .map((r) => ({ id: r.id, base_sha256: r.base_sha256, final_json: r.fid === null ? null : finalJsonOf(r) }));
+    .map((r) => ({ id: r.id, base_sha256: r.base_sha256, final_json: r.fid === null ? null : finalJsonOf(db, r) }));
   const upd = db.prepare(`UPDATE reviews SET stale = 1, stale_reason = ? WHERE id = ?`);
   let n = 0;
   db.transaction(() => {

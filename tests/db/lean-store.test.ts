@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store } from '../../db/store.ts';
 import { loadMigrations, migrate } from '../../db/migrate.ts';
-import { packFinal, packText, readDraftJson, readFinalJson, unpackFinal, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
+import { packDraft, packFinal, packText, readDraftJson, readFinalJson, unpackDraft, unpackFinal, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
 import { readEvidence } from '../../db/question-evidence.ts';
 import { readParsedArticle, readSectionText } from '../../db/article-text.ts';
 import { reviewStatuses, reviewedQuestions, latestEdits } from '../../db/review-state.ts';
@@ -35,7 +35,6 @@ describe('packed columns', () => {
     const p = packFinal(final, draft);
     expect(p.draft_at).toBe(9);
     expect(unpackText(p.final_json)).toBe('{"draft":null,"question":"Q?","context":"A boy had [MASKED]."}');
-    expect(unpackFinal(p.final_json, p.draft_at, packText(draft))).toBe(final);
     expect(unpackFinal(p.final_json, p.draft_at, draft)).toBe(final);
     const other = packFinal(final, JSON.stringify({ id: 'dx-1', context: 'changed' }));
     expect(other.draft_at).toBeNull();
@@ -72,6 +71,35 @@ describe('a filtered row keeps its draft', () => {
   });
 });
 
+describe('a draft packed against its article\'s text', () => {
+  it('is smaller, and reads back the same after the article\'s text changes; the old text is kept only while drafts need it', () => {
+    const store = questionStore(join(t.dir, 'dictionary'));
+    try {
+      const db = store.db;
+      // an invented article: the draft's context is its case text
+      const caseText = Array.from({ length: 12 }, (_, i) => `On day ${i + 1} the patient had fever ${38 + i / 10} C and a new rash on the ${['arm', 'leg', 'back'][i % 3]}.`).join(' ');
+      const put = (text: string) => {
+        const parsed = { pmcid: 'PMC7', title: null, abstract: 'A child with fevers.', sections: [{ id: 's1', title: 'Case', depth: 1, kind: 'case', text }], cases: [], figures: [] };
+        db.prepare('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run('PMC7', 'Fevers', '', 'case-report', 'J', 2020, packText(JSON.stringify(parsed)));
+      };
+      put(caseText);
+      const draft = JSON.stringify({ id: 'dx-7', context: caseText, contextParts: caseText.split('. ').map((s) => ({ text: s, sentence: { text: s } })) });
+      const packed = packDraft(db, 'PMC7', draft);
+      expect(packed.length).toBeLessThan(packText(draft).length * 0.8);
+      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run('dx-7', 'diagnosis', 'PMC7', 1, packed);
+      expect(readDraftJson(db, 'dx-7')).toBe(draft);
+      // a newer version of the article is extracted; generate has not run again
+      db.prepare('DELETE FROM article_text WHERE pmcid = ?').run('PMC7');
+      put(`${caseText} Revised.`);
+      expect(db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get()).toBe(1);
+      expect(readDraftJson(db, 'dx-7')).toBe(draft);
+      expect(unpackDraft(db, 'PMC7', packed)).toBe(draft);
+      db.prepare('DELETE FROM questions WHERE id = ?').run('dx-7');
+      expect(db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get()).toBe(0);
+    } finally { store.close(); }
+  });
+});
+
 // ---- migration 090 on a store in the layout before it ---------------------------------------------
 
 type Row = Record<string, unknown>;
@@ -100,6 +128,9 @@ function preLeanCopy(lean: Database.Database, path: string): Database.Database {
     }
     for (const id of lean.prepare('SELECT id FROM filtered_questions').pluck().all() as string[]) {
       db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(readFinalJson(lean, id), id);
+    }
+    for (const r of all(db, `SELECT stage, item_key, name, value_json FROM attributes WHERE typeof(value_json) = 'blob'`)) {
+      db.prepare('UPDATE attributes SET value_json = ? WHERE stage = ? AND item_key = ? AND name = ?').run(unpackText(r.value_json as Buffer), r.stage, r.item_key, r.name);
     }
     // section text in sections.text, the parsed JSON without it (migration 080's layout)
     for (const r of all(lean, 'SELECT pmcid, section_id FROM sections')) db.prepare('UPDATE sections SET text = ? WHERE pmcid = ? AND section_id = ?').run(readSectionText(lean, r.pmcid as string, r.section_id as string), r.pmcid, r.section_id);
@@ -136,7 +167,7 @@ function readAll(db: Database.Database): Row {
     sentences: all(db, 'SELECT * FROM sentences ORDER BY pmcid, case_no, idx').map((s) =>
       ({ ...s, text: s.text ?? readSectionText(db, s.pmcid as string, s.section_id as string)!.slice(s.start_offset as number, s.end_offset as number) })),
     progress: all(db, 'SELECT * FROM stage_progress ORDER BY stage, item_key'),
-    attributes: all(db, 'SELECT * FROM attributes ORDER BY stage, item_key, name'),
+    attributes: all(db, 'SELECT * FROM attributes ORDER BY stage, item_key, name').map((r) => ({ ...r, value_json: unpackText(r.value_json as string | Buffer) })),
     reviews: [Object.fromEntries(reviewStatuses(db)), Object.fromEntries(latestEdits(db)), [...reviewedQuestions(db)].map((q) => q.row)],
   };
 }
@@ -173,6 +204,8 @@ describe('migration 090', () => {
       expect(db.prepare(`SELECT COUNT(*) FROM questions WHERE typeof(draft_json) != 'blob'`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM filtered_questions WHERE draft_at IS NULL').pluck().get()).toBe(0);
       expect(db.prepare(`SELECT COUNT(*) FROM article_text WHERE typeof(parsed_json) != 'blob'`).pluck().get()).toBe(0);
+      expect(db.prepare(`SELECT COUNT(*) FROM attributes WHERE typeof(value_json) = 'blob'`).pluck().get()).toBeGreaterThan(0);
+      expect(db.prepare(`SELECT COUNT(*) FROM attributes WHERE typeof(value_json) = 'text' AND length(value_json) > 256`).pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM sections WHERE text IS NOT NULL').pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM sentences WHERE text IS NOT NULL').pluck().get()).toBe(0);
       // the evidence of every other question is what its draft gives: not stored again

@@ -4,6 +4,7 @@ import { readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../../db/store.ts';
+import { unpackText } from '../../db/packed-json.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { EXPORT_SCHEMAS, TRACKS, type ExportRow } from '../../schemas/export.ts';
 import { scanRow } from '../../pipeline/export/scanner.ts';
@@ -169,8 +170,8 @@ describe('end to end on the bundled real corpus', () => {
       const images = store.db.prepare('SELECT image_id, pmcid FROM images ORDER BY image_id').all() as { image_id: string; pmcid: string }[];
       expect(images.length).toBeGreaterThan(40);
       const attr = new Map<string, string>();
-      for (const r of store.db.prepare("SELECT value_json FROM attributes WHERE stage = 'extract' AND name = 'image_normalisation'").all() as { value_json: string }[]) {
-        for (const [k, v] of Object.entries(JSON.parse(r.value_json) as Record<string, string>)) attr.set(k, v);
+      for (const r of store.db.prepare("SELECT value_json FROM attributes WHERE stage = 'extract' AND name = 'image_normalisation'").all() as { value_json: string | Buffer }[]) {
+        for (const [k, v] of Object.entries(JSON.parse(unpackText(r.value_json)) as Record<string, string>)) attr.set(k, v);
       }
       for (const im of images) expect(['kept_as_published', 're_encoded']).toContain(attr.get(im.image_id));
     } finally { store.close(); }

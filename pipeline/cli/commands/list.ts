@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../../db/store.ts';
-import { unpackText } from '../../../db/packed-json.ts';
+import { unpackDraft } from '../../../db/packed-json.ts';
 import { InputError } from '../../core/errors.ts';
 import { JSON_OPTION, loadConfig, openStore } from '../globals.ts';
 import { didYouMean } from '../suggest.ts';
@@ -40,7 +40,7 @@ export function listQuestions(store: Store): ListedQuestion[] {
   return rows.map((r) => {
     if (!exported.has(r.track)) exported.set(r.track, exportedIds(store, r.track));
     let answer: string | null = null;
-    try { const a = (JSON.parse(unpackText(r.draft_json)) as { answer?: unknown }).answer; answer = typeof a === 'string' ? a : a == null ? null : JSON.stringify(a); } catch { /* shown as - */ }
+    try { const a = (JSON.parse(unpackDraft(db, r.pmcid, r.draft_json)) as { answer?: unknown }).answer; answer = typeof a === 'string' ? a : a == null ? null : JSON.stringify(a); } catch { /* shown as - */ }
     const reason = r.filter_reason ?? r.drop_reason;
     const status: QuestionStatus = exported.get(r.track)!.has(r.id) ? 'exported' : reason ? 'dropped' : r.kept ? 'filtered' : 'draft';
     return { id: r.id, track: r.track, status, pmcid: r.pmcid, case: r.case_no, answer, masks: r.masks, reason: status === 'dropped' ? reason : null };
