@@ -202,6 +202,8 @@ describe('migration 090', () => {
       expect((after.reviews as Row[])[0]).toEqual({ [a.id]: 'accepted', [b.id]: 'accepted' });
       // packed, the draft left out of every filtered row, sentence text elided, evidence one row per question
       expect(db.prepare(`SELECT COUNT(*) FROM questions WHERE typeof(draft_json) != 'blob'`).pluck().get()).toBe(0);
+      // every draft reads back against its article's current text (no older copy kept, none needed)
+      expect(db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get()).toBe(0);
       expect(db.prepare('SELECT COUNT(*) FROM filtered_questions WHERE draft_at IS NULL').pluck().get()).toBe(0);
       expect(db.prepare(`SELECT COUNT(*) FROM article_text WHERE typeof(parsed_json) != 'blob'`).pluck().get()).toBe(0);
       expect(db.prepare(`SELECT COUNT(*) FROM attributes WHERE typeof(value_json) = 'blob'`).pluck().get()).toBeGreaterThan(0);
