@@ -19,7 +19,9 @@ export function readSectionText(db: Database.Database, pmcid: string, sectionId:
   const row = db.prepare('SELECT text FROM sections WHERE pmcid = ? AND section_id = ?').get(pmcid, sectionId) as { text: string | Uint8Array | null } | undefined;
   if (row === undefined) return undefined;
   if (row.text !== null) return unpackText(row.text);
-  return readParsedArticle(db, pmcid)?.sections.find((s) => s.id === sectionId)?.text;
+  const art = statements(db).art.get(pmcid) as TextRow | undefined;
+  const a = art && (JSON.parse(unpackText(art.parsed_json)) as { sections: { id: string; text: string | null }[] });
+  return a?.sections.find((s) => s.id === sectionId)?.text ?? undefined;
 }
 
 /** The JSON stored for an article: the same keys in the same order, the text other tables hold as null. */

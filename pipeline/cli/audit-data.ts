@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../db/store.ts';
-import { readFinalJson, unpackDraft, unpackText } from '../../db/packed-json.ts';
+import { readSectionText } from '../../db/article-text.ts';
+import { readFinalJson, unpackDraft } from '../../db/packed-json.ts';
 import { readEvidence } from '../../db/question-evidence.ts';
 import { InputError } from '../core/errors.ts';
 import { PROJECT_ROOT } from '../core/data-locations.ts';
@@ -73,8 +74,9 @@ function locate(store: Store, d: DecisionRow, draft: Record<string, unknown> | n
   if (typeof value === 'string') return spanInText(value, d.span_start, d.span_end, `question field "${d.field}"`);
   const sec = d.field.match(/^section:(.+)$/);
   if (sec && d.pmcid) {
-    const row = store.db.prepare('SELECT text, title FROM sections WHERE pmcid = ? AND section_id = ?').get(d.pmcid, sec[1]) as { text: string | Buffer; title: string } | undefined;
-    if (row) return spanInText(unpackText(row.text), d.span_start, d.span_end, `section ${sec[1]}${row.title ? ` "${row.title}"` : ''}`);
+    const row = store.db.prepare('SELECT title FROM sections WHERE pmcid = ? AND section_id = ?').get(d.pmcid, sec[1]) as { title: string } | undefined;
+    const text = row && readSectionText(store.db, d.pmcid, sec[1]); // db/article-text.ts: the text is in parsed_json
+    if (row && text !== undefined) return spanInText(text, d.span_start, d.span_end, `section ${sec[1]}${row.title ? ` "${row.title}"` : ''}`);
   }
   return null;
 }
