@@ -121,3 +121,37 @@ CREATE TABLE attributes_090 (
 INSERT INTO attributes_090 SELECT stage, item_key, name, value_json FROM attributes;
 DROP TABLE attributes;
 ALTER TABLE attributes_090 RENAME TO attributes;
+
+-- Small keyed rows, also without the rowid (align's mentions, fetch's media files).
+CREATE TABLE mentions_090 (
+  pmcid        TEXT NOT NULL,
+  ord          INTEGER NOT NULL,
+  field        TEXT NOT NULL,
+  section_id   TEXT,
+  start_offset INTEGER NOT NULL,
+  end_offset   INTEGER NOT NULL,
+  text         TEXT NOT NULL,
+  orpha_code   TEXT NOT NULL,
+  orpha_name   TEXT NOT NULL,
+  matched_form TEXT NOT NULL,
+  method       TEXT NOT NULL,
+  score        REAL NOT NULL,
+  status       TEXT NOT NULL,
+  PRIMARY KEY (pmcid, ord)
+) WITHOUT ROWID;
+INSERT INTO mentions_090 SELECT pmcid, ord, field, section_id, start_offset, end_offset, text, orpha_code, orpha_name, matched_form, method, score, status FROM mentions;
+DROP TABLE mentions;
+ALTER TABLE mentions_090 RENAME TO mentions;
+
+CREATE TABLE media_090 (
+  pmcid        TEXT NOT NULL REFERENCES articles(pmcid) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  blob_sha256  TEXT NOT NULL REFERENCES blobs(sha256),
+  md5          TEXT NOT NULL,
+  placeholder  INTEGER NOT NULL DEFAULT 0,
+  source_url   TEXT NOT NULL,
+  PRIMARY KEY (pmcid, name)
+) WITHOUT ROWID;
+INSERT INTO media_090 SELECT pmcid, name, blob_sha256, md5, placeholder, source_url FROM media;
+DROP TABLE media;
+ALTER TABLE media_090 RENAME TO media;
