@@ -100,6 +100,11 @@ const DICTIONARY_BYTES = 32 * 1024;
 
 interface TextRow { title: string; abstract: string; parsed_json: string | Uint8Array }
 
+/** The dictionary of an article_text (or archived) row. */
+export function articleDictionaryOf(db: Database.Database, pmcid: string, row: TextRow): Buffer {
+  return dictionaryOf(db, pmcid, row);
+}
+
 function dictionaryOf(db: Database.Database, pmcid: string, row: TextRow): Buffer {
   const a = JSON.parse(unpackText(row.parsed_json)) as { title: string | null; abstract: string | null; sections: { id: string; text: string | null }[] };
   const stored = a.sections.some((s) => s.text === null)

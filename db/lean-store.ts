@@ -6,7 +6,8 @@ import { packAttribute, packDraft, packFinal, packText, readDraftJson, unpackTex
 import { draftEvidence, evidenceText, type EvidenceRef } from './question-evidence.ts';
 import type { QuestionDraft } from '../schemas/question.ts';
 import type { ParsedArticle, Sentence } from '../schemas/article.ts';
-import { fullSentence, leanSentence, type SentenceRow } from './article-text.ts';
+import { articleDictionaryOf, fullSentence, leanSentence, type SentenceRow } from './article-text.ts';
+import { needsDictionary } from './zlib-text.ts';
 
 type Stored = string | Uint8Array;
 
@@ -90,4 +91,33 @@ export function packStoreRows(db: Database.Database): void {
   // the trigger kept each article's row as it was before this step: the same text (only its layout changed),
   // so the drafts packed above read back against the new row and the copies are not needed
   db.exec('DELETE FROM article_text_archive');
+}
+
+/**
+ * Drops the rows of article_text_archive no stored draft needs: a draft that reads back against its article's
+ * current text, or against another kept row, does not need this one (a re-extraction keeps a copy before it
+ * knows whether the text changed). Run when a writable store closes; nothing to do when the archive is empty.
+ */
+export function pruneArticleArchive(db: Database.Database): number {
+  if (!(db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'article_text_archive'`).get()) || !db.prepare('SELECT 1 FROM article_text_archive LIMIT 1').get()) return 0;
+  const drafts = db.prepare(`SELECT draft_json FROM questions WHERE pmcid = ? AND typeof(draft_json) = 'blob'
+    UNION ALL SELECT draft_json FROM filtered_questions WHERE pmcid = ? AND draft_json IS NOT NULL`).pluck();
+  const current = db.prepare('SELECT title, abstract, parsed_json FROM article_text WHERE pmcid = ?');
+  const del = db.prepare('DELETE FROM article_text_archive WHERE rowid = ?');
+  let n = 0;
+  db.transaction(() => {
+    for (const pmcid of db.prepare('SELECT DISTINCT pmcid FROM article_text_archive').pluck().all() as string[]) {
+      const rows = db.prepare('SELECT rowid AS id, title, abstract, parsed_json FROM article_text_archive WHERE pmcid = ? ORDER BY rowid DESC').all(pmcid) as { id: number; title: string; abstract: string; parsed_json: Uint8Array }[];
+      const cur = current.get(pmcid) as { title: string; abstract: string; parsed_json: Uint8Array } | undefined;
+      const dicts = [...(cur ? [{ id: 0, dict: articleDictionaryOf(db, pmcid, cur) }] : []), ...rows.map((r) => ({ id: r.id, dict: articleDictionaryOf(db, pmcid, r) }))];
+      const needed = new Set<number>();
+      for (const d of drafts.all(pmcid, pmcid) as Uint8Array[]) {
+        if (!needsDictionary(d)) continue;
+        const hit = dicts.find((x) => { try { unpackText(d, x.dict); return true; } catch { return false; } });
+        if (hit) needed.add(hit.id);
+      }
+      for (const r of rows) if (!needed.has(r.id)) { del.run(r.id); n++; }
+    }
+  })();
+  return n;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, loadMigrations } from './migrate.ts';
+import { pruneArticleArchive } from './lean-store.ts';
 import { MmrareError } from '../pipeline/core/errors.ts';
 
 export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -190,6 +191,8 @@ export class Store {
   }
 
   close(): void {
+    // copies of an article's older text that no stored draft needs (db/lean-store.ts)
+    if (this.db.open && !this.readonly) { try { pruneArticleArchive(this.db); } catch { /* busy or read-only: next time */ } }
     if (this.db.open) this.db.close();
     if (this.snapshot) { rmSync(this.snapshot, { recursive: true, force: true }); this.snapshot = null; }
   }

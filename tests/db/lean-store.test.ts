@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store } from '../../db/store.ts';
 import { loadMigrations, migrate } from '../../db/migrate.ts';
+import { pruneArticleArchive } from '../../db/lean-store.ts';
 import { packDraft, packFinal, packText, readDraftJson, readFinalJson, unpackDraft, unpackFinal, unpackText, writeFilteredRow } from '../../db/packed-json.ts';
 import { readEvidence } from '../../db/question-evidence.ts';
 import { readParsedArticle, readSectionText } from '../../db/article-text.ts';
@@ -94,8 +95,17 @@ describe('a draft packed against its article\'s text', () => {
       expect(db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get()).toBe(1);
       expect(readDraftJson(db, 'dx-7')).toBe(draft);
       expect(unpackDraft(db, 'PMC7', packed)).toBe(draft);
-      db.prepare('DELETE FROM questions WHERE id = ?').run('dx-7');
-      expect(db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get()).toBe(0);
+      expect(pruneArticleArchive(db)).toBe(0); // the draft needs the older text
+      // extracted again with the same text (a new extract version): the copy is not needed
+      const copyOf = () => db.prepare('SELECT COUNT(*) FROM article_text_archive').pluck().get();
+      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run('dx-8', 'diagnosis', 'PMC7', 1, packDraft(db, 'PMC7', draft));
+      db.prepare('DELETE FROM article_text WHERE pmcid = ?').run('PMC7');
+      put(`${caseText} Revised.`);
+      expect(copyOf()).toBe(2);
+      expect(pruneArticleArchive(db)).toBe(1);
+      expect([readDraftJson(db, 'dx-7'), readDraftJson(db, 'dx-8')]).toEqual([draft, draft]);
+      db.prepare('DELETE FROM questions').run();
+      expect(copyOf()).toBe(0);
     } finally { store.close(); }
   });
 });
