@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { InternalError } from '../pipeline/core/errors.ts';
+import { packStoreRows } from './lean-store.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -20,6 +21,9 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
       return { version: Number(f.slice(0, 3)), name: f, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
 }
+
+/** Data steps SQL cannot do, run right after their migration's SQL in its transaction (090: zlib packing). */
+export const DATA_STEPS: Readonly<Record<number, (db: Database.Database) => void>> = { 90: packStoreRows };
 
 export function migrate(db: Database.Database, migrations = loadMigrations()): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -41,6 +45,7 @@ export function migrate(db: Database.Database, migrations = loadMigrations()): n
     }
     db.transaction(() => {
       db.exec(m.sql);
+      DATA_STEPS[m.version]?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)')
         .run(m.version, m.name, m.checksum, new Date().toISOString());
     })();

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Track } from '../schemas/question.ts';
+import { finalColumns, finalJsonOf, readFinalJson, type FinalColumns } from './packed-json.ts';
 
 export type ReviewStatus = 'pending' | 'accepted' | 'rejected';
 
@@ -24,10 +25,9 @@ function countingReviews(db: Database.Database, id?: string): Map<string, { verd
   const rows = db.prepare(`SELECT question_id AS q, verdict, ${has060 ? 'base_sha256 AS base, after_json AS after' : 'NULL AS base, NULL AS after'}
       FROM reviews WHERE question_id IS NOT NULL AND stale = 0 ${id === undefined ? '' : 'AND question_id = ?'} ORDER BY question_id, id DESC`)
     .all(...(id === undefined ? [] : [id])) as { q: string; verdict: string; base: string | null; after: string | null }[];
-  const finalJson = db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck();
   const shas = new Map<string, string | null>();
   const shaOf = (q: string): string | null => {
-    if (!shas.has(q)) { const j = finalJson.get(q) as string | undefined; shas.set(q, j === undefined ? null : createHash('sha256').update(j).digest('hex')); }
+    if (!shas.has(q)) { const j = readFinalJson(db, q); shas.set(q, j === undefined ? null : createHash('sha256').update(j).digest('hex')); }
     return shas.get(q)!;
   };
   const out = new Map<string, { verdict: string; edit: string | null; editSeen: boolean }>();
@@ -68,8 +68,9 @@ export interface LoadOptions {
 /** The questions in id order, accepted only unless `draft`. Rows are read one at a time. */
 export function* reviewedQuestions(db: Database.Database, opts: LoadOptions = {}): Generator<ReviewedQuestion> {
   const reviews = countingReviews(db);
-  const stmt = db.prepare('SELECT id, track, pmcid, final_json FROM filtered_questions ORDER BY id');
-  for (const r of stmt.iterate() as Iterable<{ id: string; track: Track; pmcid: string; final_json: string }>) {
+  const stmt = db.prepare(`SELECT f.id, f.track, f.pmcid, ${finalColumns(db)} FROM filtered_questions f ORDER BY f.id`);
+  for (const row of stmt.iterate() as Iterable<{ id: string; track: Track; pmcid: string } & FinalColumns>) {
+    const r = { ...row, final_json: finalJsonOf(db, row) };
     if (opts.tracks && !opts.tracks.includes(r.track)) continue;
     const rv = reviews.get(r.id);
     const status = rv ? statusOf(rv.verdict) : 'pending';

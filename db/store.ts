@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, loadMigrations } from './migrate.ts';
+import { pruneArticleArchive } from './lean-store.ts';
 import { MmrareError } from '../pipeline/core/errors.ts';
 
 export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -89,7 +90,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
-      migrate(this.db);
+      // migration 090 packs the rows in place: the pages it frees go back to the file system once (VACUUM
+      // cannot run inside the migration's transaction); on a 10k store a few seconds and the file's size in temp space
+      if (migrate(this.db).includes(90) && this.db.prepare('PRAGMA freelist_count').pluck().get() as number > 0) this.db.exec('VACUUM');
     } catch (e) {
       if (isPermissionError(e)) throw notWritable(workdir, (e as Error).message);
       throw e;
@@ -188,6 +191,8 @@ export class Store {
   }
 
   close(): void {
+    // copies of an article's older text that no stored draft needs (db/lean-store.ts)
+    if (this.db.open && !this.readonly) { try { pruneArticleArchive(this.db); } catch { /* busy or read-only: next time */ } }
     if (this.db.open) this.db.close();
     if (this.snapshot) { rmSync(this.snapshot, { recursive: true, force: true }); this.snapshot = null; }
   }

@@ -5,6 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../db/store.ts';
+import { readSectionText } from '../../db/article-text.ts';
+import { readFinalJson, unpackDraft } from '../../db/packed-json.ts';
+import { readEvidence } from '../../db/question-evidence.ts';
 import { InputError } from '../core/errors.ts';
 import { PROJECT_ROOT } from '../core/data-locations.ts';
 import { splitSentences } from '../core/sentences.ts';
@@ -71,8 +74,9 @@ function locate(store: Store, d: DecisionRow, draft: Record<string, unknown> | n
   if (typeof value === 'string') return spanInText(value, d.span_start, d.span_end, `question field "${d.field}"`);
   const sec = d.field.match(/^section:(.+)$/);
   if (sec && d.pmcid) {
-    const row = store.db.prepare('SELECT text, title FROM sections WHERE pmcid = ? AND section_id = ?').get(d.pmcid, sec[1]) as { text: string; title: string } | undefined;
-    if (row) return spanInText(row.text, d.span_start, d.span_end, `section ${sec[1]}${row.title ? ` "${row.title}"` : ''}`);
+    const row = store.db.prepare('SELECT title FROM sections WHERE pmcid = ? AND section_id = ?').get(d.pmcid, sec[1]) as { title: string } | undefined;
+    const text = row && readSectionText(store.db, d.pmcid, sec[1]); // db/article-text.ts: the text is in parsed_json
+    if (row && text !== undefined) return spanInText(text, d.span_start, d.span_end, `section ${sec[1]}${row.title ? ` "${row.title}"` : ''}`);
   }
   return null;
 }
@@ -118,7 +122,7 @@ function questionStatus(store: Store, id: string, track: string): { status: stri
 export function auditQuestion(store: Store, id: string): QuestionAudit {
   const db = store.db;
   const q = db.prepare('SELECT id, track, pmcid, case_no, draft_json FROM questions WHERE id = ?').get(id) as
-    { id: string; track: string; pmcid: string; case_no: number; draft_json: string } | undefined;
+    { id: string; track: string; pmcid: string; case_no: number; draft_json: string | Buffer } | undefined;
   if (!q) {
     const any = db.prepare(`SELECT ${COLS} FROM decisions WHERE question_id = ? ORDER BY id`).all(id) as DecisionRow[];
     if (any.length === 0) {
@@ -127,8 +131,9 @@ export function auditQuestion(store: Store, id: string): QuestionAudit {
     }
     return { question: null, diagnosis: null, decisions: any.sort(byPipeline), in_sentence: {}, draft: null, final: null, evidence: [], images: [] };
   }
-  const draft = parse<Record<string, unknown>>(q.draft_json) ?? {};
-  const final = parse<Record<string, unknown>>((db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').get(id) as { final_json: string } | undefined)?.final_json);
+  // packed columns (db/packed-json.ts), shown unpacked
+  const draft = parse<Record<string, unknown>>(unpackDraft(db, q.pmcid, q.draft_json)) ?? {};
+  const final = parse<Record<string, unknown>>(readFinalJson(db, id));
   const diag = db.prepare('SELECT orpha_code, orpha_name, confidence, status, evidence_json, runners_up_json, rules_json FROM case_diagnoses WHERE pmcid = ? AND case_no = ?')
     .get(q.pmcid, q.case_no) as { orpha_code: string | null; orpha_name: string | null; confidence: number; status: string; evidence_json: string; runners_up_json: string; rules_json: string } | undefined;
   // Everything behind the question, from case selection to each mask: its own decisions, and those about
@@ -139,8 +144,7 @@ export function auditQuestion(store: Store, id: string): QuestionAudit {
     .sort(byPipeline);
   const in_sentence: Record<number, InSentence> = {};
   for (const d of decisions) { const s = locate(store, d, draft); if (s) in_sentence[d.id] = s; }
-  const evidence = (db.prepare('SELECT kind, ref_json FROM question_evidence WHERE question_id = ? ORDER BY ord').all(id) as { kind: string; ref_json: string }[])
-    .map((e) => ({ kind: e.kind, ref: parse<Record<string, unknown>>(e.ref_json) ?? {} }));
+  const evidence = readEvidence(db, id).map((e) => ({ kind: e.kind, ref: (e.ref ?? {}) as Record<string, unknown> }));
   const answer = draft.answer;
   const { status, exported } = questionStatus(store, id, q.track);
   return {

@@ -3,6 +3,7 @@
 // the answer with its evidence and every decision; filters by track, rule and status. Every string
 // from the store — case text above all — goes through `esc`; the script reads only data attributes.
 import type { Store } from '../../db/store.ts';
+import { readSectionText } from '../../db/article-text.ts';
 import { auditQuestion, auditSummary, fieldValue, spanInText, type DecisionRow, type InSentence, type QuestionAudit } from './audit-data.ts';
 
 export function esc(s: unknown): string {
@@ -133,8 +134,8 @@ export function renderAuditHtml(store: Store, opts: { title?: string } = {}): Ht
   const where: Record<number, InSentence> = {};
   for (const d of before) {
     if (d.span_start == null || !d.field?.startsWith('section:') || !d.pmcid) continue;
-    const row = store.db.prepare('SELECT text FROM sections WHERE pmcid = ? AND section_id = ?').get(d.pmcid, d.field.slice(8)) as { text: string } | undefined;
-    const s = row && spanInText(row.text, d.span_start, d.span_end!, d.field);
+    const text = readSectionText(store.db, d.pmcid, d.field.slice(8));
+    const s = text !== undefined && spanInText(text, d.span_start, d.span_end!, d.field);
     if (s) where[d.id] = s;
   }
   const html = `<!doctype html>

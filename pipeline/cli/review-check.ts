@@ -3,6 +3,7 @@
 // the edited question and context, then the independent residual scanner (pipeline/export/scanner.ts)
 // on the row as it would be exported. Any finding refuses the edit.
 import type Database from 'better-sqlite3';
+import { readFinalJson } from '../../db/packed-json.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import type { Config } from '../../schemas/config.ts';
 import type { ExportRow } from '../../schemas/export.ts';
@@ -23,7 +24,7 @@ export function createReviewCheck(db: Database.Database, lexicon: Lexicon, confi
     const rules = rulesFor(d, lexicon, findCodes, thresholds);
     // filter's own row: its sentences passed the sentence rules already (the fixed wording of a question
     // is never read by them), so those rules read the sentences an edit added or changed
-    const orig = db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(d.id) as string | undefined;
+    const orig = readFinalJson(db, d.id);
     const before = orig ? (JSON.parse(orig) as FilteredQuestion) : null;
     for (const field of ['question', 'context'] as const) {
       const text = row[field];

@@ -262,7 +262,8 @@ export function formatExport(e: ExportSummary): string[] {
 /** Per-article extraction counts (from the extract stage's attributes), one line per article. */
 export function formatPerArticle(store: Store): string {
   const rows = store.db.prepare(`SELECT p.item_key AS pmcid, p.status, p.reason,
-      (SELECT json_group_object(name, json(value_json)) FROM attributes a WHERE a.stage = 'extract' AND a.item_key = p.item_key) AS attrs
+      (SELECT json_group_object(name, json(value_json)) FROM attributes a WHERE a.stage = 'extract' AND a.item_key = p.item_key
+        AND a.name IN ('sections', 'cases', 'sentences', 'figures', 'images')) AS attrs
     FROM stage_progress p WHERE p.stage = 'extract' ORDER BY p.item_key`).all() as { pmcid: string; status: string; reason: string | null; attrs: string | null }[];
   const head = ['article', 'sections', 'cases', 'sentences', 'figures', 'images', 'status'];
   const lines = rows.map((r) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Stage, StageContext, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { createHash } from 'node:crypto';
 import { canonicalJson, hashOf } from '../core/hash.ts';
+import { FINAL_COLUMNS, finalJsonOf, unpackDraft, type FinalColumns } from '../../db/packed-json.ts';
 import { pause } from '../runner/runner.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { TRACKS, type Track } from '../../schemas/export.ts';
@@ -38,11 +39,12 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
   // filtered from an older draft is not exported until filter has run again. Rows are read one at a time
   // (iterate), in id order, so neither the input hash nor the export holds a track in memory.
   function* rowsOf(ctx: StageContext, track: string): Generator<FilteredRow> {
-    const st = ctx.store.db.prepare(`SELECT f.id, f.pmcid, f.final_json, q.draft_json, p.input_hash FROM filtered_questions f
+    const st = ctx.store.db.prepare(`SELECT f.id, f.pmcid, ${FINAL_COLUMNS}, q.draft_json, p.input_hash FROM filtered_questions f
         JOIN questions q ON q.id = f.id JOIN stage_progress p ON p.stage = 'filter' AND p.item_key = f.id AND p.status = 'done'
         WHERE f.track = ? ORDER BY f.id`);
-    for (const r of st.iterate(track) as IterableIterator<FilteredRow & { draft_json: string; input_hash: string }>) {
-      if (r.input_hash === hashOf(r.draft_json)) yield { id: r.id, pmcid: r.pmcid, final_json: r.final_json };
+    // packed columns (db/packed-json.ts): hashes are over the unpacked text
+    for (const r of st.iterate(track) as IterableIterator<{ id: string; pmcid: string; draft_json: string | Buffer; input_hash: string } & FinalColumns>) {
+      if (r.input_hash === hashOf(unpackDraft(ctx.store.db, r.pmcid, r.draft_json))) yield { id: r.id, pmcid: r.pmcid, final_json: finalJsonOf(ctx.store.db, r) };
     }
   }
   const statements = (ctx: StageContext) => {

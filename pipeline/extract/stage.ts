@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { withoutSpeedKnobs } from '../../schemas/config.ts';
 import { ParsedArticle } from '../../schemas/article.ts';
-import { leanParsedJson } from '../../db/article-text.ts';
+import { leanParsedJson, sentenceTextColumn } from '../../db/article-text.ts';
+import { packText } from '../../db/packed-json.ts';
 import { parseJats } from './jats.ts';
 import { safeMediaName } from './images.ts';
 import { decodeImage, reviveDecoded, type DecodedImage, type DecodeImageOptions } from './decode-image.ts';
@@ -298,14 +299,15 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
       const a = out.article;
       const pmcid = item.key;
       ctx.store.stmt('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(pmcid, a.title, a.abstract, a.articleType, a.journal, a.pubYear, leanParsedJson(a)); // text once: db/article-text.ts
+        .run(pmcid, a.title, '', a.articleType, a.journal, a.pubYear, packText(leanParsedJson(a))); // text once (the abstract in parsed_json), packed: db/article-text.ts
       const sec = ctx.store.stmt('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, s.text));
+      a.sections.forEach((s, i) => sec.run(pmcid, s.id, i, s.title, s.depth, s.kind, null)); // the text is in parsed_json
+      const secText = new Map(a.sections.map((s) => [s.id, s.text]));
       const cas = ctx.store.stmt('INSERT INTO cases (pmcid, case_no, label) VALUES (?, ?, ?)');
       const sen = ctx.store.stmt('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       for (const c of a.cases) {
         cas.run(pmcid, c.index, c.label);
-        for (const s of c.sentences) sen.run(pmcid, c.index, s.index, s.sectionId, s.start, s.end, s.text, s.kind);
+        for (const s of c.sentences) sen.run(pmcid, c.index, s.index, s.sectionId, s.start, s.end, sentenceTextColumn(s, secText.get(s.sectionId)), s.kind);
       }
       const fig = ctx.store.stmt('INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const ref = ctx.store.stmt('INSERT INTO figure_refs (pmcid, figure_id, section_id, start_offset, end_offset, surface, panels_json) VALUES (?, ?, ?, ?, ?, ?, ?)');

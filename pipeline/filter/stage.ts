@@ -4,6 +4,7 @@
 // share, overlaps) are attributes; the thresholds that turn them into decisions are in `filter.*`.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
+import { readDraftJson, unpackDraft, writeFilteredRow } from '../../db/packed-json.ts';
 import type { Lexicon } from '../../ontology/types.ts';
 import { FilteredQuestion, joinParts, type QuestionDraft, type VisiblePart } from '../../schemas/question.ts';
 import type { CodeFinder } from '../leakage/code-finder.ts';
@@ -86,15 +87,14 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
       // rows read one at a time and only their hash kept: the drafts are read again one by one in process,
       // so the item list does not hold every question's text (memory flat in the number of questions)
       const out: StageItem<{ id: string }>[] = [];
-      for (const r of ctx.store.db.prepare('SELECT id, pmcid, draft_json FROM questions ORDER BY id').iterate() as IterableIterator<{ id: string; pmcid: string; draft_json: string }>) {
-        out.push({ key: r.id, inputHash: hashOf(r.draft_json), input: { id: r.id }, pmcid: r.pmcid });
+      for (const r of ctx.store.db.prepare('SELECT id, pmcid, draft_json FROM questions ORDER BY id').iterate() as IterableIterator<{ id: string; pmcid: string; draft_json: string | Buffer }>) {
+        out.push({ key: r.id, inputHash: hashOf(unpackDraft(ctx.store.db, r.pmcid, r.draft_json)), input: { id: r.id }, pmcid: r.pmcid });
       }
       return out;
     },
 
     async process(item: StageItem<{ id: string }>, ctx: StageContext): Promise<ItemResult<FilteredQuestion>> {
-      const row = ctx.store.stmt('SELECT draft_json FROM questions WHERE id = ?').get(item.input.id) as { draft_json: string };
-      const draft = JSON.parse(row.draft_json) as QuestionDraft;
+      const draft = JSON.parse(readDraftJson(ctx.store.db, item.input.id)!) as QuestionDraft;
       const cfg = ctx.config.filter;
       const token = cfg.maskToken;
       const rules = rulesFor(draft, lexicon, findCodes, { captionShingleWords: cfg.captionShingleWords, findingOverlap: cfg.findingOverlap });
@@ -149,8 +149,7 @@ export function createFilterStage(lexicon: Lexicon, findCodes: CodeFinder | null
     },
 
     write(ctx, _item, f: FilteredQuestion): string {
-      ctx.store.db.prepare('INSERT INTO filtered_questions (id, track, pmcid, final_json) VALUES (?, ?, ?, ?)')
-        .run(f.draft.id, f.draft.track, f.draft.pmcid, JSON.stringify(f));
+      writeFilteredRow(ctx.store.db, { id: f.draft.id, track: f.draft.track, pmcid: f.draft.pmcid }, JSON.stringify(f)); // packed: db/packed-json.ts
       return hashOf(FILTER_VERSION, f);
     },
   };

@@ -3,6 +3,7 @@
 // Item = "PMC123#c1:treatment", so drops are counted per track and a model-backed track retries alone.
 // Cases whose diagnosis align did not accept are not listed: align recorded that decision (one stage owns each drop).
 import { readParsedArticle } from '../../db/article-text.ts';
+import { packDraft } from '../../db/packed-json.ts';
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from '../runner/stage.ts';
 import { hashOf } from '../core/hash.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -189,17 +190,8 @@ export function createGenerateStage(lexicon: Lexicon, vocab: Vocab, opts: { gene
 
     write(ctx, _item, q: QuestionDraft): string {
       const db = ctx.store.db;
-      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, JSON.stringify(q));
-      const ev = db.prepare('INSERT INTO question_evidence (question_id, ord, kind, ref_json) VALUES (?, ?, ?, ?)');
-      let ord = 0;
-      const put = (kind: string, ref: unknown) => ev.run(q.id, ord++, kind, JSON.stringify(ref));
-      if (q.track === 'diagnosis') for (const s of q.diagnosisStatements) put('diagnosis_statement', s);
-      if (q.track === 'treatment') { for (const i of q.mustInclude) put('rubric_must_include', i); for (const i of q.mustNot) put('rubric_must_not', i); }
-      if (q.track === 'cross-image') for (const c of q.mainline) put('mainline_claim', c);
-      if (q.track === 'examination') { for (const k of q.keyTests) put('key_test', k); for (const f of q.redFlags) put('red_flag', f); }
-      for (const p of [...q.questionParts, ...q.contextParts]) if (p.sentence) put('visible_sentence', p.sentence);
-      for (const i of q.images) put('image', { imageId: i.imageId, label: i.label, figure: i.figureLabel, panel: i.panel });
-      for (const w of q.withheld) put('withheld_image', w);
+      // the draft packed (db/packed-json.ts); its evidence list is what the draft gives (db/question-evidence.ts), not stored again
+      db.prepare('INSERT INTO questions (id, track, pmcid, case_no, draft_json) VALUES (?, ?, ?, ?, ?)').run(q.id, q.track, q.pmcid, q.caseNo, packDraft(db, q.pmcid, JSON.stringify(q)));
       return hashOf(GENERATE_VERSION, q);
     },
   };

@@ -4,6 +4,8 @@
 import type Database from 'better-sqlite3';
 import type { EvidenceSource, QuestionDraft, Track } from '../../schemas/question.ts';
 import { reviewOf } from '../../db/review-state.ts';
+import { readSectionText } from '../../db/article-text.ts';
+import { draftOfFinal, FINAL_COLUMNS, type FinalColumns } from '../../db/packed-json.ts';
 import { TRACK_FIELDS } from './apply.ts';
 import { history, questionState, reviewCounts, reviewOverview } from './store.ts';
 
@@ -24,9 +26,10 @@ export function questionList(db: Database.Database): { questions: ListItem[]; co
   }
   const questions: ListItem[] = [];
   const by: Record<string, Record<string, number>> = {};
-  // SQLite reads the two fields out of each row's JSON: the list never parses whole rows in JS
-  for (const r of db.prepare(`SELECT id, track, pmcid, json_extract(final_json, '$.draft.orphaCode') AS code, json_extract(final_json, '$.draft.orphaName') AS name
-      FROM filtered_questions ORDER BY id`).iterate() as Iterable<{ id: string; track: Track; pmcid: string; code: string; name: string }>) {
+  // the two fields come from each row's draft (packed: db/packed-json.ts), read one row at a time
+  for (const row of db.prepare(`SELECT f.id, f.track, f.pmcid, ${FINAL_COLUMNS} FROM filtered_questions f ORDER BY f.id`).iterate() as Iterable<{ id: string; track: Track; pmcid: string } & FinalColumns>) {
+    const d = draftOfFinal(db, row);
+    const r = { id: row.id, track: row.track, pmcid: row.pmcid, code: d.orphaCode, name: d.orphaName };
     const status = o.status.get(r.id) ?? 'pending';
     questions.push({ id: r.id, track: r.track, pmcid: r.pmcid, status, rereview: o.rereview.has(r.id), edited: o.edited.has(r.id), orpha_code: String(r.code ?? ''), orpha_name: String(r.name ?? ''), rules: rules.get(r.id) ?? [] });
     const t = (by[r.track] ??= { accepted: 0, rejected: 0, pending: 0 });
@@ -38,7 +41,7 @@ export function questionList(db: Database.Database): { questions: ListItem[]; co
 export interface EvidenceItem { what: string; kind: 'sentence' | 'caption' | 'span'; where: string; quote: string; start: number; end: number; text: string; link: string }
 
 function evidenceOf(db: Database.Database, d: QuestionDraft): EvidenceItem[] {
-  const sectionText = (sid: string): string | null => (db.prepare('SELECT text FROM sections WHERE pmcid = ? AND section_id = ?').pluck().get(d.pmcid, sid) as string | undefined) ?? null;
+  const sectionText = (sid: string): string | null => readSectionText(db, d.pmcid, sid) ?? null;
   const caption = (fid: string): string | null => (db.prepare('SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?').pluck().get(d.pmcid, fid) as string | undefined) ?? null;
   const link = (sid: string | null) => `${pmcUrl(d.pmcid)}${sid ? `#${encodeURIComponent(sid)}` : ''}`;
   const fromSource = (what: string, s: EvidenceSource): EvidenceItem => {

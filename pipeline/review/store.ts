@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { latestEdits, reviewOf, reviewStatuses, type ReviewStatus } from '../../db/review-state.ts';
+import { FINAL_COLUMNS, finalJsonOf, type FinalColumns } from '../../db/packed-json.ts';
 import type { FilteredQuestion, Track } from '../../schemas/question.ts';
 import { applyReview, type ApplyResult, type CheckRow, type QuestionState, type ReviewInput } from './apply.ts';
 
@@ -14,8 +15,9 @@ export function revisionOf(db: Database.Database, id: string): number {
 
 /** The question as it stands, or null when filter holds no row for it. */
 export function questionState(db: Database.Database, id: string): QuestionState | null {
-  const r = db.prepare('SELECT id, track, pmcid, final_json FROM filtered_questions WHERE id = ?').get(id) as { id: string; track: Track; pmcid: string; final_json: string } | undefined;
-  if (!r) return null;
+  const f = db.prepare(`SELECT f.id, f.track, f.pmcid, ${FINAL_COLUMNS} FROM filtered_questions f WHERE f.id = ?`).get(id) as { id: string; track: Track; pmcid: string } & FinalColumns | undefined;
+  if (!f) return null;
+  const r = { ...f, final_json: finalJsonOf(db, f) }; // the canonical text: what base_sha256 hashes
   const edit = reviewOf(db, id).edit;
   return { id: r.id, track: r.track, pmcid: r.pmcid, revision: revisionOf(db, id), row: JSON.parse(edit ?? r.final_json) as FilteredQuestion, baseSha: sha(r.final_json) };
 }
@@ -98,8 +100,9 @@ export function reviewCounts(db: Database.Database): ReviewCounts {
  * version, a changed upstream item) are marked stale with the reason; never deleted. Returns how many.
  */
 export function markChangedReviewsStale(db: Database.Database): number {
-  const rows = db.prepare(`SELECT r.id, r.base_sha256, f.final_json FROM reviews r LEFT JOIN filtered_questions f ON f.id = r.question_id
-      WHERE r.stale = 0 AND r.base_sha256 IS NOT NULL`).all() as { id: number; base_sha256: string; final_json: string | null }[];
+  const rows = (db.prepare(`SELECT r.id, r.base_sha256, f.id AS fid, ${FINAL_COLUMNS} FROM reviews r LEFT JOIN filtered_questions f ON f.id = r.question_id
+      WHERE r.stale = 0 AND r.base_sha256 IS NOT NULL`).all() as ({ id: number; base_sha256: string; fid: string | null } & FinalColumns)[])
+    .map((r) => ({ id: r.id, base_sha256: r.base_sha256, final_json: r.fid === null ? null : finalJsonOf(db, r) }));
   const upd = db.prepare(`UPDATE reviews SET stale = 1, stale_reason = ? WHERE id = ?`);
   let n = 0;
   db.transaction(() => {

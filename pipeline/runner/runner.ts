@@ -3,6 +3,7 @@
 // transaction, so a crash (even SIGKILL) loses at most the items in flight.
 import type { Stage, StageContext, StageItem, ItemResult, DecisionInput } from './stage.ts';
 import { hashOf, byCodeUnit } from '../core/hash.ts';
+import { packAttribute } from '../../db/packed-json.ts';
 import { ProgressLine } from './progress.ts';
 
 export interface StageCounts {
@@ -205,7 +206,7 @@ function commit<I, O>(stage: Stage<I, O>, ctx: StageContext, cfgHash: string, it
     insertDecisions(ctx, stage, cfgHash, item, decisions, now);
     const putAttr = ctx.store.stmt('INSERT INTO attributes (stage, item_key, name, value_json) VALUES (?, ?, ?, ?)');
     for (const [name, value] of Object.entries(result.attributes ?? {}).sort(([a], [b]) => byCodeUnit(a, b))) {
-      putAttr.run(stage.name, item.key, name, JSON.stringify(value));
+      putAttr.run(stage.name, item.key, name, packAttribute(JSON.stringify(value))); // long values packed: db/packed-json.ts
     }
     upsert.run({ ...base, input: item.inputHash, cfg: cfgHash, status: result.kind === 'output' ? 'done' : 'dropped', out: outHash, reason: result.kind === 'drop' ? result.reason : null, error: null });
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { Store } from '../../db/store.ts';
+import { packText, readFinalJson } from '../../db/packed-json.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { defaultLexicon } from '../../ontology/index.ts';
 import { createReviewCheck } from '../../pipeline/cli/review-check.ts';
@@ -25,13 +26,15 @@ try {
   cpSync(join(values.workdir, 'blobs'), join(tmp, 'blobs'), { recursive: true });
   const store = new Store(tmp);
   const db = store.db;
-  const base = db.prepare('SELECT id, track, pmcid, final_json FROM filtered_questions ORDER BY id').all() as { id: string; track: string; pmcid: string; final_json: string }[];
+  const base = (db.prepare('SELECT id, track, pmcid FROM filtered_questions ORDER BY id').all() as { id: string; track: string; pmcid: string }[])
+    .map((r) => ({ ...r, final_json: readFinalJson(db, r.id)! }));
+  // the copies have no question row: stored whole (packed), as filter stores a row whose draft is not the question's
   const ins = db.prepare('INSERT INTO filtered_questions (id, track, pmcid, final_json) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     for (let k = 1; base.length * (k + 1) <= target; k++) {
       for (const r of base) {
         const id = r.id.replace(/-[0-9a-f]{8}$/, `-${(k * 7919 + base.indexOf(r)).toString(16).padStart(8, '0').slice(-8)}`);
-        ins.run(id, r.track, r.pmcid, r.final_json.replace(JSON.stringify(r.id), JSON.stringify(id)));
+        ins.run(id, r.track, r.pmcid, packText(r.final_json.replace(JSON.stringify(r.id), JSON.stringify(id))));
       }
     }
   })();
@@ -55,7 +58,7 @@ try {
     const id = ids[(i * 17) % ids.length];
     if (i % 2 === 0) accepts.push(await ms(async () => { const r = await post(id, { verdict: 'accept', revision: 0 }); if (r.status !== 200) throw new Error(`accept ${r.status}`); }));
     else {
-      const q = JSON.parse(db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(id) as string).question as string;
+      const q = JSON.parse(readFinalJson(db, id)!).question as string;
       edits.push(await ms(async () => { const r = await post(id, { verdict: 'edit', revision: 0, edits: { question: `${q} Answer briefly.` } }); if (r.status !== 200) throw new Error(`edit ${r.status}: ${await r.text()}`); }));
     }
   }

@@ -32,6 +32,10 @@ function put(store: Store, json: string): void {
   db.prepare('INSERT INTO article_text (pmcid, title, abstract, article_type, journal, pub_year, parsed_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run('PMC1000001', article.title, article.abstract, 'case-report', 'J', 2020, json);
   article.sections.forEach((s, i) => db.prepare('INSERT INTO sections (pmcid, section_id, ord, title, depth, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)').run('PMC1000001', s.id, i, s.title, s.depth, s.kind, s.text));
   db.prepare(`INSERT INTO figures (pmcid, figure_id, ord, kind, label, caption, panels_json, modality) VALUES ('PMC1000001', 'f1', 0, 'figure', 'Figure 1', 'The rash.', '[]', NULL)`).run();
+  db.prepare(`INSERT INTO cases (pmcid, case_no, label) VALUES ('PMC1000001', 1, 'Case')`).run();
+  for (const s of article.cases[0].sentences) { // as extract writes them: the text NULL where it is the section's slice
+    db.prepare('INSERT INTO sentences (pmcid, case_no, idx, section_id, start_offset, end_offset, text, kind) VALUES (?, 1, ?, ?, ?, ?, NULL, ?)').run('PMC1000001', s.index, s.sectionId, s.start, s.end, s.kind);
+  }
 }
 
 describe('article text stored once', () => {
@@ -39,7 +43,8 @@ describe('article text stored once', () => {
     const store = new Store(join(t.dir, 'a'));
     try {
       const lean = leanParsedJson(article);
-      expect(lean).not.toContain('recurrent fevers');
+      expect(lean.split('recurrent fevers').length).toBe(2); // the section's text, not again as a sentence's
+      expect(lean).not.toContain('"presentation"'); // a sentence's kind and offsets are in the sentences table
       expect(lean).not.toContain('The rash.');
       put(store, lean);
       expect(JSON.stringify(readParsedArticle(store.db, 'PMC1000001'))).toBe(JSON.stringify(article));

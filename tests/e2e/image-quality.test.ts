@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { tempDir, cli } from '../helpers.ts';
 import { readShared } from '../shared-data.ts';
 import { buildSampleBucket } from '../sample-bucket.ts';
+import { unpackText } from '../../db/packed-json.ts';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const t = tempDir('mmrare-quality-');
@@ -48,7 +49,7 @@ describe('image quality in a full run', () => {
       ]);
       expect(JSON.parse(excluded[0].detail_json)).toMatchObject({ failed: ['image_single_colour', 'image_near_constant'], pixelStdDev: 0 });
       expect(JSON.parse(excluded[1].detail_json)).toMatchObject({ failed: ['image_too_small'], minSide: 16 });
-      const attr = JSON.parse(db.prepare(`SELECT value_json FROM attributes WHERE stage = 'extract' AND item_key = 'PMC4735894' AND name = 'image_quality'`).pluck().get() as string);
+      const attr = JSON.parse(unpackText(db.prepare(`SELECT value_json FROM attributes WHERE stage = 'extract' AND item_key = 'PMC4735894' AND name = 'image_quality'`).pluck().get() as string | Buffer));
       expect(Object.values(attr).map((a) => (a as { verdict: string }).verdict)).toEqual(['image_single_colour', 'image_too_small', 'ok']);
     } finally { db.close(); }
 

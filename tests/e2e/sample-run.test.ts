@@ -4,6 +4,8 @@ import { readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Store } from '../../db/store.ts';
+import { unpackText } from '../../db/packed-json.ts';
+import { readSectionText } from '../../db/article-text.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { EXPORT_SCHEMAS, TRACKS, type ExportRow } from '../../schemas/export.ts';
 import { scanRow } from '../../pipeline/export/scanner.ts';
@@ -68,7 +70,6 @@ describe('end to end on the bundled real corpus', () => {
   it('every evidence pointer resolves: image ids are shown or withheld, spans land inside the stored sentence or caption', () => {
     const store = new Store(work.dir);
     try {
-      const section = store.db.prepare('SELECT text FROM sections WHERE pmcid = ? AND section_id = ?');
       const sentence = store.db.prepare('SELECT text FROM sentences WHERE pmcid = ? AND section_id = ? AND start_offset = ? AND end_offset = ?');
       const caption = store.db.prepare('SELECT caption FROM figures WHERE pmcid = ? AND figure_id = ?');
       let checked = 0;
@@ -77,7 +78,7 @@ describe('end to end on the bundled real corpus', () => {
           const stored = sentence.pluck().get(row.pmcid, s.section_id, s.sentence_start, s.sentence_end) as string | undefined;
           expect(stored, `${row.id}: no stored sentence at ${s.section_id}:${s.sentence_start}`).toBeDefined();
           expect(s.start >= s.sentence_start && s.end <= s.sentence_end, row.id).toBe(true);
-          expect((section.pluck().get(row.pmcid, s.section_id) as string).slice(s.start, s.end)).toBe(s.text);
+          expect(readSectionText(store.db, row.pmcid, s.section_id)!.slice(s.start, s.end)).toBe(s.text); // db/article-text.ts
         } else {
           expect((caption.pluck().get(row.pmcid, s.figure_id) as string).slice(s.start, s.end), row.id).toBe(s.text);
         }
@@ -169,8 +170,8 @@ describe('end to end on the bundled real corpus', () => {
       const images = store.db.prepare('SELECT image_id, pmcid FROM images ORDER BY image_id').all() as { image_id: string; pmcid: string }[];
       expect(images.length).toBeGreaterThan(40);
       const attr = new Map<string, string>();
-      for (const r of store.db.prepare("SELECT value_json FROM attributes WHERE stage = 'extract' AND name = 'image_normalisation'").all() as { value_json: string }[]) {
-        for (const [k, v] of Object.entries(JSON.parse(r.value_json) as Record<string, string>)) attr.set(k, v);
+      for (const r of store.db.prepare("SELECT value_json FROM attributes WHERE stage = 'extract' AND name = 'image_normalisation'").all() as { value_json: string | Buffer }[]) {
+        for (const [k, v] of Object.entries(JSON.parse(unpackText(r.value_json)) as Record<string, string>)) attr.set(k, v);
       }
       for (const im of images) expect(['kept_as_published', 're_encoded']).toContain(attr.get(im.image_id));
     } finally { store.close(); }

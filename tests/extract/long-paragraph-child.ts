@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Store } from '../../db/store.ts';
+import { readParsedArticle } from '../../db/article-text.ts';
 import { parseConfig } from '../../schemas/config.ts';
 import { runStage } from '../../pipeline/runner/runner.ts';
 import { silentLogger } from '../../pipeline/runner/log.ts';
@@ -46,8 +47,10 @@ try {
   const fetched = await runStage(createFetchStage(createDirSource(bucket)), ctx);
   const extracted = await runStage(createExtractStage(1), ctx);
   const cuts = store.db.prepare(`SELECT reason_code, action, field, span_start, span_end FROM decisions WHERE stage = 'extract' AND reason_code = 'text_too_long' ORDER BY id`).all();
-  const longest = store.db.prepare('SELECT MAX(LENGTH(text)) FROM sections').pluck().get();
-  const longestSentence = store.db.prepare('SELECT MAX(LENGTH(text)) FROM sentences').pluck().get();
+  // the texts as stored (db/article-text.ts: section text in the packed parsed_json, sentence text a slice of it)
+  const articles = (store.db.prepare('SELECT pmcid FROM article_text').pluck().all() as string[]).map((p) => readParsedArticle(store.db, p)!);
+  const longest = Math.max(...articles.flatMap((a) => a.sections.map((s) => s.text.length)));
+  const longestSentence = Math.max(...articles.flatMap((a) => a.cases.flatMap((c) => c.sentences.map((s) => s.text.length))));
   store.close();
   process.stdout.write(JSON.stringify({
     inputMb: xml.length / 1048576, baseRssMb: baseRss / 1024, maxRssMb: process.resourceUsage().maxRSS / 1024,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../db/store.ts';
+import { unpackText } from '../../db/packed-json.ts';
 import { defaultLexicon } from '../../ontology/index.ts';
 import { runBuild } from '../../pipeline/compose.ts';
 import { createDirSource } from '../../pipeline/fetch/dir-source.ts';
@@ -163,7 +164,7 @@ describe('extract stores the text inside each image', () => {
         const rows = store.db.prepare('SELECT image_id, figure_id, placeholder, ocr_text, ocr_engine FROM images ORDER BY image_id').all() as
           { image_id: string; figure_id: string; placeholder: number; ocr_text: string | null; ocr_engine: string }[];
         const attrs = Object.fromEntries((store.db.prepare("SELECT item_key, name, value_json FROM attributes WHERE stage = 'extract' AND name IN ('ocr', 'image_ocr')").all() as
-          { item_key: string; name: string; value_json: string }[]).map((r) => [`${r.item_key}:${r.name}`, JSON.parse(r.value_json)]));
+          { item_key: string; name: string; value_json: string | Buffer }[]).map((r) => [`${r.item_key}:${r.name}`, JSON.parse(unpackText(r.value_json))]));
         const labels = Object.fromEntries((store.db.prepare('SELECT pmcid, figure_id, label FROM figures').all() as { pmcid: string; figure_id: string; label: string }[])
           .map((f) => [`${f.pmcid}-${f.figure_id}`, f.label]));
         return { rows, attrs, labels };

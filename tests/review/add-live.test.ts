@@ -9,6 +9,7 @@ import { Store } from '../../db/store.ts';
 import { submitReview } from '../../pipeline/review/store.ts';
 import { cliAsync, sampleCorpus, tempDir } from '../helpers.ts';
 import { reviewCheck } from './helpers.ts';
+import { readFinalJson } from '../../db/packed-json.ts';
 
 const LATER = 'PMC6358579';
 const work = tempDir('mmrare-add-live-');
@@ -65,7 +66,7 @@ describe('mmrare add --query --since (live, loopback)', () => {
     servers.push(server);
 
     const before = new Store(W);
-    const rowsBefore = new Map((before.db.prepare('SELECT id, final_json FROM filtered_questions').all() as { id: string; final_json: string }[]).map((r) => [r.id, r.final_json]));
+    const rowsBefore = new Map((before.db.prepare('SELECT id FROM filtered_questions').pluck().all() as string[]).map((id) => [id, readFinalJson(before.db, id)]));
     before.close();
     const r = await cliAsync(['add', '--workdir', W, '--query', 'case', '--since', '2000-01-01', ...live(server), '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -77,7 +78,7 @@ describe('mmrare add --query --since (live, loopback)', () => {
     expect(out.stages.find((s: { stage: string }) => s.stage === 'fetch')).toMatchObject({ seen: 48, new: 2, skipped: 46 });
     const after = new Store(W);
     try {
-      for (const [id, json] of rowsBefore) if (!id.includes(`-${pmcid}-`)) expect(after.db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(id), id).toBe(json);
+      for (const [id, json] of rowsBefore) if (!id.includes(`-${pmcid}-`)) expect(readFinalJson(after.db, id), id).toBe(json);
       expect(after.db.prepare('SELECT stale, stale_reason FROM reviews WHERE question_id = ?').get(reviewedId)).toEqual({ stale: 1, stale_reason: 'article_new_version' });
       expect(after.db.prepare('SELECT version FROM articles WHERE pmcid = ?').pluck().get(pmcid)).toBe(2);
     } finally { after.close(); }

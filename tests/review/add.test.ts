@@ -12,6 +12,7 @@ import { questionList } from '../../pipeline/review/detail.ts';
 import { cli, sampleCorpus, tempDir } from '../helpers.ts';
 import { reviewCheck, startApp } from './helpers.ts';
 import { launchBrowser, SCREENSHOTS } from '../browser.ts';
+import { readDraftJson, readFinalJson } from '../../db/packed-json.ts';
 
 const LATER = 'PMC6358579'; // the bundled case report with the highest PMCID: added later
 const work = tempDir('mmrare-add-');
@@ -31,10 +32,10 @@ function layout(name: string, pmcids: (p: string) => boolean): string {
 
 const withStore = <T>(fn: (s: Store) => T): T => { const s = new Store(W); try { return fn(s); } finally { s.close(); } };
 const snapshot = () => withStore((s) => ({
-  filtered: new Map((s.db.prepare('SELECT id, final_json FROM filtered_questions').all() as { id: string; final_json: string }[]).map((r) => [r.id, r.final_json])),
+  filtered: new Map((s.db.prepare('SELECT id FROM filtered_questions').pluck().all() as string[]).map((id) => [id, readFinalJson(s.db, id)])),
   reviews: s.db.prepare('SELECT * FROM reviews ORDER BY id').all() as Record<string, unknown>[],
   decisions: s.db.prepare(`SELECT * FROM decisions WHERE stage != 'export' ORDER BY id`).all() as Record<string, unknown>[],
-  questions: new Map((s.db.prepare('SELECT id, draft_json FROM questions').all() as { id: string; draft_json: string }[]).map((r) => [r.id, r.draft_json])),
+  questions: new Map((s.db.prepare('SELECT id FROM questions').pluck().all() as string[]).map((id) => [id, readDraftJson(s.db, id)])),
 }));
 
 let reviewed: { target: string[]; other: string[] };

@@ -12,6 +12,7 @@ import type { FilteredQuestion } from '../../schemas/question.ts';
 import { addReviewer } from '../../pipeline/review/store.ts';
 import { launchBrowser, SCREENSHOTS } from '../browser.ts';
 import { buildSampleStore, reviewCheck, startApp } from './helpers.ts';
+import { readFinalJson } from '../../db/packed-json.ts';
 
 let built: ReturnType<typeof buildSampleStore>;
 let store: Store;
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 interface ReviewRow { id: number; question_id: string; reviewer: string; verdict: string; reason_code: string | null; revision: number; base_revision: number; before_json: string; after_json: string; base_sha256: string; source: string; stale: number; created_at: string }
 const reviewsOf = (id: string): ReviewRow[] => store.db.prepare('SELECT * FROM reviews WHERE question_id = ? ORDER BY id').all(id) as ReviewRow[];
-const filtered = (id: string): FilteredQuestion => JSON.parse(store.db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(id) as string);
+const filtered = (id: string): FilteredQuestion => JSON.parse(readFinalJson(store.db, id)!); // packed columns: db/packed-json.ts
 
 async function openPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -107,7 +108,8 @@ describe('the review page', () => {
     expect(reviewsOf(second)).toEqual([expect.objectContaining({ verdict: 'reject', reason_code: 'answer_wrong', revision: 1, reviewer: 'tester' })]);
 
     // a diagnosis question with a context: an edit that writes the diagnosis into the context is refused
-    const target = store.db.prepare(`SELECT id FROM filtered_questions WHERE track = 'diagnosis' AND id NOT IN (?, ?) AND json_extract(final_json, '$.context') != '' ORDER BY id LIMIT 1`).pluck().get(first, second) as string;
+    const target = (store.db.prepare(`SELECT id FROM filtered_questions WHERE track = 'diagnosis' AND id NOT IN (?, ?) ORDER BY id`).pluck().all(first, second) as string[])
+      .find((id) => filtered(id).context !== '')!;
     await page.fill('#f-disease', filtered(target).draft.orphaName);
     await page.locator(`#list li[data-id="${target}"]`).click();
     await expect.poll(() => currentId(page)).toBe(target);
@@ -192,7 +194,7 @@ describe('the review page', () => {
 
   it('every stored question passes the edit check unchanged (no false refusals)', () => {
     const check = reviewCheck(store);
-    const rows = store.db.prepare('SELECT id, final_json FROM filtered_questions ORDER BY id').all() as { id: string; final_json: string }[];
+    const rows = (store.db.prepare('SELECT id FROM filtered_questions ORDER BY id').pluck().all() as string[]).map((id) => ({ id, final_json: readFinalJson(store.db, id)! }));
     const refused = rows.map((r) => ({ id: r.id, f: check(JSON.parse(r.final_json)) })).filter((x) => x.f.length);
     expect(refused).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { reviewedQuestions } from '../../db/review-state.ts';
 import type { FilteredQuestion } from '../../schemas/question.ts';
 import { BIN, cli } from '../helpers.ts';
 import { buildSampleStore } from './helpers.ts';
+import { readFinalJson } from '../../db/packed-json.ts';
 
 let built: ReturnType<typeof buildSampleStore>;
 let W: string;
@@ -18,7 +19,7 @@ afterAll(() => built?.cleanup());
 
 const withStore = <T>(fn: (s: Store) => T): T => { const s = new Store(W); try { return fn(s); } finally { s.close(); } };
 const ids = (track: string, n: number): string[] => withStore((s) => s.db.prepare('SELECT id FROM filtered_questions WHERE track = ? ORDER BY id LIMIT ?').pluck().all(track, n) as string[]);
-const row = (id: string): FilteredQuestion => withStore((s) => JSON.parse(s.db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(id) as string));
+const row = (id: string): FilteredQuestion => withStore((s) => JSON.parse(readFinalJson(s.db, id)!)); // packed columns: db/packed-json.ts
 const reviews = (): Record<string, any>[] => withStore((s) => s.db.prepare('SELECT * FROM reviews ORDER BY id').all() as Record<string, any>[]);
 
 describe('mmrare review (serving)', () => {

@@ -54,7 +54,7 @@ export const auditCommand: Command = {
       if (values.question) {
         const a = auditQuestion(store, values.question);
         if (values.json) {
-          io.out(JSON.stringify({ question: a.question, diagnosis: a.diagnosis, decisions: a.decisions.map((d) => ({ ...jsonDecision(d), in_sentence: a.in_sentence[d.id] ?? null })), evidence: a.evidence, images: a.images }, null, 2));
+          io.out(JSON.stringify({ question: a.question, diagnosis: a.diagnosis, decisions: a.decisions.map((d) => ({ ...jsonDecision(d), in_sentence: a.in_sentence[d.id] ?? null })), evidence: a.evidence, images: a.images, draft: a.draft, final: a.final }, null, 2));
           return 0;
         }
         if (a.question) {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../../../db/store.ts';
+import { unpackDraft } from '../../../db/packed-json.ts';
 import { InputError } from '../../core/errors.ts';
 import { JSON_OPTION, loadConfig, openStore } from '../globals.ts';
 import { didYouMean } from '../suggest.ts';
@@ -34,12 +35,12 @@ export function listQuestions(store: Store): ListedQuestion[] {
       (SELECT reason FROM stage_progress p WHERE p.stage = 'filter' AND p.item_key = q.id AND p.status = 'dropped') AS filter_reason,
       (SELECT COUNT(*) FROM decisions d WHERE d.question_id = q.id AND d.action = 'mask') AS masks
     FROM questions q LEFT JOIN filtered_questions f ON f.id = q.id ORDER BY q.track, q.id`).all() as
-    { id: string; track: string; pmcid: string; case_no: number; draft_json: string; kept: number; drop_reason: string | null; filter_reason: string | null; masks: number }[];
+    { id: string; track: string; pmcid: string; case_no: number; draft_json: string | Buffer; kept: number; drop_reason: string | null; filter_reason: string | null; masks: number }[];
   const exported = new Map<string, Set<string>>();
   return rows.map((r) => {
     if (!exported.has(r.track)) exported.set(r.track, exportedIds(store, r.track));
     let answer: string | null = null;
-    try { const a = (JSON.parse(r.draft_json) as { answer?: unknown }).answer; answer = typeof a === 'string' ? a : a == null ? null : JSON.stringify(a); } catch { /* shown as - */ }
+    try { const a = (JSON.parse(unpackDraft(db, r.pmcid, r.draft_json)) as { answer?: unknown }).answer; answer = typeof a === 'string' ? a : a == null ? null : JSON.stringify(a); } catch { /* shown as - */ }
     const reason = r.filter_reason ?? r.drop_reason;
     const status: QuestionStatus = exported.get(r.track)!.has(r.id) ? 'exported' : reason ? 'dropped' : r.kept ? 'filtered' : 'draft';
     return { id: r.id, track: r.track, status, pmcid: r.pmcid, case: r.case_no, answer, masks: r.masks, reason: status === 'dropped' ? reason : null };

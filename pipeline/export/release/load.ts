@@ -4,6 +4,7 @@
 // against the licence preset. Every row left out says why (reason code, rule, detail).
 import type { Store } from '../../../db/store.ts';
 import { reviewedQuestions } from '../../../db/review-state.ts';
+import { unpackDraft, unpackText } from '../../../db/packed-json.ts';
 import { EXPORT_SCHEMAS, type ExportRow, type Track } from '../../../schemas/export.ts';
 import type { FilteredQuestion } from '../../../schemas/question.ts';
 import { releaseRow, releaseSchemaOf, type ReleaseRow } from '../../../schemas/release.ts';
@@ -54,8 +55,8 @@ export function loadRelease(store: Store, opts: LoadOptions): ReleaseInput {
   const modalities = new Map<string, Record<string, { guess?: string }>>();
   const modalityOf = (pmcid: string, figureId: string): string => {
     if (!modalities.has(pmcid)) {
-      const v = (db.prepare(`SELECT value_json FROM attributes WHERE stage = 'extract' AND item_key = ? AND name = 'modality'`).get(pmcid) as { value_json: string } | undefined)?.value_json;
-      modalities.set(pmcid, v ? JSON.parse(v) : {});
+      const v = (db.prepare(`SELECT value_json FROM attributes WHERE stage = 'extract' AND item_key = ? AND name = 'modality'`).get(pmcid) as { value_json: string | Buffer } | undefined)?.value_json;
+      modalities.set(pmcid, v ? JSON.parse(unpackText(v)) : {});
     }
     return modalities.get(pmcid)![figureId]?.guess ?? 'unknown';
   };
@@ -86,8 +87,8 @@ export function loadRelease(store: Store, opts: LoadOptions): ReleaseInput {
     if ('draft' in q.row) {
       const filtered = q.row as unknown as FilteredQuestion;
       const d = filtered.draft;
-      const f = fresh.get(q.id) as { draft_json: string; input_hash: string } | undefined;
-      if (!f || f.input_hash !== hashOf(f.draft_json)) { out('filtered_row_stale', 'release.fresh', 'filter has not run on the current draft of this question (run mmrare filter)'); continue; }
+      const f = fresh.get(q.id) as { draft_json: string | Buffer; input_hash: string } | undefined;
+      if (!f || f.input_hash !== hashOf(unpackDraft(db, q.pmcid, f.draft_json))) { out('filtered_row_stale', 'release.fresh', 'filter has not run on the current draft of this question (run mmrare filter)'); continue; }
       const media = mediaOf([...new Set(d.images.map((i) => i.storeImageId))]);
       const sourceUrls = art.sourceUrls.filter((u, i) => i === 0 || [...media].some((m) => u.split('?')[0].endsWith(`/${m}`)));
       let built;

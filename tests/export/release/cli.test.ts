@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { builtStore, jsonOut, questions, readTree, review, type TestStore } from './helpers.ts';
+import { readDraftJson, readFinalJson } from '../../../db/packed-json.ts';
 
 let s: TestStore;
 let accepted: string[];
@@ -153,10 +154,10 @@ describe('rows the release re-checks', () => {
       const [leaky, stale, ok] = [qs.find((q) => q.track === 'diagnosis')!, qs.find((q) => q.track === 'treatment')!, qs.find((q) => q.track === 'examination')!];
       review(t, [leaky.id, stale.id, ok.id]);
       const db = t.db();
-      const f = JSON.parse((db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').get(leaky.id) as { final_json: string }).final_json);
+      const f = JSON.parse(readFinalJson(db, leaky.id)!); // packed columns: db/packed-json.ts
       f.context = `${f.context} The final diagnosis was ${f.draft.orphaName}.`;
       db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(JSON.stringify(f), leaky.id);
-      const q = JSON.parse((db.prepare('SELECT draft_json FROM questions WHERE id = ?').get(stale.id) as { draft_json: string }).draft_json);
+      const q = JSON.parse(readDraftJson(db, stale.id)!);
       q.answer = `${q.answer} (regenerated)`;
       db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?').run(JSON.stringify(q), stale.id);
       db.close();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { builtStore, jsonOut, questions, review, type TestStore } from './helpers.ts';
+import { readFinalJson } from '../../../db/packed-json.ts';
 
 const PY = '/usr/bin/python3';
 const INSTALL = 'apt-get install -y python3-pandas python3-pil';
@@ -66,7 +67,7 @@ beforeAll(() => {
   // a question with a tab, quotes and newlines (as a reviewer's edit could leave it)
   tricky = acc.find((id) => id.startsWith('tx-'))!;
   const db = s.db();
-  const f = JSON.parse((db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').get(tricky) as { final_json: string }).final_json);
+  const f = JSON.parse(readFinalJson(db, tricky)!); // packed columns: db/packed-json.ts
   f.question = `${f.question} ${TRICKY}`;
   db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(JSON.stringify(f), tricky);
   db.close();
