@@ -1,6 +1,7 @@
 // Known leaks planted into each track's questions on the real bundled corpus: every one is caught by leak
 // control and recorded as a decision (rule, field, span, matched text), and the release stays clean. Then
 // the filter is bypassed, and the independent residual scanner refuses the release, naming row, field and term.
+import { readFinalJson } from '../../db/packed-json.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,7 +149,7 @@ describe('the residual scanner refuses a release the filter let through', () => 
   it('names row, field and term, writes nothing for the track, and records each finding', async () => {
     const id = questionOf('tx-PMC4739221-c1');
     withStore((s) => {
-      const f = JSON.parse(s.db.prepare('SELECT final_json FROM filtered_questions WHERE id = ?').pluck().get(id) as string) as FilteredQuestion;
+      const f = JSON.parse(readFinalJson(s.db, id)!) as FilteredQuestion; // final_json is packed (db/packed-json.ts)
       f.context = `${f.context} Sarcoidosis was treated with prednisolone.`;   // as if the filter had missed them
       s.db.prepare('UPDATE filtered_questions SET final_json = ? WHERE id = ?').run(JSON.stringify(f), id);
     });
