@@ -55,8 +55,6 @@ export interface ExtractStageOptions {
   ocrCache?: OcrCache | null;
   /** Images decoded at once (one bound for all articles in flight) and libvips threads; default: the cores. */
   jobs?: number;
-  /** false: decode images on the main thread even with several jobs (a comparison in tests and benches). */
-  imageWorkers?: boolean;
 }
 
 type OcrOutcome =
@@ -71,7 +69,7 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
   // With more than one core, images are decoded in `jobs` worker threads (their pixel loops and sharp's
   // callbacks are JavaScript: on the main thread they kept one core waiting on the other), two at a time
   // each, so a worker's JavaScript overlaps its other image's libvips work.
-  const pool = jobs > 1 && opts.imageWorkers !== false
+  const pool = jobs > 1
     ? createWorkerPool({ size: jobs, perWorker: 2, youngGenerationMb: 2, module: new URL('./decode-image.ts', import.meta.url) }) : null;
   const imageLimit = createLimiter(pool ? 2 * jobs : jobs);
   sharp.concurrency(jobs);
