@@ -1,7 +1,7 @@
 // One image's CPU work, as one pure function of its bytes: decode and normalise (images.ts), then multi-panel
 // detection (compound.ts). The extract stage runs it in worker threads (pipeline/core/worker-pool.ts) when it
 // has more than one core, or in-process; the result is the same either way.
-import { processImage, type ImageResult, type ProcessImageOptions } from './images.ts';
+import { asBuffer, processImage, type ImageResult, type ProcessImageOptions } from './images.ts';
 import { detectCompound, type CompoundResult } from './compound.ts';
 
 export interface DecodeImageOptions extends ProcessImageOptions {
@@ -20,8 +20,6 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeImageOptions): 
     : await detectCompound({ panelLetters: opts.panelLetters, preview: res.preview, image: res.normalised, imageSide: Math.max(res.width, res.height) });
   return { res, c };
 }
-
-const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 /** A result that crossed from a worker (Buffers arrive as Uint8Arrays) made whole again. */
 export function reviveDecoded(d: DecodedImage): DecodedImage {

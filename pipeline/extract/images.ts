@@ -26,6 +26,9 @@ export interface ProcessedImage {
 export interface GreyImage { data: Uint8Array; width: number; height: number }
 export type ImageResult = ProcessedImage | ImageFailure;
 
+/** The same bytes as a Buffer, without a copy (bytes that crossed from a worker arrive as a Uint8Array). */
+export const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
 export interface ProcessImageOptions {
   maxSide: number;          // longest side of the normalised image
   thumbSide: number;        // longest side of the thumbnail
@@ -156,7 +159,7 @@ const rawInput = (r: Raw) => ({ raw: { width: r.info.width, height: r.info.heigh
 export async function processImage(bytes: Buffer | Uint8Array, opts: ProcessImageOptions): Promise<ImageResult> {
   try {
     if (!bytes || bytes.length === 0) return failure('image_empty', '0 bytes');
-    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const buf = asBuffer(bytes);
     const kind = sniffImage(buf);
     if (kind === null) return failure('image_not_an_image', 'no image signature');
     if (kind === 'dicom' || kind === 'bmp') return failure('image_decode_failed', `${kind} is not decoded by this build (convert upstream)`);
