@@ -43,14 +43,14 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
   let nextId = 1;
   let closed = false;
 
-  const retire = (i: number, why: Error): void => {
+  const retire = (i: number, why: Error): Promise<number> | undefined => {
     const s = slots[i];
-    if (!s) return;
+    if (!s) return undefined;
     slots[i] = null;
     if (s.idle) clearTimeout(s.idle);
     for (const p of s.pending.values()) p.reject(why);
     s.pending.clear();
-    void s.worker.terminate();
+    return s.worker.terminate();
   };
 
   const start = (i: number): Slot => {
@@ -112,9 +112,7 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
       closed = true;
       const why = new Error('worker pool closed');
       for (const t of queue.splice(0)) t.reject(why);
-      const ends = slots.map((s) => s?.worker.terminate());
-      for (let i = 0; i < size; i++) retire(i, why);
-      await Promise.all(ends);
+      await Promise.all(slots.map((_, i) => retire(i, why)));
     },
   };
 }
