@@ -69,21 +69,24 @@ class UnitOf {
   }
 }
 
+/** The earliest stage that dropped or held each (case or article, reason): "<key>\u0000<reason>" → stage. */
+function earliestDeciders(decisions: Iterable<DecisionLite>): Map<string, string> {
+  const first = new Map<string, string>();
+  for (const d of decisions) {
+    if (d.action !== 'drop' && d.action !== 'review') continue;
+    const k = `${caseKeyOf(d)}\u0000${d.reason_code}`;
+    const prev = first.get(k);
+    if (!prev || stageRank(d.stage) < stageRank(prev)) first.set(k, d.stage);
+  }
+  return first;
+}
+
 /**
  * Who owns each drop in the store, per stage (pure over the rows, so tests can feed it rows). Each source is
  * read as a stream (twice for decisions): memory grows with the distinct (case, reason) pairs, not the rows.
  */
 export function dropOwnership(progress: () => Iterable<ProgressRow>, decisions: () => Iterable<DecisionLite>): StageDrops[] {
-  // the earliest stage that dropped or held each (case or article, reason)
-  const decided = new Map<string, string>();
-  for (const d of decisions()) {
-    if (d.action !== 'drop' && d.action !== 'review') continue;
-    const key = caseKeyOf(d);
-    if (!key) continue;
-    const k = `${key}\u0000${d.reason_code}`;
-    const prev = decided.get(k);
-    if (!prev || stageRank(d.stage) < stageRank(prev)) decided.set(k, d.stage);
-  }
+  const decided = earliestDeciders(decisions());
   interface Acc { units: UnitOf; own: Record<string, number>; earlier: Map<string, { reason: string; at: string; items: number }>; parts: Map<string, { unit: string; action: 'drop' | 'review'; reason: string; n: number }> }
   const acc = new Map<string, Acc>();
   const accOf = (stage: string): Acc => {
@@ -137,13 +140,7 @@ export function dropOwnership(progress: () => Iterable<ProgressRow>, decisions: 
  * second drop.
  */
 export function followedDecisions(decisions: (DecisionLite & { id: number })[]): Map<number, string> {
-  const first = new Map<string, string>();
-  for (const d of decisions) {
-    if (d.action !== 'drop' && d.action !== 'review') continue;
-    const k = `${caseKeyOf(d)}\u0000${d.reason_code}`;
-    const prev = first.get(k);
-    if (!prev || stageRank(d.stage) < stageRank(prev)) first.set(k, d.stage);
-  }
+  const first = earliestDeciders(decisions);
   const out = new Map<number, string>();
   for (const d of decisions) {
     if (d.action !== 'drop') continue;
