@@ -1,7 +1,7 @@
 // Known leaks planted into each track's questions on the real bundled corpus: every one is caught by leak
 // control and recorded as a decision (rule, field, span, matched text), and the release stays clean. Then
 // the filter is bypassed, and the independent residual scanner refuses the release, naming row, field and term.
-import { readFinalJson } from '../../db/packed-json.ts';
+import { packDraft, readDraftJson, readFinalJson } from '../../db/packed-json.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,11 +37,12 @@ const decisionsOf = (id: string) => withStore((s) => s.db.prepare(`SELECT stage,
 /** Adds sentences to a stored draft's model-visible text (the case sentences a generator could have kept). */
 function plant(id: string, field: 'context' | 'question', sentences: string[]): void {
   withStore((s) => {
-    const d = JSON.parse(s.db.prepare('SELECT draft_json FROM questions WHERE id = ?').pluck().get(id) as string) as QuestionDraft;
+    const d = JSON.parse(readDraftJson(s.db, id)!) as QuestionDraft; // draft_json is packed (db/packed-json.ts)
     const extra: VisiblePart[] = sentences.map((text, i) => ({ sep: ' ', text, sentence: { sectionId: 'sec-planted', index: 900 + i, start: i * 200, end: i * 200 + text.length, text } }));
     if (field === 'context') { d.contextParts = [...d.contextParts, ...extra]; d.context = joinParts(d.contextParts); }
     else { d.questionParts = [...extra, ...d.questionParts]; d.question = joinParts(d.questionParts); }
-    s.db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?').run(JSON.stringify(d), id);
+    const pmcid = s.db.prepare('SELECT pmcid FROM questions WHERE id = ?').pluck().get(id) as string;
+    s.db.prepare('UPDATE questions SET draft_json = ? WHERE id = ?').run(packDraft(s.db, pmcid, JSON.stringify(d)), id);
   });
 }
 
