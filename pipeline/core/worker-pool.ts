@@ -9,6 +9,8 @@ export interface WorkerPool {
   readonly size: number;
   /** Calls `fn(...args)` of the pool's module in a worker; rejects with the worker's error message. */
   run<T>(fn: string, args: unknown[]): Promise<T>;
+  /** Ends the idle workers now instead of after `idleMs` (a stage that is done); later tasks start new ones. */
+  release(): Promise<void>;
   /** Ends the workers now; tasks in flight are rejected. */
   close(): Promise<void>;
 }
@@ -107,6 +109,9 @@ export function createWorkerPool(opts: WorkerPoolOptions): WorkerPool {
         queue.push({ fn, args, resolve: resolve as (v: unknown) => void, reject });
         pump();
       });
+    },
+    async release(): Promise<void> {
+      await Promise.all(slots.map((s, i) => (s && s.busy === 0 ? retire(i, new Error('worker ended (released)')) : undefined)));
     },
     async close(): Promise<void> {
       closed = true;

@@ -116,6 +116,9 @@ export function createExtractStage(concurrency = 2, opts: ExtractStageOptions = 
     // concurrency changes how fast, not what: it is not part of the slice
     configSlice: (c) => ({ ...withoutSpeedKnobs(c).extract, ocrEngine: ocrFor(c).engine.id }),
 
+    // the image workers (tens of MB each) end with the stage, not 2 s into align
+    finish: () => pool?.release(),
+
     items(ctx) {
       return [...upstreamOutputs(ctx, 'fetch')].map(([pmcid, h]) => ({ key: pmcid, inputHash: h, input: { pmcid }, pmcid }));
     },

@@ -77,7 +77,9 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
     for (const planned of opts.stages) {
       if (!planned.stage) { log.info(`${planned.name}: skipped (${planned.skipped ?? 'not configured'})`); continue; }
       // what the stage before left is garbage now: collected before this stage's peak is measured
-      heap.reset(reclaim());
+      const live = reclaim();
+      heap.reset(live);
+      log.debug(`${planned.name}: starts with ${Math.round(live / 1048576)} MB live heap, ${Math.round(process.memoryUsage.rss() / 1048576)} MB resident`);
       const cpu0 = cpuMs();
       peakRssMb(true);
       const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop });

@@ -165,6 +165,7 @@ export async function runStage<I, O>(stage: Stage<I, O>, ctx: StageContext, opts
   } else {
     await Promise.all(inFlight);
   }
+  await stage.finish?.(ctx);
   progress.done();
 
   if (stage.reconcile && !stopping()) counts.orphaned = reconcile(stage, ctx, listed);

@@ -56,6 +56,11 @@ export interface Stage<I, O> {
   configSlice(config: Config): unknown;
   items(ctx: StageContext): AsyncIterable<StageItem<I>> | Iterable<StageItem<I>>;
   process(item: StageItem<I>, ctx: StageContext): Promise<ItemResult<O>>;
+  /**
+   * Called once the stage's items are done (or it stopped): frees what the stage holds for its items
+   * (extract's image workers) so the stages after it do not run beside it.
+   */
+  finish?(ctx: StageContext): Promise<void> | void;
   /** Deletes this stage's rows for the item (called inside the item's transaction before write). */
   clear(ctx: StageContext, key: string): void;
   /** Writes the output rows; returns a hash of the output that downstream input hashes use. */

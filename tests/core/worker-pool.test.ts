@@ -64,4 +64,20 @@ describe('worker pool', () => {
     await queued;
     await expect(pool.run('add', [1, 2])).rejects.toThrow(/closed/);
   });
+
+  it('release ends idle workers at once (a busy one finishes its task); the pool stays usable', async () => {
+    const pool = createWorkerPool({ size: 2, perWorker: 1, module: MODULE, idleMs: 60_000 });
+    try {
+      const idle = await pool.run<{ thread: number }>('slowEcho', [1, 0]);
+      const busy = pool.run<{ v: number; thread: number }>('slowEcho', [2, 300]);
+      const other = pool.run<{ v: number; thread: number }>('slowEcho', [3, 300]);
+      await new Promise((r) => setTimeout(r, 50));
+      await pool.release(); // both workers busy: nothing ends, and both tasks complete
+      expect((await busy).v).toBe(2);
+      expect((await other).v).toBe(3);
+      await pool.release(); // now both are idle: they end without waiting the minute of idleMs
+      const again = await pool.run<{ thread: number }>('slowEcho', [4, 0]);
+      expect([idle.thread, (await busy).thread, (await other).thread]).not.toContain(again.thread);
+    } finally { await pool.close(); }
+  });
 });
