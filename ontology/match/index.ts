@@ -46,95 +46,116 @@ export interface Matcher {
   fuzzy(text: string, limit?: number): FuzzyHit[];
 }
 
-/** One distinct word form: its canonical form, its trie token id and its singular's id (-1: none). */
-interface Word { norm: string; id: number; sg: number; numCtx: boolean; starts: boolean }
-
-/** A tokenised text as parallel arrays (no per-token objects on the hot path). */
-interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; words: Word[]; hyph: Uint8Array; brk: Uint8Array; bracketed: number[] }
+/**
+ * A tokenised text as parallel arrays (no per-token objects on the hot path). Per token: its word's trie id,
+ * its singular's id (-1: none), whether a lexicon form can start with it (`starts`), and its word's entry in
+ * the word table (`wk`: `norms[wk[t]]` is its canonical form).
+ */
+interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array; sgs: Int32Array; starts: Uint8Array; wk: Int32Array; norms: string[]; hyph: Uint8Array; brk: Uint8Array; bracketed: number[] }
 
 interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number; expanded?: boolean }
 
 const CACHE_LIMIT = 500_000;
+const STARTS = 1, NUM_CTX = 2;
 
-// Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a
-// substring nor hashes a string for words it has seen before. An open-addressing table over typed
-// arrays, the words' chars kept in one char pool: one probe and one short compare of typed-array
-// chars per word, no Map and no string compare. Only a new word is sliced and normalised (add).
+// Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a substring nor
+// hashes a string for words it has seen before: an open-addressing table over typed arrays, each slot
+// [entry, hash, length, offset of its chars in one char pool], so a probe reads one slot and compares
+// typed-array chars. Only a new word is sliced and normalised (add). A word's entry (its trie ids and flags
+// in typed arrays, its canonical form) is what a scan keeps per token: no object per word, so nothing for
+// the young-generation collector to copy.
 class WordTable {
-  // slot i: [2i] entry index or -1, [2i + 1] its hash (a mismatch is rejected without touching the entry)
-  private slots = new Int32Array(2 << 16).fill(-1);
-  private meta = new Int32Array(2 << 12); // entry k: [2k] length, [2k + 1] offset in the pool
+  private slots = new Int32Array(4 << 16).fill(-1);
   private pool = new Uint16Array(1 << 16);
-  private used = 0; // chars of the pool in use
-  private words: Word[] = [];
-  private romanCache = new Map<string, Word>();
+  private used = 0;    // chars of the pool in use
+  private inSlots = 0; // words the slots index
+  // entries: a word of the table, or a rewritten form (roman numerals); kept until the document ends
+  n = 0;
+  ids = new Int32Array(1 << 12);
+  sgs = new Int32Array(1 << 12);
+  flags = new Uint8Array(1 << 12);
+  norms: string[] = [];
+  private romanOf = new Map<string, number>();
   constructor(private trie: TokenTrie) {}
 
-  lookup(text: string, s: number, e: number, h: number): Word {
-    const slots = this.slots, mask = (slots.length >> 1) - 1, len = e - s;
+  /** Between documents: past the size limit, every entry goes (a scan holds entry numbers, so not during one). */
+  settle(): void {
+    if (this.n < CACHE_LIMIT) return;
+    this.n = 0; this.norms = []; this.romanOf.clear();
+    this.clearSlots();
+  }
+
+  lookup(text: string, s: number, e: number, h: number): number {
+    const slots = this.slots, mask = (slots.length >> 2) - 1, len = e - s;
     let i = h & mask;
-    for (let k = slots[i << 1]; k !== -1; k = slots[i << 1]) {
-      if (slots[(i << 1) + 1] === h && this.meta[k << 1] === len) {
+    for (let k = slots[i << 2]; k !== -1; k = slots[i << 2]) {
+      const x = i << 2;
+      if (slots[x + 1] === h && slots[x + 2] === len) {
         const pool = this.pool;
-        let o = this.meta[(k << 1) + 1], j = s;
+        let o = slots[x + 3], j = s;
         while (j < e && pool[o] === text.charCodeAt(j)) { o++; j++; }
-        if (j === e) return this.words[k];
+        if (j === e) return k;
       }
       i = (i + 1) & mask;
     }
     return this.add(text, s, e, h, i);
   }
 
-  /** A word not in the table: normalised once, stored at the free slot `i` its probe ended on. */
-  private add(text: string, s: number, e: number, h: number, i: number): Word {
-    const k = this.words.length;
-    if (k >= CACHE_LIMIT) { this.clear(); return this.lookup(text, s, e, h); }
-    const word = this.fromNorm(canonWord(text.slice(s, e)));
-    if (2 * k + 2 > this.meta.length) this.meta = grow(this.meta);
+  /** A word not in the table: normalised once, indexed at the free slot `i` its probe ended on. */
+  private add(text: string, s: number, e: number, h: number, i: number): number {
+    // past the limit within one document: the index starts again (its entries stay until the document ends)
+    if (this.inSlots >= CACHE_LIMIT) { this.clearSlots(); return this.lookup(text, s, e, h); }
+    const k = this.entry(canonWord(text.slice(s, e)));
     const len = e - s;
     while (this.used + len > this.pool.length) this.pool = grow(this.pool);
     for (let j = 0; j < len; j++) this.pool[this.used + j] = text.charCodeAt(s + j);
-    this.meta[2 * k] = len; this.meta[2 * k + 1] = this.used;
+    const x = i << 2;
+    this.slots[x] = k; this.slots[x + 1] = h; this.slots[x + 2] = len; this.slots[x + 3] = this.used;
     this.used += len;
-    this.words.push(word);
-    this.slots[2 * i] = k; this.slots[2 * i + 1] = h;
-    if ((k + 1) * 4 > this.slots.length) this.rehash(this.slots.length * 2);
-    return word;
+    if (++this.inSlots * 2 > this.slots.length >> 2) this.rehash(this.slots.length * 2);
+    return k;
   }
 
-  private clear(): void {
-    this.words = [];
-    this.used = 0;
-    this.slots = new Int32Array(2 << 16).fill(-1);
-  }
-
-  private rehash(size: number): void {
-    const old = this.slots;
-    const slots = new Int32Array(size).fill(-1);
-    const mask = (size >> 1) - 1;
-    for (let x = 0; x < old.length; x += 2) {
-      if (old[x] === -1) continue;
-      let i = old[x + 1] & mask;
-      while (slots[i << 1] !== -1) i = (i + 1) & mask;
-      slots[i << 1] = old[x]; slots[(i << 1) + 1] = old[x + 1];
-    }
-    this.slots = slots;
-  }
-
-  fromNorm(norm: string): Word {
+  /** A new entry for a canonical form: its trie ids and flags. */
+  private entry(norm: string): number {
+    const k = this.n++;
+    if (k === this.ids.length) { this.ids = grow(this.ids); this.sgs = grow(this.sgs); this.flags = grow(this.flags); }
     const sgs = singular(norm);
     const id = this.trie.vocab.get(norm) ?? -1;
     const sg = sgs ? this.trie.vocab.get(sgs) ?? -1 : -1;
     // starts: the word (or its singular) begins some lexicon form, so a match may start here
     const starts = (id >= 0 && this.trie.child(0, id) >= 0) || (sg >= 0 && this.trie.child(0, sg) >= 0);
-    return { norm, id, sg, numCtx: NUMBER_CONTEXT.has(norm), starts };
+    this.ids[k] = id; this.sgs[k] = sg;
+    this.flags[k] = (starts ? STARTS : 0) | (NUMBER_CONTEXT.has(norm) ? NUM_CTX : 0);
+    this.norms.push(norm);
+    return k;
+  }
+
+  private clearSlots(): void {
+    this.used = 0; this.inSlots = 0;
+    this.slots = new Int32Array(4 << 16).fill(-1);
+  }
+
+  private rehash(size: number): void {
+    const old = this.slots;
+    const slots = new Int32Array(size).fill(-1);
+    const mask = (size >> 2) - 1;
+    for (let x = 0; x < old.length; x += 4) {
+      if (old[x] === -1) continue;
+      let i = old[x + 1] & mask;
+      while (slots[i << 2] !== -1) i = (i + 1) & mask;
+      slots.set(old.subarray(x, x + 4), i << 2);
+    }
+    this.slots = slots;
   }
 
   /** Roman numerals after "type", "class", "factor"…: "type II" == "type 2". */
-  roman(w: Word): Word {
-    const arabic = romanToArabic(w.norm);
-    if (!arabic) return w;
-    return this.romanCache.get(arabic) ?? (this.romanCache.set(arabic, this.fromNorm(arabic)), this.romanCache.get(arabic)!);
+  roman(k: number): number {
+    const arabic = romanToArabic(this.norms[k]);
+    if (!arabic) return k;
+    let r = this.romanOf.get(arabic);
+    if (r === undefined) { r = this.entry(arabic); this.romanOf.set(arabic, r); }
+    return r;
   }
 }
 
@@ -159,11 +180,9 @@ function isBreakGap(text: string, from: number, to: number): boolean {
 
 function scan(text: string, table: WordTable): Scan {
   let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
-  let start = new Int32Array(cap), end = new Int32Array(cap), ids = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
-  const words: Word[] = [];
+  let start = new Int32Array(cap), end = new Int32Array(cap), wk = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
   const bracketed: number[] = [];
-  let n = 0, i = 0, prevEnd = -2;
-  let prev: Word | null = null;
+  let n = 0, i = 0, prevEnd = -2, prevNumCtx = false;
   const len = text.length;
   const WC = WORD_CLASS; // a local: an imported binding is loaded again on every access
   while (i < len) {
@@ -182,17 +201,21 @@ function scan(text: string, table: WordTable): Scan {
       h = Math.imul(Math.imul(h ^ c, 16777619) ^ text.charCodeAt(i + 1), 16777619);
       i += 2;
     }
-    let w = table.lookup(text, s, i, h & 0x3fffffff);
-    if (prev !== null && prev.numCtx) w = table.roman(w);
-    if (n === cap) { start = grow(start); end = grow(end); ids = grow(ids); hyph = grow(hyph); brk = grow(brk); cap *= 2; }
-    start[n] = s; end[n] = i; ids[n] = w.id; words.push(w);
+    let k = table.lookup(text, s, i, h & 0x3fffffff);
+    if (prevNumCtx) k = table.roman(k);
+    if (n === cap) { start = grow(start); end = grow(end); wk = grow(wk); hyph = grow(hyph); brk = grow(brk); cap *= 2; }
+    start[n] = s; end[n] = i; wk[n] = k;
     hyph[n] = s === prevEnd + 1 && isJoiner(text.charCodeAt(prevEnd)) ? 1 : 0;
     brk[n] = n > 0 && !(s === prevEnd + 1 && text.charCodeAt(prevEnd) === 32) && isBreakGap(text, prevEnd, s) ? 1 : 0;
     // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
     if (brk[n] === 1 && s > 0 && i < len && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
-    n++; prevEnd = i; prev = w;
+    n++; prevEnd = i; prevNumCtx = (table.flags[k] & NUM_CTX) !== 0;
   }
-  return { n, start, end, ids, words, hyph, brk, bracketed };
+  // the entries' ids and flags per token, gathered in one pass (the table's arrays stay warm)
+  const ids = new Int32Array(n), sgs = new Int32Array(n), starts = new Uint8Array(n);
+  const tIds = table.ids, tSgs = table.sgs, tFlags = table.flags;
+  for (let t = 0; t < n; t++) { const k = wk[t]; ids[t] = tIds[k]; sgs[t] = tSgs[k]; starts[t] = tFlags[k] & STARTS; }
+  return { n, start, end, ids, sgs, starts, wk, norms: table.norms, hyph, brk, bracketed };
 }
 
 /** opts.trie: a trie already built for this lexicon (read from the trie cache, ontology/lexicon-cache.ts). */
@@ -216,7 +239,7 @@ function exactHits(trie: TokenTrie, text: string, sc: Scan): Hit[] {
   let i = 0;
   while (i < sc.n) {
     // Fast skip: the word starts no lexicon form (nor does its singular or a hyphen join).
-    if (!sc.words[i].starts && !(i + 1 < sc.n && sc.hyph[i + 1] === 1)) { i++; continue; }
+    if (sc.starts[i] === 0 && !(i + 1 < sc.n && sc.hyph[i + 1] === 1)) { i++; continue; }
     const best = walk(trie, text, sc, i, 0, i, null);
     if (best) {
       hits.push({ i, j: best.j, terms: best.terms, method: 'exact', score: 1, form: best.terms[0].form });
@@ -239,9 +262,9 @@ function acceptable(terms: Term[], text: string, sc: Scan, i: number, j: number)
 function bareEponymOk(text: string, sc: Scan, i: number, j: number): boolean {
   for (let k = i; k <= j; k++) {
     const c = text.charCodeAt(sc.start[k]);
-    if (!(c >= 65 && c <= 90) && !/^(?:type|\d+[a-z]?)$/.test(sc.words[k].norm) && !(c > 127 && text[sc.start[k]] !== text[sc.start[k]].toLowerCase())) return false;
+    if (!(c >= 65 && c <= 90) && !/^(?:type|\d+[a-z]?)$/.test(sc.norms[sc.wk[k]]) && !(c > 127 && text[sc.start[k]] !== text[sc.start[k]].toLowerCase())) return false;
   }
-  if (j + 1 < sc.n && (sc.hyph[j + 1] === 1 || PROCEDURE_NEXT.has(sc.words[j + 1].norm))) return false;
+  if (j + 1 < sc.n && (sc.hyph[j + 1] === 1 || PROCEDURE_NEXT.has(sc.norms[sc.wk[j + 1]]))) return false;
   return true;
 }
 
@@ -257,19 +280,19 @@ function consider(trie: TokenTrie, text: string, sc: Scan, i: number, node: numb
 
 function walk(trie: TokenTrie, text: string, sc: Scan, i: number, node: number, j: number, best: Best | null): Best | null {
   if (j >= sc.n || (j > i && sc.brk[j] === 1)) return best;
-  const w = sc.words[j];
-  if (w.id >= 0) {
-    const c = trie.child(node, w.id);
+  const id = sc.ids[j], sg = sc.sgs[j];
+  if (id >= 0) {
+    const c = trie.child(node, id);
     if (c >= 0) { best = consider(trie, text, sc, i, c, j, best); best = walk(trie, text, sc, i, c, j + 1, best); }
   }
   // Plural head: only as the last token of a match ("cardiac myxomas").
-  if (w.sg >= 0) {
-    const c = trie.child(node, w.sg);
+  if (sg >= 0) {
+    const c = trie.child(node, sg);
     if (c >= 0) best = consider(trie, text, sc, i, c, j, best);
   }
   // Hyphenated text word vs a closed lexicon word: "non-compaction" == "noncompaction".
   if (j + 1 < sc.n && sc.hyph[j + 1]) {
-    const jid = trie.vocab.get(w.norm + sc.words[j + 1].norm);
+    const jid = trie.vocab.get(sc.norms[sc.wk[j]] + sc.norms[sc.wk[j + 1]]);
     if (jid !== undefined) {
       const c = trie.child(node, jid);
       if (c >= 0) { best = consider(trie, text, sc, i, c, j + 1, best); best = walk(trie, text, sc, i, c, j + 2, best); }
@@ -309,7 +332,7 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
     // token k alone in brackets (the scan noted it), a word right before "(" and right after ")", and the two
     // words next to each other in some lexicon form (a cheap filter: "computed tomography (CT) scan" stops here)
     if (k < 1 || k + 1 >= sc.n || sc.brk[k + 1] !== 1) continue;
-    if (!bridgeable(trie, sc.words[k - 1], sc.words[k + 1])) continue;
+    if (!bridgeable(trie, sc, k - 1, k + 1)) continue;
     const open = sc.start[k] - 1, close = sc.end[k];
     if (!/^\s*$/.test(text.slice(sc.end[k - 1], open)) || !/^\s*$/.test(text.slice(close + 1, sc.start[k + 1]))) continue;
     const sf = text.slice(sc.start[k], sc.end[k]);
@@ -319,7 +342,8 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
     const idx = [...Array(to - from).keys()].map((x) => x + from).filter((x) => x !== k);
     const mini: Scan = {
       n: idx.length, start: Int32Array.from(idx, (x) => sc.start[x]), end: Int32Array.from(idx, (x) => sc.end[x]), ids: Int32Array.from(idx, (x) => sc.ids[x]),
-      words: idx.map((x) => sc.words[x]), hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])), bracketed: [],
+      sgs: Int32Array.from(idx, (x) => sc.sgs[x]), starts: Uint8Array.from(idx, (x) => sc.starts[x]), wk: Int32Array.from(idx, (x) => sc.wk[x]), norms: sc.norms,
+      hyph: Uint8Array.from(idx, (x) => sc.hyph[x]), brk: Uint8Array.from(idx, (x) => (x === k + 1 ? 0 : sc.brk[x])), bracketed: [],
     };
     const gap = k - from; // index in `mini` of the token after the brackets
     for (const h of exactHits(trie, text, mini)) {
@@ -335,8 +359,8 @@ function withBridgedHits(trie: TokenTrie, text: string, sc: Scan, hits: Hit[]): 
   return out ? out.sort((a, b) => a.i - b.i) : hits;
 }
 
-function bridgeable(trie: TokenTrie, a: Word, b: Word): boolean {
-  for (const x of [a.id, a.sg]) for (const y of [b.id, b.sg]) if (x >= 0 && y >= 0 && trie.hasPair(x, y)) return true;
+function bridgeable(trie: TokenTrie, sc: Scan, a: number, b: number): boolean {
+  for (const x of [sc.ids[a], sc.sgs[a]]) for (const y of [sc.ids[b], sc.sgs[b]]) if (x >= 0 && y >= 0 && trie.hasPair(x, y)) return true;
   return false;
 }
 
@@ -425,6 +449,7 @@ function abbreviationHits(lex: Lexicon, defs: DocAbbreviation[], text: string, s
 }
 
 function matchDocument(lex: Lexicon, trie: TokenTrie, table: WordTable, parts: DocPart[]): DocMatch {
+  table.settle();
   const scans = parts.map((p) => scan(p.text, table));
   const hitsByPart = parts.map((p, k) => withBridgedHits(trie, p.text, scans[k], exactHits(trie, p.text, scans[k])));
   const defs: DocAbbreviation[] = parts.flatMap((p, k) => findAbbreviations(p.text).map((d) => ({ ...d, part: k, code: null })));

@@ -173,14 +173,20 @@ export interface ExportSummary {
 
 /** Questions per track in the last export of each, and how many of their images are placeholders. */
 export function exportSummary(store: Store): ExportSummary {
-  const tracks = store.db.prepare(`SELECT track, rows FROM exports WHERE id IN (SELECT MAX(id) FROM exports WHERE track NOT LIKE '%:%' GROUP BY track) ORDER BY track`)
-    .all() as { track: string; rows: number }[];
+  const tracks = store.db.prepare(`SELECT track, rows, sha256 FROM exports WHERE id IN (SELECT MAX(id) FROM exports WHERE track NOT LIKE '%:%' GROUP BY track) ORDER BY track`)
+    .all() as { track: string; rows: number; sha256: string }[];
+  // the counts export recorded with that JSONL (absent for exports written before they were recorded)
+  const counted = store.db.prepare('SELECT rows FROM exports WHERE track = ? AND sha256 = ? ORDER BY id DESC LIMIT 1').pluck();
   const out: ExportSummary = { questions: {}, images: 0, placeholder_images: 0, files: {} };
   for (const t of tracks) {
     out.questions[t.track] = t.rows;
     const file = join(store.workdir, 'export', `${t.track}.jsonl`);
     out.files[t.track] = file;
     if (!existsSync(file)) continue;
+    const images = counted.get(`${t.track}:images`, t.sha256) as number | undefined;
+    const placeholders = counted.get(`${t.track}:placeholder-images`, t.sha256) as number | undefined;
+    if (images !== undefined && placeholders !== undefined) { out.images += images; out.placeholder_images += placeholders; continue; }
+    // else read from the file, a line at a time
     const seen = new Set<string>();
     for (const line of fileLines(file)) {
       if (!line.trim()) continue;

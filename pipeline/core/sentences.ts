@@ -23,18 +23,30 @@ const NO_SPLIT = new Set([
 const SOFT = new Set(['etc', 'min', 'max', 'mo', 'wk', 'wks', 'yr', 'yrs', 'hr', 'hrs']);
 
 function isSpace(c: number): boolean { return c === 32 || c === 10 || c === 9 || c === 13 || c === 160; }
-function isUpper(ch: string): boolean { return ch !== ch.toLowerCase() && ch === ch.toUpperCase(); }
-function isLower(ch: string): boolean { return ch !== ch.toUpperCase() && ch === ch.toLowerCase(); }
+// ASCII decided by code (the splitter runs over every text extract and align see); other chars by case mapping
+function isUpper(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (ch.length === 1 && c < 128) return c >= 65 && c <= 90;
+  return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
+}
+function isLower(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (ch.length === 1 && c < 128) return c >= 97 && c <= 122;
+  return ch !== ch.toUpperCase() && ch === ch.toLowerCase();
+}
 
 /** The word (letters and inner periods) that ends just before position `dot`. */
 function wordBefore(text: string, dot: number): string {
   let s = dot;
   while (s > 0) {
-    const ch = text[s - 1];
-    if (/[A-Za-z.]/.test(ch)) s--; else break;
+    const c = text.charCodeAt(s - 1); // [A-Za-z.]
+    if (c === 46 || ((c | 32) >= 97 && (c | 32) <= 122)) s--; else break;
   }
   return text.slice(s, dot);
 }
+
+// [.?!"”’')\]]: what may follow a sentence's stop inside it
+const isCloser = (c: number) => c === 46 || c === 63 || c === 33 || c === 34 || c === 0x201d || c === 0x2019 || c === 39 || c === 41 || c === 93;
 
 function opensSentence(ch: string): boolean {
   return isUpper(ch) || /[0-9"“‘'(\[]/.test(ch);
@@ -84,7 +96,7 @@ export function splitSentences(text: string): Span[] {
     if (c !== 46 && c !== 63 && c !== 33) continue; // . ? !
     // closing quotes/brackets and repeated punctuation belong to this sentence
     let j = i + 1;
-    while (j < n && /[.?!"”’')\]]/.test(text[j])) j++;
+    while (j < n && isCloser(text.charCodeAt(j))) j++;
     if (j >= n) continue;
     if (!isSpace(text.charCodeAt(j))) {
       // "3.5", "e.g.," and "U.S.A" never split; "(Figure 4).During" (a missing space in the source) does

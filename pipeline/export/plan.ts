@@ -260,7 +260,11 @@ export function previousManifestImages(dir: string, track: Track): string[] {
  * written (the JSONL, written row by row), or a stored blob copied when it is written (an image).
  */
 export interface StreamedFile { path: string; sha256: string; bytes?: Buffer; tmp?: string; blob?: string }
-export interface StreamedPlan { track: Track; rows: number; files: StreamedFile[]; rejected: RowRejection[] }
+export interface StreamedPlan {
+  track: Track; rows: number; files: StreamedFile[]; rejected: RowRejection[];
+  /** Distinct images the rows show (by id), and how many of them are placeholders: the run summary's counts. */
+  images: number; placeholderImages: number;
+}
 
 /**
  * Writes one track's rows as they come — in id order, each checked against the track's schema — to
@@ -274,6 +278,8 @@ export class ExportStream {
   private fd: number | null;
   private readonly hash = createHash('sha256');
   private readonly images = new Map<string, string>();
+  private readonly imageIds = new Set<string>();
+  private placeholders = 0;
   private pending: string[] = [];
   private pendingChars = 0;
   private lastId: string | null = null;
@@ -302,6 +308,12 @@ export class ExportStream {
     if (this.pendingChars > 1 << 20) this.flush();
     this.count++;
     for (const im of c.images) this.images.set(im.path, im.sha256);
+    for (const im of (parsed.data as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images ?? []) {
+      const id = im.id ?? im.sha256 ?? '';
+      if (this.imageIds.has(id)) continue;
+      this.imageIds.add(id);
+      if (im.placeholder) this.placeholders++;
+    }
     return true;
   }
 
@@ -326,7 +338,7 @@ export class ExportStream {
     const sorted = [...files.values()].sort((a, b) => byCodeUnit(a.path, b.path));
     const manifest = Buffer.from(sorted.map((f) => `${f.sha256}  ${f.path}`).join('\n') + '\n');
     sorted.push({ path: `MANIFEST.${this.track}.sha256`, bytes: manifest, sha256: sha(manifest) });
-    return { track: this.track, rows: this.count, files: sorted, rejected: this.rejected };
+    return { track: this.track, rows: this.count, files: sorted, rejected: this.rejected, images: this.imageIds.size, placeholderImages: this.placeholders };
   }
 
   /** Gives up (a residual leak refuses the track): the temp file goes, the folder stays as it was. */

@@ -3,6 +3,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { REPO, tempDir } from '../helpers.ts';
 import { sharedPath, sharedFiles } from '../shared-data.ts';
 import { mmrare, type CliResult } from './helpers.ts';
@@ -36,6 +37,15 @@ describe('12. the end-of-run summary says what was exported', () => {
     expect(first.stdout).toMatch(/^fetch\s+48\s+48\s+48\s+0\s+0\s+\d+\s+articles$/m);
     expect(json.exported.questions).toEqual(per);
     expect(json.exported.placeholder_images).toBe(json.exported.images);
+    // the image counts export recorded with each JSONL (the summary no longer parses the files) are the files' own
+    const distinct = TRACKS.reduce((n, t) => n + new Set(rowsOf(t).flatMap((r) => r.images.map((im: { id: string }) => im.id))).size, 0);
+    expect(distinct).toBeGreaterThan(0);
+    expect(json.exported.images).toBe(distinct);
+    const db = new Database(join(W, 'mmrare.db'), { readonly: true });
+    try {
+      const recorded = db.prepare(`SELECT COUNT(*) FROM exports WHERE track LIKE '%:images'`).pluck().get() as number;
+      expect(recorded).toBe(TRACKS.length);
+    } finally { db.close(); }
     expect(json.stages.every((s: { new: number }) => s.new === 0)).toBe(true);
   });
 });
