@@ -56,6 +56,12 @@ interface Scan { n: number; start: Int32Array; end: Int32Array; ids: Int32Array;
 interface Hit { i: number; j: number; terms: Term[]; method: Mention['method']; score: number; form: string; bridged?: number; expanded?: boolean }
 
 const CACHE_LIMIT = 500_000;
+/** Texts up to this many chars are scanned in the word table's scratch arrays (kept: 4 chars per token slot). */
+const SCRATCH_CHARS = 1 << 20;
+
+interface ScanArrays { start: Int32Array; end: Int32Array; wk: Int32Array; hyph: Uint8Array; brk: Uint8Array }
+const newScratch = (cap: number): ScanArrays =>
+  ({ start: new Int32Array(cap), end: new Int32Array(cap), wk: new Int32Array(cap), hyph: new Uint8Array(cap), brk: new Uint8Array(cap) });
 const STARTS = 1, NUM_CTX = 2;
 
 // Word lookup keyed by a hash computed while scanning, so the hot loop neither allocates a substring nor
@@ -75,6 +81,7 @@ class WordTable {
   sgs = new Int32Array(1 << 12);
   flags = new Uint8Array(1 << 12);
   norms: string[] = [];
+  scratch = newScratch(1 << 12);
   private romanOf = new Map<string, number>();
   constructor(private trie: TokenTrie) {}
 
@@ -179,8 +186,11 @@ function isBreakGap(text: string, from: number, to: number): boolean {
 }
 
 function scan(text: string, table: WordTable): Scan {
-  let cap = (text.length >> 2) + 16; // ~6 chars per word in prose; grown when needed
-  let start = new Int32Array(cap), end = new Int32Array(cap), wk = new Int32Array(cap), hyph = new Uint8Array(cap), brk = new Uint8Array(cap);
+  // the token arrays are filled in the table's scratch arrays (reused: no zeroed allocation per text), and
+  // copied out at their length; a text longer than the scratch limit gets arrays of its own
+  const own = text.length > SCRATCH_CHARS;
+  let cap = own ? (text.length >> 2) + 16 : table.scratch.start.length; // ~6 chars per word in prose; grown when needed
+  let { start, end, wk, hyph, brk } = own ? newScratch(cap) : table.scratch;
   const bracketed: number[] = [];
   let n = 0, i = 0, prevEnd = -2, prevNumCtx = false;
   const len = text.length;
@@ -210,6 +220,10 @@ function scan(text: string, table: WordTable): Scan {
     // a word alone in brackets, "(KT)": a candidate short form inside a name (withBridgedHits)
     if (brk[n] === 1 && s > 0 && i < len && text.charCodeAt(s - 1) === 40 && text.charCodeAt(i) === 41) bracketed.push(n);
     n++; prevEnd = i; prevNumCtx = (table.flags[k] & NUM_CTX) !== 0;
+  }
+  if (!own) {
+    table.scratch = { start, end, wk, hyph, brk }; // grown, perhaps
+    start = start.slice(0, n); end = end.slice(0, n); wk = wk.slice(0, n); hyph = hyph.slice(0, n); brk = brk.slice(0, n);
   }
   // the entries' ids and flags per token, gathered in one pass (the table's arrays stay warm)
   const ids = new Int32Array(n), sgs = new Int32Array(n), starts = new Uint8Array(n);
