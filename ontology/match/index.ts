@@ -83,7 +83,8 @@ class WordTable {
   norms: string[] = [];
   scratch = newScratch(1 << 12);
   private romanOf = new Map<string, number>();
-  constructor(private trie: TokenTrie) {}
+  private readonly vocabBits: Uint32Array;
+  constructor(private trie: TokenTrie) { this.vocabBits = vocabBitsOf(trie); }
 
   /** Between documents: past the size limit, every entry goes (a scan holds entry numbers, so not during one). */
   settle(): void {
@@ -128,8 +129,10 @@ class WordTable {
     const k = this.n++;
     if (k === this.ids.length) { this.ids = grow(this.ids); this.sgs = grow(this.sgs); this.flags = grow(this.flags); }
     const sgs = singular(norm);
-    const id = this.trie.vocab.get(norm) ?? -1;
-    const sg = sgs ? this.trie.vocab.get(sgs) ?? -1 : -1;
+    // most new words are in no lexicon form: a bit of the vocabulary's hash set says so without a Map probe
+    const bits = this.vocabBits;
+    const id = hasBit(bits, norm) ? this.trie.vocab.get(norm) ?? -1 : -1;
+    const sg = sgs && hasBit(bits, sgs) ? this.trie.vocab.get(sgs) ?? -1 : -1;
     // starts: the word (or its singular) begins some lexicon form, so a match may start here
     const starts = (id >= 0 && this.trie.child(0, id) >= 0) || (sg >= 0 && this.trie.child(0, sg) >= 0);
     this.ids[k] = id; this.sgs[k] = sg;
@@ -165,6 +168,26 @@ class WordTable {
     return r;
   }
 }
+
+// A bit set over the hashes of the trie's vocabulary (2^20 bits, 128 KB: it stays in cache, where the vocabulary
+// Map does not): a clear bit means the word is not in the vocabulary. Built once per trie.
+const VOCAB_BITS = 20;
+const vocabBitSets = new WeakMap<TokenTrie, Uint32Array>();
+function vocabBitsOf(trie: TokenTrie): Uint32Array {
+  let bits = vocabBitSets.get(trie);
+  if (!bits) {
+    bits = new Uint32Array(1 << (VOCAB_BITS - 5));
+    for (const w of trie.vocab.keys()) { const h = wordHash(w); bits[h >>> 5] |= 1 << (h & 31); }
+    vocabBitSets.set(trie, bits);
+  }
+  return bits;
+}
+function wordHash(w: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+  return (h ^ (h >>> VOCAB_BITS)) & ((1 << VOCAB_BITS) - 1);
+}
+const hasBit = (bits: Uint32Array, w: string): boolean => { const h = wordHash(w); return (bits[h >>> 5] & (1 << (h & 31))) !== 0; };
 
 const isJoiner = (c: number) => c === 45 || c === 47 || (c >= 0x2010 && c <= 0x2013);
 
