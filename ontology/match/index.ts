@@ -128,11 +128,11 @@ class WordTable {
   private entry(norm: string): number {
     const k = this.n++;
     if (k === this.ids.length) { this.ids = grow(this.ids); this.sgs = grow(this.sgs); this.flags = grow(this.flags); }
-    const sgs = singular(norm);
+    const sgForm = singular(norm);
     // most new words are in no lexicon form: a bit of the vocabulary's hash set says so without a Map probe
     const bits = this.vocabBits;
     const id = hasBit(bits, norm) ? this.trie.vocab.get(norm) ?? -1 : -1;
-    const sg = sgs && hasBit(bits, sgs) ? this.trie.vocab.get(sgs) ?? -1 : -1;
+    const sg = sgForm && hasBit(bits, sgForm) ? this.trie.vocab.get(sgForm) ?? -1 : -1;
     // starts: the word (or its singular) begins some lexicon form, so a match may start here
     const starts = (id >= 0 && this.trie.child(0, id) >= 0) || (sg >= 0 && this.trie.child(0, sg) >= 0);
     this.ids[k] = id; this.sgs[k] = sg;

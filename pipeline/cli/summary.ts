@@ -8,6 +8,7 @@
 // drop or review decision — so it holds for every track and stage without naming one.
 import { existsSync } from 'node:fs';
 import { fileLines } from '../core/lines.ts';
+import { ImageTally } from '../export/plan.ts';
 import { join } from 'node:path';
 import type { StageCounts } from '../runner/runner.ts';
 import type { Store } from '../../db/store.ts';
@@ -186,20 +187,16 @@ export function exportSummary(store: Store): ExportSummary {
     const images = counted.get(`${t.track}:images`, t.sha256) as number | undefined;
     const placeholders = counted.get(`${t.track}:placeholder-images`, t.sha256) as number | undefined;
     if (images !== undefined && placeholders !== undefined) { out.images += images; out.placeholder_images += placeholders; continue; }
-    // else read from the file, a line at a time
-    const seen = new Set<string>();
+    // else read from the file, a line at a time, counted as export counts them
+    const tally = new ImageTally();
     for (const line of fileLines(file)) {
       if (!line.trim()) continue;
       try {
-        for (const im of (JSON.parse(line) as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images ?? []) {
-          const id = im.id ?? im.sha256 ?? '';
-          if (seen.has(id)) continue;
-          seen.add(id);
-          out.images++;
-          if (im.placeholder) out.placeholder_images++;
-        }
+        tally.add((JSON.parse(line) as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images);
       } catch { /* a torn line is the export's business */ }
     }
+    out.images += tally.images;
+    out.placeholder_images += tally.placeholders;
   }
   return out;
 }

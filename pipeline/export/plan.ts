@@ -266,6 +266,21 @@ export interface StreamedPlan {
   images: number; placeholderImages: number;
 }
 
+/** Distinct images of export rows (by id, else sha256) and how many of them are placeholders: the run summary's counts. */
+export class ImageTally {
+  private readonly ids = new Set<string>();
+  placeholders = 0;
+  get images(): number { return this.ids.size; }
+  add(images: readonly { id?: string; sha256?: string; placeholder?: boolean }[] | undefined): void {
+    for (const im of images ?? []) {
+      const id = im.id ?? im.sha256 ?? '';
+      if (this.ids.has(id)) continue;
+      this.ids.add(id);
+      if (im.placeholder) this.placeholders++;
+    }
+  }
+}
+
 /**
  * Writes one track's rows as they come — in id order, each checked against the track's schema — to
  * `<dir>/<track>.jsonl.tmp-<pid>`, hashing as it goes, and keeps only (path, sha256) of the images the
@@ -278,8 +293,7 @@ export class ExportStream {
   private fd: number | null;
   private readonly hash = createHash('sha256');
   private readonly images = new Map<string, string>();
-  private readonly imageIds = new Set<string>();
-  private placeholders = 0;
+  private readonly tally = new ImageTally();
   private pending: string[] = [];
   private pendingChars = 0;
   private lastId: string | null = null;
@@ -308,12 +322,7 @@ export class ExportStream {
     if (this.pendingChars > 1 << 20) this.flush();
     this.count++;
     for (const im of c.images) this.images.set(im.path, im.sha256);
-    for (const im of (parsed.data as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images ?? []) {
-      const id = im.id ?? im.sha256 ?? '';
-      if (this.imageIds.has(id)) continue;
-      this.imageIds.add(id);
-      if (im.placeholder) this.placeholders++;
-    }
+    this.tally.add((parsed.data as { images?: { id?: string; sha256?: string; placeholder?: boolean }[] }).images);
     return true;
   }
 
@@ -338,7 +347,7 @@ export class ExportStream {
     const sorted = [...files.values()].sort((a, b) => byCodeUnit(a.path, b.path));
     const manifest = Buffer.from(sorted.map((f) => `${f.sha256}  ${f.path}`).join('\n') + '\n');
     sorted.push({ path: `MANIFEST.${this.track}.sha256`, bytes: manifest, sha256: sha(manifest) });
-    return { track: this.track, rows: this.count, files: sorted, rejected: this.rejected, images: this.imageIds.size, placeholderImages: this.placeholders };
+    return { track: this.track, rows: this.count, files: sorted, rejected: this.rejected, images: this.tally.images, placeholderImages: this.tally.placeholders };
   }
 
   /** Gives up (a residual leak refuses the track): the temp file goes, the folder stays as it was. */

@@ -142,12 +142,13 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
       const ins = ctx.store.db.prepare('INSERT INTO exports (run_id, track, path, sha256, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)');
       const jsonl = plan.files.find((f) => f.path === `${plan.track}.jsonl`)!;
       const manifest = plan.files.find((f) => f.path.startsWith('MANIFEST.'))!;
-      ins.run(ctx.runId, plan.track, join(dir, jsonl.path), jsonl.sha256, plan.rows, now);
+      const jsonlPath = join(dir, jsonl.path);
+      ins.run(ctx.runId, plan.track, jsonlPath, jsonl.sha256, plan.rows, now);
       ins.run(ctx.runId, `${plan.track}:manifest`, join(dir, manifest.path), manifest.sha256, plan.files.length, now);
       ins.run(ctx.runId, `${plan.track}:files`, dir, diskFingerprint(dir, plan.track), plan.files.length, now);
       // the summary's image counts, tied to this JSONL by its hash (so the summary need not parse the file)
-      ins.run(ctx.runId, `${plan.track}:images`, join(dir, jsonl.path), jsonl.sha256, plan.images, now);
-      ins.run(ctx.runId, `${plan.track}:placeholder-images`, join(dir, jsonl.path), jsonl.sha256, plan.placeholderImages, now);
+      ins.run(ctx.runId, `${plan.track}:images`, jsonlPath, jsonl.sha256, plan.images, now);
+      ins.run(ctx.runId, `${plan.track}:placeholder-images`, jsonlPath, jsonl.sha256, plan.placeholderImages, now);
       ctx.log.debug(`export ${plan.track}: ${res.written} written, ${res.unchanged} unchanged, ${res.removed} removed`);
       return manifest.sha256;
     },

@@ -4,6 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Store } from '../../db/store.ts';
+import { exportSummary } from '../../pipeline/cli/summary.ts';
 import { REPO, tempDir } from '../helpers.ts';
 import { sharedPath, sharedFiles } from '../shared-data.ts';
 import { mmrare, type CliResult } from './helpers.ts';
@@ -46,6 +48,14 @@ describe('12. the end-of-run summary says what was exported', () => {
       const recorded = db.prepare(`SELECT COUNT(*) FROM exports WHERE track LIKE '%:images'`).pluck().get() as number;
       expect(recorded).toBe(TRACKS.length);
     } finally { db.close(); }
+    // an export written before the counts were recorded: the summary reads the files and counts alike
+    const old = join(work.dir, 'w-before-counts');
+    cpSync(W, old, { recursive: true });
+    const store = new Store(old);
+    try {
+      store.db.prepare(`DELETE FROM exports WHERE track LIKE '%:images' OR track LIKE '%:placeholder-images'`).run();
+      expect(exportSummary(store)).toMatchObject({ images: json.exported.images, placeholder_images: json.exported.placeholder_images });
+    } finally { store.close(); }
     expect(json.stages.every((s: { new: number }) => s.new === 0)).toBe(true);
   });
 });
