@@ -90,6 +90,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
+      // SQLite's own default page cache (2 MB; better-sqlite3 builds with 16 MB): on a 10k build the larger one
+      // kept 14 MB more resident in export and was no faster (docs/performance.md)
+      this.db.pragma('cache_size = -2000');
       // migration 090 packs the rows in place: the pages it frees go back to the file system once (VACUUM
       // cannot run inside the migration's transaction); on a 10k store a few seconds and the file's size in temp space
       if (migrate(this.db).includes(90) && this.db.prepare('PRAGMA freelist_count').pluck().get() as number > 0) this.db.exec('VACUUM');

@@ -7,4 +7,4 @@ export { loadLexicon, parseLexicon, resolveAnswer, entry, type Resolution, type 
 export { openLexicon, defaultLexicon, compileCached, importToCache, importedLexicon, orphanetSources, lexiconCacheDir, LEXICON_COMPILER_VERSION, type LexiconHandle } from './lexicon-cache.ts';
 export { createMatcher, type Matcher, type DocPart, type DocMatch, type MentionDetail, type DocAbbreviation } from './match/index.ts';
 export { tokenize, canonWord, normalizePhrase, type Token } from './match/normalize.ts';
-export { diagnoseArticle, diagnoseArticleStepwise, articleParts, matcherFor, type DiagnoseOptions, type DiagnoseResult } from './diagnose/index.ts';
+export { diagnoseArticle, diagnoseArticleStepwise, articleParts, matcherFor, releaseMatcher, type DiagnoseOptions, type DiagnoseResult } from './diagnose/index.ts';

@@ -3,7 +3,8 @@
 import type { Store } from '../db/store.ts';
 import type { Config } from '../schemas/config.ts';
 import type { Lexicon } from '../ontology/types.ts';
-import { defaultVocab, type Vocab } from '../ontology/vocab/index.ts';
+import { defaultVocab, releaseRecogniser, type Vocab } from '../ontology/vocab/index.ts';
+import { releaseMatcher } from '../ontology/index.ts';
 import type { GeneratorFactory } from './generate/stage.ts';
 import { createCodeFinder } from './leakage/code-finder.ts';
 import { createFetchStage, FETCH_VERSION } from './fetch/stage.ts';
@@ -59,8 +60,19 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
   let vocab = opts.vocab ?? null;
   const needVocab = (): Vocab => (vocab ??= defaultVocab());
   const cfgHash = configHash(config);
-  return opts.stages.map((name): PlannedStage => {
-    if (name === 'fetch') return opts.source ? { name, stage: createFetchStage(opts.source) } : { name, stage: null, skipped: 'no source given: use --sample, --from-dir or --query' };
+  // The lexicon's matcher (align, filter) and the vocabulary's recogniser (generate) are built once and
+  // cached (tens of MB together); after the last stage of this build that uses one, it is dropped, so
+  // export, the peak of a large build, does not carry them (docs/performance.md).
+  const lastOf = (users: StageName[]): number => Math.max(...opts.stages.map((s, i) => (users.includes(s) ? i : -1)));
+  const releases = (i: number): (() => void) | undefined => {
+    const drop: (() => void)[] = [];
+    if (opts.lexicon && i === lastOf(['align', 'filter'])) drop.push(() => releaseMatcher(opts.lexicon!));
+    if (i === lastOf(['generate'])) drop.push(() => { if (vocab) releaseRecogniser(vocab); });
+    return drop.length ? () => drop.forEach((f) => f()) : undefined;
+  };
+  return opts.stages.map((name, i): PlannedStage => {
+    const after = releases(i);
+    if (name === 'fetch') return opts.source ? { name, build: () => createFetchStage(opts.source!) } : { name, build: null, skipped: 'no source given: use --sample, --from-dir or --query' };
     const lexicon = opts.lexicon;
     if (!lexicon) throw new InternalError(`stage ${name} needs the Orphanet lexicon`);
     const findCodes = createCodeFinder(lexicon);
@@ -70,11 +82,11 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
     });
     switch (name) {
       // articles in flight: twice the jobs, so one article's parsing and writing overlap the others' image decoding
-      case 'extract': return { name, stage: createExtractStage(config.extract.images.concurrency ?? 2 * jobsOf(config), { jobs: jobsOf(config) }) };
-      case 'align': return { name, stage: createAlignStage(lexicon) };
-      case 'generate': return { name, stage: createGenerateStage(lexicon, needVocab(), { generators: opts.generators }) };
-      case 'filter': return { name, stage: createFilterStage(lexicon, findCodes) };
-      case 'export': return { name, stage: createExportStage(lexicon, prov) };
+      case 'extract': return { name, after, build: () => createExtractStage(config.extract.images.concurrency ?? 2 * jobsOf(config), { jobs: jobsOf(config) }) };
+      case 'align': return { name, after, build: () => createAlignStage(lexicon) };
+      case 'generate': return { name, after, build: () => createGenerateStage(lexicon, needVocab(), { generators: opts.generators }) };
+      case 'filter': return { name, after, build: () => createFilterStage(lexicon, findCodes) };
+      case 'export': return { name, after, build: () => createExportStage(lexicon, prov) };
     }
   });
 }

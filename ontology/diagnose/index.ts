@@ -48,6 +48,11 @@ export function matcherFor(lex: Lexicon): Matcher {
   return m;
 }
 
+/** Drops the matcher built for this lexicon (about 23 MB): a build calls it once no later stage matches; matcherFor then builds it again. */
+export function releaseMatcher(lex: Lexicon): void {
+  matcherCache.delete(lex);
+}
+
 /** The article's text as matcher parts: title, abstract, sections (with the extractor's sentences), captions. */
 export function articleParts(article: ParsedArticle): DocPart[] {
   const sentencesBySection = new Map<string, [number, number][]>();

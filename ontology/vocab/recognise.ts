@@ -48,6 +48,11 @@ export function recogniserFor(vocab: Vocab): Recogniser {
   return r;
 }
 
+/** Drops the recogniser built for this vocabulary (about 8 MB) once nothing will recognise with it; recogniserFor builds it again. */
+export function releaseRecogniser(vocab: Vocab): void {
+  recognisers.delete(vocab);
+}
+
 export function createRecogniser(vocab: Vocab): Recogniser {
   const ci = new Map<string, Entry>();
   const ex = new Map<string, Entry>();

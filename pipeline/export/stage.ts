@@ -18,6 +18,14 @@ export const EXPORT_VERSION = '2';
 
 export const exportDir = (ctx: StageContext): string => join(ctx.store.workdir, 'export');
 
+/**
+ * A track's filtered rows in id order, with what export needs of each. Read through the index on
+ * (track, id) (migration 091): without it SQLite sorted the whole track, packed rows and all, in memory.
+ */
+export const TRACK_ROWS_SQL = `SELECT f.id, f.pmcid, ${FINAL_COLUMNS}, q.draft_json, p.input_hash FROM filtered_questions f
+  JOIN questions q ON q.id = f.id JOIN stage_progress p ON p.stage = 'filter' AND p.item_key = f.id AND p.status = 'done'
+  WHERE f.track = ? ORDER BY f.id`;
+
 interface FilteredRow { id: string; pmcid: string; final_json: string }
 
 const NO_FILES = 'no-files';
@@ -39,9 +47,7 @@ export function createExportStage(lexicon: Lexicon, prov: () => ProvenanceBase):
   // filtered from an older draft is not exported until filter has run again. Rows are read one at a time
   // (iterate), in id order, so neither the input hash nor the export holds a track in memory.
   function* rowsOf(ctx: StageContext, track: string): Generator<FilteredRow> {
-    const st = ctx.store.db.prepare(`SELECT f.id, f.pmcid, ${FINAL_COLUMNS}, q.draft_json, p.input_hash FROM filtered_questions f
-        JOIN questions q ON q.id = f.id JOIN stage_progress p ON p.stage = 'filter' AND p.item_key = f.id AND p.status = 'done'
-        WHERE f.track = ? ORDER BY f.id`);
+    const st = ctx.store.db.prepare(TRACK_ROWS_SQL);
     // packed columns (db/packed-json.ts): hashes are over the unpacked text
     for (const r of st.iterate(track) as IterableIterator<{ id: string; pmcid: string; draft_json: string | Buffer; input_hash: string } & FinalColumns>) {
       if (r.input_hash === hashOf(unpackDraft(ctx.store.db, r.pmcid, r.draft_json))) yield { id: r.id, pmcid: r.pmcid, final_json: finalJsonOf(ctx.store.db, r) };

@@ -37,9 +37,15 @@ function peakRssMb(reset = false): number | null {
 
 export interface PlannedStage {
   name: string;
-  /** null: the stage is skipped this run, with `skipped` as the reason shown to the user. */
-  stage: Stage<any, any> | null;
+  /**
+   * Builds the stage when its turn comes; null: the stage is skipped this run, with `skipped` as the reason
+   * shown to the user. Built late and let go once it has run, so what a stage holds (a vocabulary's
+   * recogniser, say) is not kept through the stages after it.
+   */
+  build: (() => Stage<any, any>) | null;
   skipped?: string;
+  /** Called once the stage has run: drops what no later stage of this build uses (built matchers). */
+  after?: () => void;
 }
 
 export interface PipelineOptions {
@@ -75,19 +81,21 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineResult
   const putCounter = store.db.prepare('INSERT OR REPLACE INTO run_counters (run_id, stage, counter, value) VALUES (?, ?, ?, ?)');
   try {
     for (const planned of opts.stages) {
-      if (!planned.stage) { log.info(`${planned.name}: skipped (${planned.skipped ?? 'not configured'})`); continue; }
+      if (!planned.build) { log.info(`${planned.name}: skipped (${planned.skipped ?? 'not configured'})`); continue; }
       // what the stage before left is garbage now: collected before this stage's peak is measured
       const live = reclaim();
       heap.reset(live);
-      log.debug(`${planned.name}: starts with ${Math.round(live / 1048576)} MB live heap, ${Math.round(process.memoryUsage.rss() / 1048576)} MB resident`);
+      log.debug(`${planned.name}: starts with ${Math.round(live / 1048576)} MB live (of which ${Math.round(process.memoryUsage().external / 1048576)} MB outside the heap: Buffers), ${Math.round(process.memoryUsage.rss() / 1048576)} MB resident`);
       const cpu0 = cpuMs();
+      const gcs0 = heap.collections;
       peakRssMb(true);
-      const c = await runStage(planned.stage, ctx, { shouldStop: opts.shouldStop });
+      const c = await runStage(planned.build(), ctx, { shouldStop: opts.shouldStop });
+      planned.after?.();
       counts.push(c);
       // how the stage ran (not what it made): wall and CPU time, so cores busy = cpu / wall; peak RSS
       const cpu1 = cpuMs();
       const perf = { wall_ms: c.ms, cpu_ms: cpu1.self - cpu0.self, children_cpu_ms: cpu1.children - cpu0.children, peak_rss_mb: peakRssMb() ?? -1 };
-      log.debug(`${planned.name}: ${c.ms} ms wall, ${perf.cpu_ms} ms CPU (+${perf.children_cpu_ms} ms in child processes), peak RSS ${perf.peak_rss_mb} MB`);
+      log.debug(`${planned.name}: ${c.ms} ms wall, ${perf.cpu_ms} ms CPU (+${perf.children_cpu_ms} ms in child processes), peak RSS ${perf.peak_rss_mb} MB, ${heap.collections - gcs0} heap-guard collections`);
       store.tx(() => {
         for (const [k, v] of Object.entries({ seen: c.seen, new: c.new, skipped: c.skipped, kept: c.kept, pending: c.pending, orphaned: c.orphaned, ...perf })) putCounter.run(runId, planned.name, k, v);
         for (const [reason, v] of Object.entries(c.dropped)) putCounter.run(runId, planned.name, `dropped:${reason}`, v);

@@ -78,7 +78,8 @@ interface RunResult { code: number | null; wallMs: number; peakRssMb: number; si
 function runChild(work: string, layout: string, interruptWhen?: () => boolean): Promise<RunResult> {
   return new Promise((resolveRun) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [BIN, 'run', '--workdir', work, '--from-dir', layout, ...(jobs ? ['--jobs', jobs] : [])],
+    // the bin itself, as a user runs it (its first line sets the malloc arenas: bin.mjs)
+    const p = spawn(BIN, ['run', '--workdir', work, '--from-dir', layout, ...(jobs ? ['--jobs', jobs] : [])],
       { cwd: REPO, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     p.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-20_000); });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
-import { HeapGuard, reclaim } from '../../pipeline/runner/memory.ts';
+import { HeapGuard, inUse, reclaim } from '../../pipeline/runner/memory.ts';
 
 const MB = 1024 * 1024;
 
@@ -12,6 +12,18 @@ describe('heap guard', () => {
     junk = null;
     const after = reclaim();
     expect(withJunk - after).toBeGreaterThan(5 * MB); // 10^6 doubles held, then freed
+  });
+
+  it('the memory in use counts Buffers, whose bytes live outside the heap', () => {
+    const before = reclaim();
+    let blob: Buffer | null = Buffer.alloc(32 * MB, 1);
+    const held = inUse();
+    expect(held - before).toBeGreaterThan(30 * MB);
+    expect(v8.getHeapStatistics().used_heap_size - before).toBeLessThan(30 * MB); // the heap alone does not see them
+    expect(blob[0]).toBe(1);
+    blob = null;
+    reclaim(); // its bytes are freed by the sweep this collection starts, at the next one at the latest
+    expect(held - reclaim()).toBeGreaterThan(30 * MB);
   });
 
   it('collects only when the heap has outgrown live × factor and live + slack, and at most once per interval', () => {
