@@ -64,12 +64,12 @@ export function planStages(opts: Pick<BuildOptions, 'config' | 'stages' | 'sourc
   // cached (tens of MB together); after the last stage of this build that uses one, it is dropped, so
   // export, the peak of a large build, does not carry them (docs/performance.md).
   const lastOf = (users: StageName[]): number => Math.max(...opts.stages.map((s, i) => (users.includes(s) ? i : -1)));
-  const releases = (i: number): (() => void) | undefined => {
-    const drop: (() => void)[] = [];
-    if (opts.lexicon && i === lastOf(['align', 'filter'])) drop.push(() => releaseMatcher(opts.lexicon!));
-    if (i === lastOf(['generate'])) drop.push(() => { if (vocab) releaseRecogniser(vocab); });
-    return drop.length ? () => drop.forEach((f) => f()) : undefined;
-  };
+  const lastMatcher = lastOf(['align', 'filter']);
+  const lastRecogniser = lastOf(['generate']);
+  const releases = (i: number): (() => void) | undefined => (i !== lastMatcher && i !== lastRecogniser ? undefined : () => {
+    if (i === lastMatcher && opts.lexicon) releaseMatcher(opts.lexicon);
+    if (i === lastRecogniser && vocab) releaseRecogniser(vocab);
+  });
   return opts.stages.map((name, i): PlannedStage => {
     const after = releases(i);
     if (name === 'fetch') return opts.source ? { name, build: () => createFetchStage(opts.source!) } : { name, build: null, skipped: 'no source given: use --sample, --from-dir or --query' };

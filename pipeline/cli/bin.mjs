@@ -2,8 +2,8 @@
 // The `mmrare` executable: runs the TypeScript sources through tsx's loader (no build step).
 // MALLOC_ARENA_MAX=2 (set by the line above, before node starts: glibc reads it once): glibc gives every thread
 // that allocates (libvips', libuv's, the image workers') its own malloc arena, and freed memory stays in each;
-// on a 10k build that was ~90 MB resident through every stage after extract. Two arenas hold ~50 MB less at
-// no measured cost in speed (docs/performance.md). `node pipeline/cli/bin.mjs` bypasses the line: use the bin.
+// on a 10k build that was ~90 MB resident through every stage after extract. Two arenas hold ~50 MB less, for
+// about 3 % more wall time in a paired 1k run (docs/performance.md). `node pipeline/cli/bin.mjs` bypasses the line: use the bin.
 import { register } from 'tsx/esm/api';
 
 register();
