@@ -82,8 +82,11 @@ function locate(store: Store, d: DecisionRow, draft: Record<string, unknown> | n
 }
 
 /** Every image id a draft names, grouped by where it names them (`images`: shown; other keys: withheld, mapped, …). */
-function draftImages(draft: Record<string, unknown>): { imageId: string; group: string; label: string | null }[] {
-  const out: { imageId: string; group: string; label: string | null }[] = [];
+// A panel of a figure is shown as `<image id>#<letter>`; its row in the store is under storeImageId.
+type ImageRef = { imageId: string; storeImageId: string; group: string; label: string | null };
+
+function draftImages(draft: Record<string, unknown>): ImageRef[] {
+  const out: ImageRef[] = [];
   const seen = new Set<string>();
   const walk = (v: unknown, group: string): void => {
     if (Array.isArray(v)) { for (const x of v) walk(x, group); return; }
@@ -91,7 +94,7 @@ function draftImages(draft: Record<string, unknown>): { imageId: string; group: 
       const o = v as Record<string, unknown>;
       if (typeof o.imageId === 'string' && !seen.has(`${group}:${o.imageId}`)) {
         seen.add(`${group}:${o.imageId}`);
-        out.push({ imageId: o.imageId, group, label: typeof o.label === 'string' ? o.label : null });
+        out.push({ imageId: o.imageId, storeImageId: typeof o.storeImageId === 'string' ? o.storeImageId : o.imageId, group, label: typeof o.label === 'string' ? o.label : null });
       }
       for (const [k, x] of Object.entries(o)) if (k !== 'imageId' && x && typeof x === 'object') walk(x, group);
     }
@@ -100,10 +103,10 @@ function draftImages(draft: Record<string, unknown>): { imageId: string; group: 
   return out;
 }
 
-function imageRows(store: Store, refs: { imageId: string; group: string; label: string | null }[]): AuditImage[] {
+function imageRows(store: Store, refs: ImageRef[]): AuditImage[] {
   const get = store.db.prepare('SELECT format, placeholder, width, height, norm_sha256, thumb_sha256 FROM images WHERE image_id = ?');
-  return refs.map((r) => {
-    const row = get.get(r.imageId) as { format: string; placeholder: number; width: number; height: number; norm_sha256: string; thumb_sha256: string } | undefined;
+  return refs.map(({ storeImageId, ...r }) => {
+    const row = get.get(storeImageId) as { format: string; placeholder: number; width: number; height: number; norm_sha256: string; thumb_sha256: string } | undefined;
     return { ...r, placeholder: row?.placeholder === 1, width: row?.width ?? null, height: row?.height ?? null, format: row?.format ?? null, norm_sha256: row?.norm_sha256 ?? null, thumb_sha256: row?.thumb_sha256 ?? null };
   });
 }
